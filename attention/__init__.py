@@ -1,0 +1,69 @@
+"""Scaled dot-product attention, one small pure numpy function per step.
+
+    Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V
+
+Every step of the formula is its own function: embed the tokens (X), project them to queries,
+keys and values (Q = X W_Q, K = X W_K, V = X W_V), score every query against every key (Q Kᵀ),
+scale, mask, softmax each row, and take the weighted sum of the values.
+
+Why divide by √d_k: if the entries of q and k are independent with mean 0 and variance 1, then
+q · k is a sum of d_k such products, so its variance is d_k and its spread grows like √d_k. Large
+scores push softmax into saturation (one weight near 1, the rest near 0), where its gradient
+vanishes and the model stops learning which keys matter. Dividing by √d_k brings the spread back
+to about 1 whatever the width of the heads.
+
+Shape vocabulary used on every signature (leading `..` means any batch or head axes):
+    seq      number of tokens (seq_q for queries, seq_k for keys when they differ)
+    d_model  width of an embedding
+    n_heads  number of attention heads
+    d_k      width of one head's queries and keys
+    d_v      width of one head's values
+    width    any other vector width (character codes padded to the longest word)
+
+Mask convention, everywhere: a boolean array, True = this query may attend to this key.
+"""
+
+from attention.core import (
+    AttentionTrace,
+    attend,
+    causal_mask,
+    masked_fill,
+    scale_scores,
+    scaled_dot_product_attention,
+    scores,
+    softmax,
+)
+from attention.heads import MultiHeadTrace, merge_heads, multi_head_attention, split_heads
+from attention.masks import MASK_KINDS, build_mask, padding_mask, prefix_mask, sliding_window_mask
+from attention.notebook import char_embeddings, length_weights, tokenize, weighted_sum
+from attention.pipeline import EMBEDDING_KINDS, PAD, WEIGHT_INITS, Settings, Trace, run
+
+__all__ = [
+    "EMBEDDING_KINDS",
+    "MASK_KINDS",
+    "PAD",
+    "WEIGHT_INITS",
+    "AttentionTrace",
+    "MultiHeadTrace",
+    "Settings",
+    "Trace",
+    "attend",
+    "build_mask",
+    "causal_mask",
+    "char_embeddings",
+    "length_weights",
+    "masked_fill",
+    "merge_heads",
+    "multi_head_attention",
+    "padding_mask",
+    "prefix_mask",
+    "run",
+    "scale_scores",
+    "scaled_dot_product_attention",
+    "scores",
+    "sliding_window_mask",
+    "softmax",
+    "split_heads",
+    "tokenize",
+    "weighted_sum",
+]

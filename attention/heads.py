@@ -1,0 +1,63 @@
+"""Multi-head attention: project, split into heads, attend per head, merge, project out.
+
+One head is simply n_heads=1: the heads are a leading axis, and the single-head function runs on
+all of them at once.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from attention.core import scaled_dot_product_attention
+
+
+@dataclass(frozen=True)
+class MultiHeadTrace:
+    """Every intermediate of one multi-head attention call."""
+
+    q: np.ndarray  # [n_heads, seq, d_k]
+    k: np.ndarray  # [n_heads, seq, d_k]
+    v: np.ndarray  # [n_heads, seq, d_v]
+    scores: np.ndarray  # [n_heads, seq, seq]
+    scaled: np.ndarray  # [n_heads, seq, seq]
+    weights: np.ndarray  # [n_heads, seq, seq]
+    heads: np.ndarray  # [n_heads, seq, d_v]  each head's weights @ v
+    concat: np.ndarray  # [seq, n_heads·d_v]
+    output: np.ndarray  # [seq, d_model]  concat @ w_o (concat itself when w_o is None)
+    scale: float
+
+
+def split_heads(x, n_heads):  # [seq, n_heads·d] -> [n_heads, seq, d]
+    """Cut the last axis into n_heads equal slices and make the heads a leading axis."""
+    seq, width = x.shape
+    if n_heads < 1 or width % n_heads:
+        raise ValueError(f"n_heads={n_heads} does not divide the projected width {width}")
+    return x.reshape(seq, n_heads, width // n_heads).swapaxes(0, 1)
+
+
+def merge_heads(x):  # [n_heads, seq, d] -> [seq, n_heads·d]
+    """Concatenate the heads side by side, the inverse of split_heads."""
+    n_heads, seq, d = x.shape
+    return x.swapaxes(0, 1).reshape(seq, n_heads * d)
+
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, n_heads, mask=None, scale=None):
+    """Project x [seq, d_model] with w_q, w_k [d_model, n_heads·d_k] and w_v [d_model, n_heads·d_v],
+    attend per head (scale 1/√d_k unless given), concatenate, and apply w_o [n_heads·d_v, d_model].
+
+    `w_o=None` skips the output projection (output = concat). mask: bool [seq, seq] or
+    [n_heads, seq, seq].
+    """
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"x must be [seq, d_model], got shape {x.shape}")
+    for name, w in (("w_q", w_q), ("w_k", w_k), ("w_v", w_v)):
+        if w.ndim != 2 or w.shape[0] != x.shape[1]:
+            raise ValueError(f"{name} must be [d_model={x.shape[1]}, ..], got shape {w.shape}")
+    q, k, v = (split_heads(x @ w, n_heads) for w in (w_q, w_k, w_v))
+    t = scaled_dot_product_attention(q, k, v, mask=mask, scale=scale)
+    concat = merge_heads(t.output)
+    if w_o is not None and (w_o.ndim != 2 or w_o.shape[0] != concat.shape[1]):
+        raise ValueError(f"w_o must be [n_heads·d_v={concat.shape[1]}, d_model], got {w_o.shape}")
+    output = concat if w_o is None else concat @ w_o
+    return MultiHeadTrace(q, k, v, t.scores, t.scaled, t.weights, t.output, concat, output, t.scale)

@@ -1,0 +1,132 @@
+"""From settings to every intermediate the page draws: one validated dataclass in, one trace out.
+
+sentence -> tokens (cut or padded to seq_len) -> X (+ positions) -> Q, K, V per head
+         -> scores -> scaled -> masked -> weights -> weights·V -> concat -> ·W_O
+"""
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from attention.embeddings import (
+    WEIGHT_INITS,
+    hashed_embeddings,
+    init_weight,
+    random_embeddings,
+    sinusoidal_positions,
+)
+from attention.heads import MultiHeadTrace, multi_head_attention
+from attention.masks import MASK_KINDS, build_mask
+from attention.notebook import char_embeddings, tokenize
+
+PAD = "[PAD]"
+EMBEDDING_KINDS = ("hashed", "char codes", "random")
+DEFAULT_SENTENCE = "The weather is beautiful today in Melbourne"
+MAX_CHARS = 5000  # about 800 words: well past the 512 positions the page can show
+LIMITS = {  # inclusive ranges of the numeric settings
+    "seq_len": (1, 512),
+    "d_model": (1, 512),
+    "d_k": (1, 512),
+    "n_heads": (1, 8),
+    "seed": (0, 2**32 - 1),
+    "window": (1, 512),
+    "prefix": (0, 512),
+    "temperature": (0.05, 20.0),
+}
+CHOICES = {"embedding": EMBEDDING_KINDS, "weight_init": WEIGHT_INITS, "mask": MASK_KINDS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that determines the numbers on the page. Validated once, on creation."""
+
+    sentence: str = DEFAULT_SENTENCE
+    seq_len: int = 10  # the notebook's 10 positions: 7 words + 3 [PAD]
+    d_model: int = 16
+    d_k: int = 16
+    n_heads: int = 1
+    seed: int = 0
+    embedding: str = "hashed"
+    weight_init: str = "normal"
+    mask: str = "padding"
+    window: int = 3  # sliding-window width
+    prefix: int = 2  # prefix-LM: the first `prefix` tokens see each other
+    scaling: bool = True
+    temperature: float = 1.0
+    positions: bool = False
+
+    def __post_init__(self):
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not low <= value <= high:
+                raise ValueError(f"{name}={value!r} is outside {low}..{high}")
+        for name, options in CHOICES.items():
+            if getattr(self, name) not in options:
+                raise ValueError(f"{name}={getattr(self, name)!r} is not one of {options}")
+        if len(self.sentence) > MAX_CHARS:
+            raise ValueError(f"the sentence has {len(self.sentence)} characters; at most {MAX_CHARS}")
+
+    @property
+    def scale(self):
+        """The factor applied to the scores: 1 / (τ·√d_k), or 1/τ with scaling off."""
+        return 1.0 / (self.temperature * (np.sqrt(self.d_k) if self.scaling else 1.0))
+
+    def replace(self, **changes):
+        return Settings(**{f.name: getattr(self, f.name) for f in fields(self)} | changes)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every intermediate of one run, in the order of the pipeline."""
+
+    settings: Settings
+    tokens: tuple  # seq labels, [PAD] included
+    is_pad: np.ndarray  # bool [seq]
+    n_words: int  # words in the sentence before cutting to seq_len
+    x: np.ndarray  # [seq, d_model]  embeddings, positions included
+    w_q: np.ndarray  # [d_model, n_heads·d_k]
+    w_k: np.ndarray  # [d_model, n_heads·d_k]
+    w_v: np.ndarray  # [d_model, n_heads·d_v]
+    w_o: np.ndarray | None  # [n_heads·d_v, d_model], None for a single head
+    mask: np.ndarray | None  # bool [seq, seq], True = may attend
+    attention: MultiHeadTrace
+
+    @property
+    def n_dropped(self):
+        return max(self.n_words - len(self.tokens), 0)
+
+
+def fit_tokens(words, seq_len):  # list[str], int -> (tuple[str], bool [seq_len])
+    """Cut to seq_len tokens, or pad with [PAD] up to it."""
+    kept = list(words[:seq_len])
+    is_pad = np.arange(seq_len) >= len(kept)
+    return tuple(kept + [PAD] * (seq_len - len(kept))), is_pad
+
+
+def embed(words, is_pad, s, rng):  # list[str], bool [seq], Settings -> [seq, d_model]
+    """X for the real words, zero rows for padding, plus positions when switched on."""
+    if s.embedding == "char codes":
+        real = char_embeddings(words)
+    elif s.embedding == "hashed":
+        real = hashed_embeddings(words, s.d_model, s.seed)
+    else:
+        real = random_embeddings(len(words), s.d_model, rng)
+    x = np.zeros((len(is_pad), real.shape[1]))
+    x[: len(words)] = real
+    return x + sinusoidal_positions(*x.shape) if s.positions else x
+
+
+def run(settings):  # Settings -> Trace
+    """The whole pipeline for one set of settings. Deterministic for a seed."""
+    words = tokenize(settings.sentence)
+    if not words:
+        raise ValueError("the sentence is empty: type at least one word")
+    tokens, is_pad = fit_tokens(words, settings.seq_len)
+    weights_rng, x_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(2))
+    x = embed(list(tokens[: (~is_pad).sum()]), is_pad, settings, x_rng)
+    d_model, width = x.shape[1], settings.n_heads * settings.d_k
+    w_q, w_k, w_v = (init_weight(weights_rng, (d_model, width), settings.weight_init) for _ in range(3))
+    w_o = init_weight(weights_rng, (width, d_model), settings.weight_init) if settings.n_heads > 1 else None
+    mask = build_mask(settings.mask, is_pad, settings.window, settings.prefix)
+    mha = multi_head_attention(x, w_q, w_k, w_v, w_o, settings.n_heads, mask, settings.scale)
+    return Trace(settings, tokens, is_pad, len(words), x, w_q, w_k, w_v, w_o, mask, mha)
