@@ -64,9 +64,11 @@ def check_mask(mask, shape):  # [.., seq_q, seq_k] -> bool [.., seq_q, seq_k]
     if mask.dtype != np.bool_:
         raise ValueError(f"mask must be boolean (True = may attend), got dtype {mask.dtype}")
     try:
-        np.broadcast_shapes(mask.shape, shape)
+        fits = np.broadcast_shapes(mask.shape, shape) == tuple(shape)  # must not add axes to the scores
     except ValueError:
-        raise ValueError(f"mask of shape {mask.shape} does not broadcast to scores {shape}") from None
+        fits = False
+    if not fits:
+        raise ValueError(f"mask of shape {mask.shape} does not broadcast to scores {shape}")
     return mask
 
 

@@ -4,6 +4,7 @@ sentence -> tokens (cut or padded to seq_len) -> X (+ positions) -> Q, K, V per 
          -> scores -> scaled -> masked -> weights -> weights·V -> concat -> ·W_O
 """
 
+import numbers
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -28,7 +29,7 @@ LIMITS = {  # inclusive ranges of the numeric settings
     "d_model": (1, 512),
     "d_k": (1, 512),
     "n_heads": (1, 8),
-    "seed": (0, 2**32 - 1),
+    "seed": (0, 999),
     "window": (1, 512),
     "prefix": (0, 512),
     "temperature": (0.05, 20.0),
@@ -58,7 +59,8 @@ class Settings:
     def __post_init__(self):
         for name, (low, high) in LIMITS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not low <= value <= high:
+            number = numbers.Real if name == "temperature" else numbers.Integral
+            if isinstance(value, bool) or not isinstance(value, number) or not low <= value <= high:
                 raise ValueError(f"{name}={value!r} is outside {low}..{high}")
         for name, options in CHOICES.items():
             if getattr(self, name) not in options:

@@ -1,0 +1,182 @@
+"""Plotly figures for the page: pure functions from arrays and labels to `go.Figure`.
+
+They never compute model quantities and never call Streamlit. Shared styling lives here, once:
+a diverging scale centred on 0 for signed matrices (scores, Q, K, V, X, weights of projections),
+a sequential 0..1 scale for attention weights, both colour-blind safe and set explicitly so that
+light and dark themes draw the same colours.
+
+Tokens are labels that need care. Each axis position gets a unique category ("#3 the"), so a
+repeated word keeps its own row (Plotly merges repeated category names), the hover names the exact
+token at any size, and the tick text shows the bare token. Every label is HTML-escaped: Plotly
+renders tags such as <b> and <a href> in labels. Above LABEL_LIMIT tokens only every k-th tick is
+labelled, because hundreds of tick labels take the browser tens of seconds to paint.
+"""
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+SIGNED = "RdBu_r"  # ColorBrewer diverging: blue < 0 < red, colour-blind safe
+WEIGHTS = "Viridis"  # perceptually uniform, colour-blind safe, dark = 0 and yellow = 1
+MASK = [[0, "#f1f3f5"], [1, "#364fc7"]]  # masked = pale, may attend = dark blue
+LABEL_LIMIT = 40  # at most this many tick labels per axis
+FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12}
+
+
+def escape(token):  # str -> str
+    """A token as Plotly must receive it to show it literally."""
+    return html.escape(token, quote=False)
+
+
+def categories(tokens):  # list[str] -> list[str]
+    """One unique, escaped category per position: "#0 The", "#1 weather", ..."""
+    return [f"#{i} {escape(t)}" for i, t in enumerate(tokens)]
+
+
+def axis(tokens, title):  # list[str], str -> dict
+    """A category axis with one tick per token, or every k-th token above LABEL_LIMIT."""
+    cats = categories(tokens)
+    step = max(1, -(-len(tokens) // LABEL_LIMIT))
+    shown = range(0, len(tokens), step)
+    suffix = "" if step == 1 else f" (every {step}th label; hover for all)"
+    return {
+        "type": "category",
+        "title": {"text": title + suffix},
+        "tickmode": "array",
+        "tickvals": [cats[i] for i in shown],
+        "ticktext": [escape(tokens[i]) for i in shown],
+        "showgrid": False,
+        "zeroline": False,
+    }
+
+
+def style(fig, title, height):  # go.Figure, str, int -> go.Figure
+    """The layout every figure shares."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        font=FONT,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",  # masked (NaN) cells stay blank
+    )
+    return fig
+
+
+def colour(kind, z, zrange=None):  # str, [rows, cols] -> dict of heatmap colour settings
+    """Colour settings for a matrix kind: "signed", "weights" or "mask"."""
+    if kind == "weights":
+        return {"colorscale": WEIGHTS, "zmin": 0.0, "zmax": 1.0}
+    if kind == "mask":
+        return {"colorscale": MASK, "zmin": 0, "zmax": 1, "showscale": False}
+    if zrange is None:
+        finite = np.abs(z[np.isfinite(z)])
+        zrange = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    return {"colorscale": SIGNED, "zmin": -zrange, "zmax": zrange}
+
+
+def heatmap(z, rows, cols, title, kind="signed", zrange=None, names=("query", "key"), value="value"):
+    """A matrix [rows, cols] as a heatmap; NaN cells are drawn blank.
+
+    rows, cols: labels (tokens, or dimension names); names: the two axis titles; value: what one
+    cell is called in the hover; zrange: the half-width of a signed colour range to share.
+    """
+    z = np.asarray(z, dtype=np.float32)  # sent as a compact typed array
+    precision = "d" if kind == "mask" else ".6g"
+    trace = go.Heatmap(
+        z=z,
+        x=categories(cols),
+        y=categories(rows),
+        hovertemplate=f"{names[0]} %{{y}}<br>{names[1]} %{{x}}<br>{value} %{{z:{precision}}}<extra></extra>",
+        hoverongaps=False,
+        colorbar={"thickness": 12, "len": 0.9},
+        **colour(kind, z, zrange),
+    )
+    fig = go.Figure(trace)
+    fig.update_xaxes(axis(cols, names[1]) | {"side": "bottom"})
+    fig.update_yaxes(axis(rows, names[0]) | {"autorange": "reversed"})
+    return style(fig, title, height=min(720, 160 + 22 * max(len(rows), 8)))
+
+
+def dims(n, prefix="d"):  # int -> list[str]
+    """Labels for feature columns: d0, d1, ..."""
+    return [f"{prefix}{i}" for i in range(n)]
+
+
+def mark_row_max(fig, weights, rows, cols):  # go.Figure, [rows, cols] -> go.Figure
+    """Outline the largest weight of each row (rows with no allowed key are skipped)."""
+    weights = np.asarray(weights)
+    live = np.nonzero(weights.max(axis=1) > 0)[0]
+    best = weights[live].argmax(axis=1)
+    rcats, ccats = categories(rows), categories(cols)
+    fig.add_trace(
+        go.Scatter(
+            x=[ccats[j] for j in best],
+            y=[rcats[i] for i in live],
+            mode="markers",
+            marker={
+                "symbol": "square-open",
+                "size": 14 if len(rows) <= LABEL_LIMIT else 5,
+                "color": "#ff6b00",
+            },
+            name="largest weight in its row",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    return fig
+
+
+def bars(values, labels, title, value="value", height=260):  # [n], list[str] -> go.Figure
+    """A bar per label, e.g. one attention weight per word."""
+    values = np.asarray(values, dtype=np.float64)
+    fig = go.Figure(
+        go.Bar(
+            x=categories(labels),
+            y=values,
+            marker_color="#3b5bdb",
+            hovertemplate=f"%{{x}}<br>{value} %{{y:.6g}}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(axis(labels, ""))
+    fig.update_yaxes(title={"text": value})
+    return style(fig, title, height)
+
+
+def blank(z, mask):  # [.., rows, cols], bool [.., rows, cols] | None -> [.., rows, cols]
+    """The matrix with masked cells set to NaN, which the heatmaps draw blank."""
+    return z if mask is None else np.where(mask, z, np.nan)
+
+
+def head_grid(weights, tokens, columns=4):  # [n_heads, seq, seq], list[str] -> go.Figure
+    """Every head's weights as small multiples on one 0..1 colour range."""
+    from plotly.subplots import make_subplots
+
+    n = len(weights)
+    rows = -(-n // columns)
+    fig = make_subplots(
+        rows,
+        min(n, columns),
+        subplot_titles=[f"head {h}" for h in range(n)],
+        horizontal_spacing=0.03,
+        vertical_spacing=0.08,
+    )
+    cats = categories(tokens)
+    for h in range(n):
+        fig.add_trace(
+            go.Heatmap(
+                z=np.asarray(weights[h], dtype=np.float32),
+                x=cats,
+                y=cats,
+                coloraxis="coloraxis",
+                hovertemplate=f"head {h}<br>query %{{y}}<br>key %{{x}}<br>weight %{{z:.6g}}<extra></extra>",
+                hoverongaps=False,
+            ),
+            row=h // columns + 1,
+            col=h % columns + 1,
+        )
+    fig.update_layout(coloraxis={"colorscale": WEIGHTS, "cmin": 0, "cmax": 1})
+    fig.update_xaxes(type="category", showticklabels=False)
+    fig.update_yaxes(type="category", showticklabels=False, autorange="reversed")
+    return style(fig, "Each head's weights", height=60 + 220 * rows)
