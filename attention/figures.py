@@ -48,6 +48,7 @@ def axis(tokens, title):  # list[str], str -> dict
         "ticktext": [escape(tokens[i]) for i in shown],
         "showgrid": False,
         "zeroline": False,
+        "automargin": True,
     }
 
 

@@ -1,0 +1,1 @@
+"""The page's sections. Each draws widgets and figures; none computes model quantities."""

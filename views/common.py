@@ -1,0 +1,32 @@
+"""What every section shares: the cached pipeline call and safe ways to show user text."""
+
+import re
+
+import streamlit as st
+
+from attention import Settings, Trace, run
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute(settings: Settings) -> Trace:
+    """The one call into the package for a set of settings, cached across reruns and sessions."""
+    return run(settings)
+
+
+def literal(text):  # str -> str
+    """Markdown that shows `text` exactly as typed: a code span fenced longer than any backtick run."""
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def chips(tokens):  # list[str] -> None
+    """The tokens as a row of code-span chips, each shown literally."""
+    st.markdown(" ".join(literal(t) for t in tokens))
+
+
+def chart(fig, key=None, **kwargs):
+    """One Plotly figure, in our own colours, with a PNG export named after its title."""
+    title = (fig.layout.title.text or "attention").split(":")[0].strip().replace(" ", "_")
+    config = {"toImageButtonOptions": {"format": "png", "filename": title, "scale": 2}, "displaylogo": False}
+    key = None if key is None else f"fig_{key}"  # never clashes with a widget's key
+    return st.plotly_chart(fig, key=key, theme=None, config=config, **kwargs)

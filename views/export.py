@@ -1,0 +1,59 @@
+"""Share and export: a link that restores the page, and every number as data or as a script."""
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from attention import export
+from attention.share import to_params
+
+
+def link(settings, cell):  # -> str, the page's address with every non-default setting
+    base = (st.context.url or "http://localhost:8501/").split("?")[0]
+    query = urlencode(to_params(settings, cell))
+    return base + ("?" + query if query else "")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def files(settings, _trace):  # -> dict of name -> (bytes | str, mime)
+    return {
+        "attention_matrices.zip": (export.to_zip_of_csvs(_trace), "application/zip"),
+        "attention_matrices.npz": (export.to_npz(_trace), "application/octet-stream"),
+        "attention_state.json": (export.to_json(_trace), "application/json"),
+        export.SCRIPT_NAME: (export.to_script(settings), "text/x-python"),
+    }
+
+
+def export_section(trace, cell):
+    st.header("Share and export")
+    st.markdown(
+        "**Link to this exact page.** Every setting lives in the address, so this link opens the "
+        "page as you see it now: the sentence, every slider, the mask and the selected cell. Copy it "
+        "with the button at its right and hand it out."
+    )
+    st.code(link(trace.settings, cell), language=None, wrap_lines=True)
+    st.markdown(
+        "**Every number.** The CSV files have token labels as headers (one file per matrix and head); "
+        "the `.npz` and JSON files hold the same matrices at full precision with the settings; the "
+        "script needs only numpy and recomputes every matrix of this page from the same settings."
+    )
+    described = {
+        "attention_matrices.zip": "CSV files (zip)",
+        "attention_matrices.npz": "NumPy .npz",
+        "attention_state.json": "JSON",
+        export.SCRIPT_NAME: "Python script",
+    }
+    for col, (name, (data, mime)) in zip(st.columns(4), files(trace.settings, trace).items(), strict=True):
+        with col:
+            st.download_button(
+                described[name],
+                data,
+                file_name=name,
+                mime=mime,
+                on_click="ignore",
+                key=f"download_{name}",
+                width="stretch",
+            )
+    st.caption(
+        "Each chart's camera icon (top right of the chart) saves it as a PNG with its title and labels."
+    )

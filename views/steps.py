@@ -1,0 +1,140 @@
+"""The pipeline, stage by stage: tokens -> X -> Q, K, V -> scores -> scaled -> mask -> weights -> output."""
+
+import numpy as np
+import streamlit as st
+
+from attention import figures as fg
+from views.common import chart, chips
+
+GRID_LIMIT = 48  # above this many tokens the per-head grid gives way to the head picker alone
+
+
+def status(trace):  # Trace -> str
+    """What part of the sentence is shown: "showing 7 tokens + 3 padding"."""
+    n_real = int((~trace.is_pad).sum())
+    if trace.n_dropped:
+        return (
+            f"Showing the first {n_real} of {trace.n_words} tokens (raise the sequence length to see more)."
+        )
+    pads = int(trace.is_pad.sum())
+    return f"Showing {n_real} tokens" + (f" + {pads} padding." if pads else ".")
+
+
+def head_picker(n_heads):  # int -> int
+    """Which head the stage views show."""
+    if n_heads == 1:
+        return 0
+    return (
+        st.segmented_control(
+            "Head shown in the stages below",
+            list(range(n_heads)),
+            key="head",
+            default=0,
+            format_func=lambda h: f"head {h}",
+        )
+        or 0
+    )
+
+
+def tokens_stage(trace):
+    s = trace.settings
+    st.subheader("1 · Tokens and embeddings X")
+    st.markdown(
+        "The sentence is split into tokens, and each token becomes a vector of d_model numbers: "
+        "one row of **X**. A real model learns these vectors; here they are "
+        + {
+            "hashed": "drawn at random but fixed per word, so the same word always gets the same row.",
+            "char codes": "the letters' places in the alphabet (a = 1 … z = 26), as in the notebook.",
+            "random": "uniform random numbers that ignore the words, as in the notebook.",
+        }[s.embedding]
+        + (
+            " Sinusoidal position vectors are added, so equal words at different places differ."
+            if s.positions
+            else ""
+        )
+    )
+    chips(trace.tokens[: len(trace.tokens) - int(trace.is_pad.sum())])
+    if trace.is_pad.any():
+        st.caption(
+            f"{int(trace.is_pad.sum())} [PAD] positions fill the sequence: zero vectors, masked as keys."
+        )
+    chart(
+        fg.heatmap(
+            trace.x,
+            trace.tokens,
+            fg.dims(trace.x.shape[1]),
+            f"X: {trace.x.shape[0]} tokens × d_model = {trace.x.shape[1]}",
+            names=("token", "dimension"),
+            value="x",
+        ),
+        key="x",
+    )
+
+
+def projections_stage(trace, h):
+    a, s = trace.attention, trace.settings
+    st.subheader("2 · Queries, keys and values")
+    st.markdown(
+        "Three learned matrices project every row of X into three roles. A **query** says what a token "
+        "is looking for, a **key** what it offers to be found by, and a **value** what it passes on "
+        "once found. Keeping them separate lets a model match on one aspect of a word and copy another."
+    )
+    st.latex(r"Q = X W_Q \qquad K = X W_K \qquad V = X W_V")
+    cols = slice(h * s.d_k, (h + 1) * s.d_k)
+    rows, dk = fg.dims(trace.x.shape[1]), fg.dims(s.d_k)
+    names = ("dimension of x", "dimension of q/k/v")
+    for col, (name, w) in zip(
+        st.columns(3), (("W_Q", trace.w_q), ("W_K", trace.w_k), ("W_V", trace.w_v)), strict=True
+    ):
+        with col:
+            chart(fg.heatmap(w[:, cols], rows, dk, f"{name}: {w.shape[0]} × {s.d_k}", names=names), key=name)
+    for col, (name, m) in zip(st.columns(3), (("Q", a.q[h]), ("K", a.k[h]), ("V", a.v[h])), strict=True):
+        with col:
+            chart(
+                fg.heatmap(
+                    m,
+                    trace.tokens,
+                    dk,
+                    f"{name}: {m.shape[0]} × {m.shape[1]}",
+                    names=("token", "dimension"),
+                    value=name.lower(),
+                ),
+                key=name,
+            )
+
+
+def scores_stage(trace, h):
+    a, s = trace.attention, trace.settings
+    st.subheader("3 · Scores Q·Kᵀ and 4 · scaled scores")
+    st.markdown(
+        "Every query is compared with every key by a dot product: a large score means the key matches "
+        "what the query looks for. A dot product sums d_k products, so its spread grows like √d_k; "
+        "dividing by √d_k keeps the scores near ±1 whatever d_k is, so softmax does not saturate."
+    )
+    st.latex(r"\text{scores} = Q K^\top \qquad \text{scaled} = \frac{Q K^\top}{\tau\sqrt{d_k}}")
+    if s.scaling:
+        f = s.temperature * np.sqrt(s.d_k)
+        tau = f"τ·√d_k = {s.temperature:g} × {np.sqrt(s.d_k):.2f}" if s.temperature != 1 else "√d_k"
+        st.markdown(f"**÷{tau} = ÷{f:.2f}** for d_k = {s.d_k}.")
+    else:
+        st.markdown(f"**Scaling is off**: scaled = scores ÷ τ = scores ÷ {s.temperature:g}.")
+    shared = st.toggle(
+        "Same colour range for both",
+        value=True,
+        key="shared_range",
+        help="On: the scaled map looks paler by exactly the factor above.",
+    )
+    zrange = (float(np.abs(a.scores[h]).max()) or 1.0) if shared else None
+    left, right = st.columns(2)
+    with left:
+        chart(
+            fg.heatmap(a.scores[h], trace.tokens, trace.tokens, "Scores Q·Kᵀ", zrange=zrange, value="score"),
+            key="scores",
+        )
+    with right:
+        chart(
+            fg.heatmap(
+                a.scaled[h], trace.tokens, trace.tokens, "Scaled scores", zrange=zrange, value="scaled score"
+            ),
+            key="scaled",
+        )

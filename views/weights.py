@@ -1,0 +1,124 @@
+"""The second half of the pipeline: mask, softmax weights, and the output weights·V (per head and merged)."""
+
+import numpy as np
+import streamlit as st
+
+from attention import figures as fg
+from views.common import chart
+from views.steps import GRID_LIMIT
+
+MASK_TEXT = {
+    "padding": "Padding keys are hidden: a [PAD] position holds no word, so nothing should be read from it.",
+    "causal": "Causal: each token sees only itself and earlier tokens, as in a model that writes text "
+    "left to right and must not peek at the future. Padding keys are hidden too.",
+    "sliding window": "Sliding window: each token sees itself and the {window} − 1 tokens before it, a "
+    "causal mask with a horizon that keeps long sequences cheap. Padding keys are hidden too.",
+    "prefix": "Prefix-LM: the first {prefix} tokens see each other fully (the prompt); later tokens are "
+    "causal. Padding keys are hidden too.",
+}
+
+
+def mask_stage(trace, h):
+    s = trace.settings
+    st.subheader("5 · Mask")
+    if trace.mask is None:
+        st.markdown("No mask: every query may attend to every key (choose one under *Advanced*).")
+        return
+    st.markdown(
+        MASK_TEXT[s.mask].format(window=s.window, prefix=s.prefix)
+        + " A hidden score is set to −∞ before the softmax, so its weight is exactly 0; it is drawn blank."
+    )
+    left, right = st.columns(2)
+    with left:
+        chart(
+            fg.heatmap(
+                trace.mask.astype(np.float32),
+                trace.tokens,
+                trace.tokens,
+                "Mask (1 = may attend)",
+                kind="mask",
+                value="may attend",
+            ),
+            key="mask",
+        )
+    with right:
+        masked = fg.blank(trace.attention.scaled[h], trace.mask)
+        chart(
+            fg.heatmap(
+                masked, trace.tokens, trace.tokens, "Scaled scores after the mask", value="scaled score"
+            ),
+            key="masked",
+        )
+
+
+def row_sum_check(weights, mask):  # [seq, seq], bool [seq, seq] | None -> str
+    """A plain sentence on how close every row's sum is to 1."""
+    sums = weights.sum(axis=1)
+    live = sums > 0 if mask is None else mask.any(axis=1)
+    worst = float(np.abs(sums[live] - 1).max()) if live.any() else 0.0
+    dead = int((~live).sum())
+    text = f"✓ Every row sums to 1 (largest deviation {worst:.1e}, rounding only)."
+    return text + (f" {dead} rows have every key masked and are all zeros." if dead else "")
+
+
+def weights_stage(trace, h):
+    a = trace.attention
+    st.subheader("6 · Softmax: the attention weights")
+    st.markdown(
+        "Softmax turns each row of scaled scores into weights between 0 and 1 that add up to 1: "
+        "exponentiate, then divide by the row's total. Each row says how a query shares its attention "
+        "among the keys; the orange square marks where it looks most."
+    )
+    st.latex(r"w_{ij} = \frac{e^{s_{ij} - \max_k s_{ik}}}{\sum_{j'} e^{s_{ij'} - \max_k s_{ik}}}")
+    fig = fg.heatmap(
+        fg.blank(a.weights[h], trace.mask),
+        trace.tokens,
+        trace.tokens,
+        "Attention weights",
+        kind="weights",
+        value="weight",
+    )
+    chart(fg.mark_row_max(fig, a.weights[h], trace.tokens, trace.tokens), key="weights")
+    st.success(row_sum_check(a.weights[h], trace.mask))
+
+
+def output_stage(trace, h):
+    a, s = trace.attention, trace.settings
+    st.subheader("7 · Output: weights · V")
+    st.markdown(
+        "Each token's output is the weighted average of the value rows, mixed by its row of weights: "
+        "a new vector for the token that carries what it found in the rest of the sentence."
+    )
+    st.latex(r"\text{output} = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
+    chart(
+        fg.heatmap(
+            a.heads[h],
+            trace.tokens,
+            fg.dims(s.d_k),
+            f"weights · V (head {h})",
+            names=("token", "dimension"),
+            value="output",
+        ),
+        key="head_out",
+    )
+    if s.n_heads == 1:
+        return
+    st.markdown(
+        f"With {s.n_heads} heads, each head attends with its own W_Q, W_K, W_V; their outputs are "
+        "placed side by side (concatenated) and W_O mixes them back to d_model numbers per token."
+    )
+    if len(trace.tokens) <= GRID_LIMIT:
+        chart(fg.head_grid(a.weights, trace.tokens), key="grid")
+    else:
+        st.info(f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above.")
+    st.latex(r"\text{MultiHead}(X) = [\text{head}_1, \dots, \text{head}_h]\, W_O")
+    cols = st.columns(3)
+    width = fg.dims(a.concat.shape[1])
+    panels = (
+        (a.concat, trace.tokens, width, "Concatenated heads", ("token", "dimension")),
+        (trace.w_o, width, fg.dims(trace.w_o.shape[1]), "W_O", ("input dimension", "output dimension")),
+        (a.output, trace.tokens, fg.dims(a.output.shape[1]), "Output", ("token", "dimension")),
+    )
+    for col, (m, rows, cols_, title, names) in zip(cols, panels, strict=True):
+        with col:
+            chart(fg.heatmap(m, rows, cols_, f"{title}: {m.shape[0]} × {m.shape[1]}", names=names), key=title)
