@@ -11,6 +11,7 @@ from views.common import compute
 from views.compare import compare_section
 from views.controls import TABS, sidebar
 from views.export import export_section
+from views.lab import lab_section
 from views.playground import playground_section
 from views.walkthrough import walkthrough_section
 
@@ -48,6 +49,7 @@ def main():
     h = steps.head_picker(settings.n_heads)
     sections = {
         "Step by step": lambda: pipeline_section(trace, h),
+        "Scaling lab": lambda: lab_section(trace, h),
         "Masks": lambda: playground_section(settings, h),
         "Compare": lambda: compare_section(trace, h),
         "From the notebook": lambda: walkthrough_section(settings.sentence),

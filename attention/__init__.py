@@ -33,12 +33,34 @@ from attention.core import (
     scores,
     softmax,
 )
+from attention.explain import CellExplanation, explain_cell, explain_trace_cell
 from attention.heads import MultiHeadTrace, merge_heads, multi_head_attention, split_heads
 from attention.masks import MASK_KINDS, build_mask, padding_mask, prefix_mask, sliding_window_mask
 from attention.notebook import char_embeddings, length_weights, tokenize, weighted_sum
 from attention.pipeline import EMBEDDING_KINDS, PAD, WEIGHT_INITS, Settings, Trace, run
+from attention.scaling import (
+    RowStats,
+    SpreadTable,
+    jacobian_norm,
+    row_entropy,
+    row_stats,
+    saturation_summary,
+    score_spread,
+    softmax_jacobian,
+)
 
 __all__ = [
+    "CellExplanation",
+    "RowStats",
+    "SpreadTable",
+    "explain_cell",
+    "explain_trace_cell",
+    "jacobian_norm",
+    "row_entropy",
+    "row_stats",
+    "saturation_summary",
+    "score_spread",
+    "softmax_jacobian",
     "EMBEDDING_KINDS",
     "MASK_KINDS",
     "PAD",

@@ -62,6 +62,8 @@ def style(fig, title, height):  # go.Figure, str, int -> go.Figure
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",  # masked (NaN) cells stay blank
     )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 

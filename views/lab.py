@@ -1,0 +1,118 @@
+"""Scaling lab: why scores are divided by √d_k, measured row by row, across widths, and in the gradient."""
+
+import numpy as np
+import streamlit as st
+
+from attention import figures as fg
+from attention import lab_figures as lf
+from attention.scaling import jacobian_norm, row_stats, saturation_summary, score_spread, softmax_jacobian
+from views.cell import cell_ui
+from views.common import chart, compute
+
+CLICK_LIMIT = 64  # above this many tokens cells are picked with the select boxes only
+
+
+@st.cache_data(max_entries=4, show_spinner="Sweeping d_k over 32 seeds…")
+def sweep(weight_init: str):
+    return score_spread(weight_init=weight_init)
+
+
+def try_saturation():
+    st.session_state.update(d_k=256, scaling=False)
+
+
+def rows_ui(trace, h):
+    """The weights of the current head, each row's measures beside them, and the summary line."""
+    a, n = trace.attention, len(trace.tokens)
+    stats = row_stats(a.weights[h])
+    st.markdown(f"**{saturation_summary(stats)}.**")
+    left, right = st.columns([3, 2])
+    with left:
+        fig = fg.heatmap(
+            fg.blank(a.weights[h], trace.mask),
+            trace.tokens,
+            trace.tokens,
+            "Attention weights (click a cell to explain it)",
+            kind="weights",
+            value="weight",
+        )
+        if n <= CLICK_LIMIT:
+            fig = lf.clickable(fig, trace.tokens, trace.tokens, a.weights[h])
+        chart(fig, key="lab_weights", on_select=pick_clicked, selection_mode="points")
+    with right:
+        st.dataframe(
+            {
+                "query": list(trace.tokens),
+                "largest weight": stats.largest,
+                "entropy (bits)": stats.entropy_bits,
+                "effective keys": stats.effective_keys,
+                "saturated": stats.saturated,
+            },
+            hide_index=True,
+            height=min(560, 38 + 35 * n),
+            column_config={
+                c: st.column_config.NumberColumn(format="%.4f")
+                for c in ("largest weight", "entropy (bits)", "effective keys")
+            },
+        )
+    if n > CLICK_LIMIT:
+        st.caption(f"With more than {CLICK_LIMIT} tokens, pick the cell with the boxes below.")
+
+
+def pick_clicked():
+    points = st.session_state["fig_lab_weights"].selection.get("points", [])
+    if points and "customdata" in points[0]:
+        i, j = (int(v) for v in points[0]["customdata"][:2])
+        st.session_state.update(cell=(i, j), cell_q=i, cell_k=j)
+
+
+def spread_ui(settings):
+    st.subheader("Why: the spread of the scores grows like √d_k")
+    st.markdown(
+        "A score q·k adds up d_k products. With entries of mean 0 and variance 1 each product has "
+        "variance 1, so the sum has variance d_k and its spread grows like √d_k (grey line). Wide "
+        "heads would then saturate softmax; ÷√d_k keeps the spread near 1 at every width. The "
+        "notebook's uniform [0, 1) weights (dotted) are worse: all positive, so scores grow like d_k "
+        "and even ÷√d_k cannot stop its rows from saturating."
+    )
+    chart(lf.spread_chart([sweep("normal"), sweep("uniform")], settings.d_k), key="spread")
+
+
+def gradient_ui(trace, i):
+    st.subheader("What saturation costs: the gradient")
+    st.markdown(
+        "Learning adjusts the scores through softmax's Jacobian, ∂wᵢ/∂sⱼ = wᵢ(δᵢⱼ − wⱼ). When a row "
+        "is saturated (one weight near 1) every entry is near 0: the gradient vanishes and the scores "
+        "stop learning. Here is the selected row with scaling on and off, on one colour range."
+    )
+    on, off = (compute(trace.settings.replace(scaling=flag)) for flag in (True, False))
+    h = min(st.session_state.get("head") or 0, trace.settings.n_heads - 1)
+    rows = {"with ÷√d_k": on.attention.weights[h][i], "without scaling": off.attention.weights[h][i]}
+    jacobians = {name: softmax_jacobian(w) for name, w in rows.items()}
+    zrange = max(float(np.abs(j).max()) for j in jacobians.values()) or 1.0
+    for col, (name, jac) in zip(st.columns(2), jacobians.items(), strict=True):
+        with col:
+            norm = float(jacobian_norm(rows[name]))
+            chart(
+                lf.jacobian_heatmap(jac, trace.tokens, f"{name}: ‖J‖ = {norm:.3g}", zrange), key=f"jac_{name}"
+            )
+
+
+def lab_section(trace, h):
+    st.header("Scaling lab: why divide by √d_k?")
+    st.markdown(
+        "Softmax is sensitive to the size of its inputs: spread the scores out and it puts nearly all "
+        "of a row's weight on one key (the row is *saturated*). Below, each row's largest weight, its "
+        "entropy (0 bits = one key takes everything; log₂ n = spread evenly) and the effective number "
+        "of keys it mixes (2^entropy)."
+    )
+    st.button(
+        "Try it: d_k = 256 with scaling off",
+        on_click=try_saturation,
+        key="try_saturation",
+        help="Switch scaling back on under Advanced to compare.",
+    )
+    rows_ui(trace, h)
+    i, _ = cell_ui(trace, h)
+    gradient_ui(trace, i)
+    spread_ui(trace.settings)
