@@ -13,6 +13,7 @@ from views.controls import TABS, sidebar
 from views.export import export_section
 from views.lab import lab_section
 from views.playground import playground_section
+from views.pretrained import pretrained_section
 from views.walkthrough import walkthrough_section
 
 
@@ -52,6 +53,7 @@ def main():
         "Scaling lab": lambda: lab_section(trace, h),
         "Masks": lambda: playground_section(settings, h),
         "Compare": lambda: compare_section(trace, h),
+        "Pretrained model": lambda: pretrained_section(settings.sentence),
         "From the notebook": lambda: walkthrough_section(settings.sentence),
         "Share & export": lambda: export_section(trace, st.session_state.get("cell")),
     }

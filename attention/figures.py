@@ -39,7 +39,7 @@ def axis(tokens, title):  # list[str], str -> dict
     cats = categories(tokens)
     step = max(1, -(-len(tokens) // LABEL_LIMIT))
     shown = range(0, len(tokens), step)
-    suffix = "" if step == 1 else f" (every {step}th label; hover for all)"
+    suffix = "" if step == 1 else f" (one label in {step}; hover for all)"
     return {
         "type": "category",
         "title": {"text": title + suffix},

@@ -47,3 +47,14 @@ def build_mask(kind, is_pad, window=3, prefix=2):  # str, bool [seq] -> bool [se
     if kind not in structure:
         raise ValueError(f"unknown mask kind {kind!r}; choose one of {MASK_KINDS}")
     return structure[kind]() & padding_mask(is_pad)
+
+
+def without_tokens(weights, keep):  # [.., seq, seq], bool [seq] -> [.., kept, kept]
+    """Drop hidden tokens' rows and columns and rescale each row to sum to 1 again.
+
+    For softmax weights this equals masking those keys before the softmax: exp(s_j) / Σ_kept exp(s_k).
+    """
+    keep = np.asarray(keep, dtype=bool)
+    w = np.asarray(weights)[..., keep, :][..., keep]
+    total = w.sum(axis=-1, keepdims=True)
+    return w / np.where(total == 0, 1, total)

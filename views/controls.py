@@ -6,7 +6,15 @@ from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings
 from attention.pipeline import LIMITS, MAX_CHARS
 from attention.share import from_params, to_params
 
-TABS = ("Step by step", "Scaling lab", "Masks", "Compare", "From the notebook", "Share & export")
+TABS = (
+    "Step by step",
+    "Scaling lab",
+    "Masks",
+    "Compare",
+    "Pretrained model",
+    "From the notebook",
+    "Share & export",
+)
 
 EMBEDDING_HELP = {
     "hashed": "hashed: each word gets its own fixed random vector (same word, same vector)",
