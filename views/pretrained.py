@@ -8,6 +8,7 @@ from attention import model_figures as mf
 from attention.masks import without_tokens
 from attention.pretrained import ModelNotInstalled, load
 from views.common import chart, chips
+from views.steps import GRID_LIMIT
 
 EXAMPLE = "The animal didn't cross the street because it was too tired"
 SPECIAL = ("[CLS]", "[SEP]")
@@ -18,8 +19,8 @@ def encoder():
     return load()
 
 
-@st.cache_data(max_entries=16, show_spinner="Running the encoder…")
-def encode(text: str):
+@st.cache_resource(max_entries=4, show_spinner="Running the encoder…")
+def encode(text: str):  # a shared resource, not copied per rerun: at 512 pieces a trace holds ~0.5 GB
     return encoder().run(text)
 
 
@@ -124,4 +125,7 @@ def pretrained_section(sentence):
         "Token", range(len(tokens)), index=default, key="pt_follow", format_func=lambda p: f"#{p} {tokens[p]}"
     )
     chart(mf.follow_token(shown, tokens, i), key="pt_follow_fig")
+    if len(tokens) > GRID_LIMIT:
+        st.info(f"The grid of all heads is drawn up to {GRID_LIMIT} pieces; use the pickers above.")
+        return
     chart(mf.model_grid(shown, tokens), key="pt_grid", on_select=open_clicked, selection_mode="points")
