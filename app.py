@@ -7,7 +7,7 @@ draws widgets, makes the one cached call and hands figures to the sections of th
 import streamlit as st
 
 from views import steps, weights
-from views.common import compute
+from views.common import compute, plain
 from views.compare import compare_section
 from views.controls import TABS, sidebar
 from views.export import export_section
@@ -41,7 +41,7 @@ def main():
     settings, notices = sidebar()
     intro()
     for notice in notices:
-        st.warning(notice)
+        st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
     if not settings.sentence.split():
         st.warning("Type a sentence in the sidebar to see its attention.")
         return

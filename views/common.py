@@ -19,6 +19,11 @@ def literal(text):  # str -> str
     return f"{fence} {text} {fence}"
 
 
+def plain(text):  # str -> str
+    """Markdown that shows `text` as plain text: every ASCII punctuation mark backslash-escaped."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
+
+
 def chips(tokens):  # list[str] -> None
     """The tokens as a row of code-span chips, each shown literally."""
     st.markdown(" ".join(literal(t) for t in tokens))

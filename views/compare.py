@@ -6,7 +6,7 @@ import streamlit as st
 
 from attention import figures as fg
 from attention.diff import MAPS, diff_traces, permutation, permuted_gap
-from views.common import chart, compute
+from views.common import chart, compute, plain
 
 TITLES = {"scores": "Scores Q·Kᵀ", "scaled": "Scaled scores", "weights": "Weights"}
 
@@ -30,7 +30,7 @@ def differences(before, after, h):
             f"- changed **{name}**: `{old!r}` → `{new!r}`" if name != "sentence" else "- the sentence changed"
         )
     for edit in d.alignment.edits:
-        st.warning(edit.describe())
+        st.warning(plain(edit.describe()))  # the words are user text: never render them
     if d.incompatible:
         st.info(f"No difference maps: {d.incompatible}.")
         return

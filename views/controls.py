@@ -29,8 +29,11 @@ def load_url_once():
     if "settings_from_url" in st.session_state:
         return []
     settings, cell, notices = from_params(st.query_params.to_dict(), ignore=("tab",))
-    if st.query_params.get("tab") in TABS:
-        st.session_state["tab"] = st.query_params["tab"]
+    tab = st.query_params.get("tab")
+    if tab in TABS:
+        st.session_state["tab"] = tab
+    elif tab is not None:
+        notices.append(f"unknown tab {tab[:40]!r} ignored; showing {TABS[0]!r}")
     for name, value in vars(settings).items():
         st.session_state[name] = value
     st.session_state["cell"] = cell

@@ -1,0 +1,108 @@
+"""Shared pieces of the headless page tests: start the page, find its figures, decode their numbers.
+
+The page is driven with Streamlit's AppTest (no browser). Each Plotly chart arrives as the figure's
+JSON with numpy arrays as base64 typed arrays; `figures` finds every chart by its key ("fig_<name>")
+and `array` turns a typed array (or a plain list) back into numpy.
+"""
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60  # seconds; a cold first run on two cores takes a few
+
+
+def start(params=None, tab=None):  # dict[str, str] | None, str | None -> AppTest (not yet run)
+    """A fresh session of the page, opened with URL parameters and on a tab, with an empty cache."""
+    st.cache_data.clear()  # the cache is global to the process: no test sees another's results
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(params or {})
+    if tab is not None:
+        at.session_state["tab"] = tab
+    return at
+
+
+def page(params=None, tab=None):  # -> AppTest after its first run, which must not raise
+    at = start(params, tab).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at):  # AppTest -> dict[str, dict], chart key ("x", "weights", ...) -> figure JSON
+    """Every Plotly chart on the page, by the key the page gave it without its "fig_" prefix."""
+    out = {}
+    for element in at.get("plotly_chart"):
+        match = re.search(r"fig_(.+)$", element.proto.id)
+        assert match, f"a chart without a key: {element.proto.id}"
+        out[match.group(1)] = json.loads(element.proto.spec)
+    return out
+
+
+def array(value):  # typed array dict | list -> np.ndarray
+    """A figure's array: a base64 typed array {"dtype", "bdata", "shape"} or a plain list."""
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(n) for n in str(value.get("shape", len(data))).split(",")]
+        return data.reshape(shape)
+    return np.array([np.nan if v is None else v for v in value], dtype=float)
+
+
+def z(fig, trace=0):  # figure JSON -> [rows, cols] float64 (NaN where a cell is blank)
+    return array(fig["data"][trace]["z"]).astype(np.float64)
+
+
+def ticktext(fig, axis="xaxis"):  # figure JSON -> list[str]
+    return fig["layout"][axis]["ticktext"]
+
+
+def title(fig):  # figure JSON -> str
+    return fig["layout"]["title"]["text"]
+
+
+def texts(elements):  # ElementList -> list[str]
+    return [e.value for e in elements]
+
+
+def widget_values(at):  # AppTest -> dict[str, value] of every sidebar setting, by Settings field
+    return {
+        "sentence": at.text_input(key="sentence").value,
+        **{k: at.slider(key=k).value for k in ("seq_len", "d_k", "seed", "d_model", "n_heads")},
+        **{k: at.slider(key=k).value for k in ("window", "prefix", "temperature")},
+        "embedding": at.selectbox(key="embedding").value,
+        "mask": at.selectbox(key="mask").value,
+        "weight_init": at.radio(key="weight_init").value,
+        "scaling": at.toggle(key="scaling").value,
+        "positions": at.toggle(key="positions").value,
+    }
+
+
+def close(actual, expected, rtol=2e-6, atol=1e-6):  # figures carry float32: compare at that precision
+    """Assert two arrays agree to float32 precision, NaN where the other is NaN."""
+    np.testing.assert_allclose(actual, np.asarray(expected, dtype=np.float64), rtol=rtol, atol=atol)
+
+
+def outside_code(markdown):  # str -> str, the text outside code spans, backslash-escaped marks removed
+    """What Markdown would still interpret: everything outside `code spans`, minus escaped characters."""
+    out, i = [], 0
+    while i < len(markdown):
+        fence = re.match(r"`+", markdown[i:])
+        if fence:
+            n = len(fence.group())
+            close_ = re.compile(rf"(?<!`)`{{{n}}}(?!`)").search(markdown, i + n)
+            if close_:
+                i = close_.end()
+                continue
+        out.append(markdown[i])
+        i += 1
+    return re.sub(r"\\[!-/:-@\[-`{-~]", "", "".join(out))
+
+
+def shown(markdown):  # str -> str, the text a reader sees of backslash-escaped Markdown
+    """Undo Markdown's backslash escapes of punctuation, as the page renders them."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)

@@ -1,0 +1,286 @@
+"""The "Step by step" page, headless: every figure carries the package's own numbers for the settings.
+
+Each test drives the page through its widgets and decodes the figures it sent, then compares them
+with `attention.run` on the same settings, at float32 precision (the figures carry float32).
+"""
+
+import html
+
+import numpy as np
+import pytest
+
+from attention import MASK_KINDS, Settings, char_embeddings, run
+from attention.embeddings import sinusoidal_positions
+from tests.apptest_helpers import close, figures, outside_code, page, texts, ticktext, title, z
+from views.steps import GRID_LIMIT
+
+STAGES = (
+    "x",
+    "W_Q",
+    "W_K",
+    "W_V",
+    "Q",
+    "K",
+    "V",
+    "scores",
+    "scaled",
+    "mask",
+    "masked",
+    "weights",
+    "head_out",
+)
+
+
+def blanked(weights, mask):  # [seq, seq], bool [seq, seq] | None -> [seq, seq], NaN where masked
+    return weights if mask is None else np.where(mask, weights, np.nan)
+
+
+def assert_stages_match(figs, s):  # figure JSON by key, Settings -> None
+    """The stage figures of head 0 hold exactly run(s)'s numbers."""
+    t = run(s)
+    a = t.attention
+    close(z(figs["x"]), t.x)
+    close(z(figs["W_Q"]), t.w_q[:, : s.d_k])
+    for name, m in (("Q", a.q), ("K", a.k), ("V", a.v), ("scores", a.scores), ("scaled", a.scaled)):
+        close(z(figs[name]), m[0], atol=1e-5)
+    close(z(figs["weights"]), blanked(a.weights[0], t.mask))
+    assert ticktext(figs["weights"]) == [html.escape(tok, quote=False) for tok in t.tokens]
+
+
+def test_default_page_draws_every_stage_with_the_package_numbers():
+    at = page()
+    figs = figures(at)
+    assert set(STAGES) <= set(figs), sorted(figs)
+    assert_stages_match(figs, Settings())
+    assert "Showing 7 tokens + 3 padding." in texts(at.info)
+    assert not at.warning
+
+
+def test_default_weights_rows_sum_to_one_and_padding_keys_are_blank():
+    at = page()
+    t = run(Settings())
+    w = z(figures(at)["weights"])
+    assert w.shape == (10, 10)
+    assert np.isnan(w[:, 7:]).all() and np.isfinite(w[:, :7]).all()  # [PAD] keys drawn blank, nothing else
+    np.testing.assert_allclose(np.nansum(w, axis=1), 1.0, atol=1e-6)
+    close(w[:, :7], t.attention.weights[0][:, :7])
+    mask = z(figures(at)["mask"])
+    np.testing.assert_array_equal(mask, t.mask.astype(float))
+    assert any("Every row sums to 1" in s for s in texts(at.success))
+
+
+def test_sentence_d_k_length_and_seed_each_change_the_figures_as_the_package_does():
+    at = page()
+    s = Settings()
+    changes = [
+        (
+            "sentence",
+            lambda: at.text_input(key="sentence").input("a quick brown fox jumps"),
+            "a quick brown fox jumps",
+        ),
+        ("d_k", lambda: at.slider(key="d_k").set_value(64), 64),
+        ("seq_len", lambda: at.slider(key="seq_len").set_value(8), 8),
+        ("seed", lambda: at.slider(key="seed").set_value(41), 41),
+    ]
+    before = z(figures(at)["scores"])
+    for name, change, value in changes:
+        change().run()
+        assert not at.exception, name
+        s = s.replace(**{name: value})
+        figs = figures(at)
+        assert_stages_match(figs, s)
+        after = z(figs["scores"])
+        assert after.shape != before.shape or not np.allclose(after, before), (
+            f"{name} left the scores as they were"
+        )
+        close(z(figs["scaled"]), z(figs["scores"]) / np.sqrt(s.d_k), atol=1e-5)
+        before = after
+    assert "**÷√d_k = ÷8.00** for d_k = 64." in texts(at.markdown)
+    assert "Showing 5 tokens + 3 padding." in texts(at.info)
+
+
+def test_a_short_sequence_shows_the_first_tokens_only():
+    at = page()
+    at.slider(key="seq_len").set_value(3).run()
+    assert "Showing the first 3 of 7 tokens (raise the sequence length to see more)." in texts(at.info)
+    figs = figures(at)
+    assert ticktext(figs["weights"]) == ["The", "weather", "is"]
+    assert_stages_match(figs, Settings(seq_len=3))
+
+
+def test_a_repeated_word_keeps_its_own_row():
+    at = page()
+    at.text_input(key="sentence").input("the cat sat on the mat")
+    at.slider(key="seq_len").set_value(6).run()
+    fig = figures(at)["weights"]
+    assert ticktext(fig) == ticktext(fig, "yaxis") == ["the", "cat", "sat", "on", "the", "mat"]
+    rows = fig["data"][0]["y"]
+    assert len(rows) == len(set(rows)) == 6
+    w = z(fig)
+    assert w.shape == (6, 6)
+    np.testing.assert_array_equal(w[0], w[4])  # same word, no positions: the same row of weights
+
+
+@pytest.mark.parametrize(
+    "sentence, shown, markup",
+    [
+        (
+            '<b>bold</b> <a href="https://example.com">x</a>',
+            "&lt;b&gt;bold&lt;/b&gt;",
+            ("<b>", "<a", "</"),
+        ),
+        ("**bold** $x^2$ [link](http://x) ![i](http://x/i.png)", "**bold**", ("**", "$", "](", "![")),
+    ],
+)
+def test_user_text_is_shown_literally(sentence, shown, markup):
+    at = page()
+    at.text_input(key="sentence").input(sentence).run()
+    assert not at.exception
+    figs = figures(at)
+    labels = [
+        label for f in figs.values() for ax in ("xaxis", "yaxis") for label in f["layout"][ax]["ticktext"]
+    ]
+    assert shown in labels
+    assert not any("<" in label for label in labels)  # Plotly would render a tag
+    chip_rows = [m for m in texts(at.markdown) if "bold" in m]
+    assert len(chip_rows) == 1  # the token chips
+    for word in sentence.split():
+        assert word in chip_rows[0]
+    rendered = outside_code(chip_rows[0])
+    assert not any(m in rendered for m in markup), rendered
+
+
+def test_an_empty_sentence_asks_for_one_and_draws_nothing():
+    at = page()
+    for sentence in ("", "   \t  "):
+        at.text_input(key="sentence").input(sentence).run()
+        assert not at.exception
+        assert "Type a sentence in the sidebar to see its attention." in texts(at.warning)
+        assert not at.get("plotly_chart")
+
+
+def test_the_longest_sentence_at_the_longest_sequence():
+    words = [f"w{i % 97}" for i in range(2000)]
+    sentence = " ".join(words)[:5000].rsplit(" ", 1)[0]
+    n = len(sentence.split())
+    at = page()
+    at.text_input(key="sentence").input(sentence)
+    at.slider(key="seq_len").set_value(512).run()
+    assert not at.exception
+    assert f"Showing the first 512 of {n} tokens (raise the sequence length to see more)." in texts(at.info)
+    w = z(figures(at)["weights"])
+    assert w.shape == (512, 512)
+    close(w, run(Settings(sentence=sentence, seq_len=512)).attention.weights[0])
+
+
+def test_any_unicode_goes_through():
+    at = page()
+    for sentence in (
+        "👩‍👩‍👧 family",
+        "注意力 机制",
+        "مرحبا שלום hello",
+        "e\u0301te\u0301 cafe\u0301",
+        "bell\x07 ring\x00",
+    ):
+        at.text_input(key="sentence").input(sentence).run()
+        assert not at.exception, repr(sentence)
+        figs = figures(at)
+        tokens = sentence.split()
+        assert ticktext(figs["weights"])[: len(tokens)] == [html.escape(t, quote=False) for t in tokens]
+        assert_stages_match(figs, Settings(sentence=sentence))
+
+
+def test_character_codes_make_x_as_wide_as_the_longest_word():
+    at = page()
+    at.selectbox(key="embedding").set_value("char codes").run()
+    assert at.slider(key="d_model").proto.disabled
+    fig = figures(at)["x"]
+    tokens = Settings().sentence.split()
+    expected = np.zeros((10, 9))
+    expected[:7] = char_embeddings(tokens)
+    np.testing.assert_array_equal(z(fig), expected)
+    assert title(fig) == "X: 10 tokens × d_model = 9"
+    assert_stages_match(figures(at), Settings(embedding="char codes"))
+
+
+def test_random_embeddings_and_d_model():
+    at = page()
+    at.selectbox(key="embedding").set_value("random")
+    at.slider(key="d_model").set_value(24).run()
+    figs = figures(at)
+    assert z(figs["x"]).shape == (10, 24) and z(figs["W_Q"]).shape == (24, 16)
+    assert_stages_match(figs, Settings(embedding="random", d_model=24))
+
+
+def test_three_heads_show_a_picker_a_grid_and_the_output_projection():
+    at = page()
+    at.slider(key="n_heads").set_value(3).run()
+    s = Settings(n_heads=3)
+    t = run(s)
+    picker = at.segmented_control(key="head")
+    assert list(picker.options) == ["head 0", "head 1", "head 2"]
+    figs = figures(at)
+    assert {"grid", "Concatenated heads", "W_O", "Output"} <= set(figs)
+    assert len(figs["grid"]["data"]) == 3
+    for h in range(3):
+        close(z(figs["grid"], h), t.attention.weights[h])
+    close(z(figs["Concatenated heads"]), t.attention.concat)
+    close(z(figs["W_O"]), t.w_o)
+    close(z(figs["Output"]), t.attention.output, atol=1e-5)
+    picker.set_value(2).run()
+    figs = figures(at)
+    close(z(figs["weights"]), blanked(t.attention.weights[2], t.mask))
+    close(z(figs["scores"]), t.attention.scores[2], atol=1e-5)
+    assert title(figs["head_out"]) == "weights · V (head 2)"
+    at.slider(key="seq_len").set_value(GRID_LIMIT + 2).run()
+    assert "grid" not in figures(at) and "Output" in figures(at)
+    assert f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above." in texts(
+        at.info
+    )
+
+
+def test_every_mask_blanks_exactly_the_hidden_cells():
+    at = page()
+    at.slider(key="window").set_value(2)
+    at.slider(key="prefix").set_value(4)
+    for kind in MASK_KINDS:
+        at.selectbox(key="mask").set_value(kind).run()
+        t = run(Settings(mask=kind, window=2, prefix=4))
+        figs = figures(at)
+        w = z(figs["weights"])
+        hidden = np.zeros((10, 10), bool) if t.mask is None else ~t.mask
+        np.testing.assert_array_equal(np.isnan(w), hidden, err_msg=kind)
+        close(w, blanked(t.attention.weights[0], t.mask))
+        assert ("mask" in figs) == (kind != "none")
+    assert not hidden[0, 3] and hidden[4, 5]  # the last kind, prefix 4: a full block, then causal
+
+
+def test_scaling_off_and_temperature():
+    at = page()
+    at.slider(key="temperature").set_value(2.0).run()
+    figs = figures(at)
+    close(z(figs["scaled"]), z(figs["scores"]) / (2.0 * 4.0), atol=1e-5)
+    assert "**÷τ·√d_k = 2 × 4.00 = ÷8.00** for d_k = 16." in texts(at.markdown)
+    assert_stages_match(figs, Settings(temperature=2.0))
+    at.toggle(key="scaling").set_value(False).run()
+    figs = figures(at)
+    close(z(figs["scaled"]), z(figs["scores"]) / 2.0, atol=1e-5)
+    assert "**Scaling is off**: scaled = scores ÷ τ = scores ÷ 2." in texts(at.markdown)
+    assert_stages_match(figs, Settings(temperature=2.0, scaling=False))
+
+
+def test_uniform_weight_init():
+    at = page()
+    at.radio(key="weight_init").set_value("uniform").run()
+    w_q = z(figures(at)["W_Q"])
+    assert (w_q >= 0).all() and (w_q < 1).all()
+    assert_stages_match(figures(at), Settings(weight_init="uniform"))
+
+
+def test_positions_are_added_to_x():
+    at = page()
+    plain = z(figures(at)["x"])
+    at.toggle(key="positions").set_value(True).run()
+    x = z(figures(at)["x"])
+    close(x - plain, sinusoidal_positions(10, 16), atol=1e-5)
+    assert_stages_match(figures(at), Settings(positions=True))

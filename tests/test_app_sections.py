@@ -1,0 +1,131 @@
+"""The page's other tabs, headless: masks, before and after, the notebook walkthrough, share and export."""
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from attention import MASK_KINDS, Settings, run
+from attention.export import SCRIPT_NAME
+from tests.apptest_helpers import array, close, figures, outside_code, page, shown, texts, z
+
+
+def test_masks_tab_draws_every_mask_beside_its_weights():
+    figs = figures(page(tab="Masks"))
+    assert {f"pg_mask_{k}" for k in MASK_KINDS} | {f"pg_weights_{k}" for k in MASK_KINDS} == set(figs)
+    for kind in MASK_KINDS:
+        t = run(Settings(mask=kind))
+        mask = np.ones((10, 10), bool) if t.mask is None else t.mask
+        np.testing.assert_array_equal(z(figs[f"pg_mask_{kind}"]), mask.astype(float), err_msg=kind)
+        close(z(figs[f"pg_weights_{kind}"]), np.where(mask, t.attention.weights[0], np.nan))
+
+
+def test_compare_tab_shows_after_minus_before():
+    at = page(tab="Compare")
+    assert "Nothing pinned yet." in texts(at.info)
+    at.button(key="pin").click().run()
+    assert "The pinned state is the current one: change something to see a difference." in texts(at.info)
+    at.slider(key="seed").set_value(5).run()
+    assert not at.exception
+    before, after = run(Settings()), run(Settings(seed=5))
+    figs = figures(at)
+    for name in ("scores", "scaled", "weights"):
+        expected = getattr(after.attention, name)[0] - getattr(before.attention, name)[0]
+        close(z(figs[f"diff_{name}"]), expected, atol=1e-5)
+        assert np.abs(expected).max() > 0.01  # the seed really changed the map
+    assert "- changed **seed**: `0` → `5`" in texts(at.markdown)
+
+
+def test_a_changed_word_is_named_and_shown_literally():
+    at = page(tab="Compare")
+    at.button(key="pin").click().run()
+    words = Settings().sentence.split()
+    words[1], words[3] = "**weather**", "[link](https://example.com)![i](https://example.com/i.png)"
+    at.text_input(key="sentence").input(" ".join(words)).run()
+    assert not at.exception
+    notes = [w for w in texts(at.warning) if "replaced" in w]
+    seen = [shown(note) for note in notes]
+    assert len(notes) == 2 and '"**weather**"' in seen[0] and "https://example.com/i.png" in seen[1]
+    for note in notes:  # a word is text: never bold, never a link or a fetched image
+        rendered = outside_code(note)
+        assert "**" not in rendered and "](" not in rendered, note
+
+
+def test_shuffling_without_positions_only_reorders_the_weights():
+    at = page(tab="Compare")
+    at.button(key="shuffle").click().run()
+    assert not at.exception
+    assert sorted(at.text_input(key="sentence").value.split()) == sorted(Settings().sentence.split())
+    [note] = [s for s in texts(at.success) if "undoing the shuffle" in s]
+    assert note.startswith("Without positions, attention only follows the words around")
+    gap = float(note.split("largest difference ")[1].split(")")[0])
+    assert gap < 1e-12
+
+
+def test_shuffling_with_positions_changes_the_weights():
+    at = page(tab="Compare")
+    at.toggle(key="positions").set_value(True).run()
+    at.text_input(key="sentence").input("one two three four five six seven").run()
+    shuffled = False
+    for _ in range(3):  # a shuffle may keep the order (1 in 5040); try again then
+        at.button(key="shuffle").click().run()
+        shuffled = at.text_input(key="sentence").value != "one two three four five six seven"
+        if shuffled:
+            break
+    assert shuffled and not at.exception
+    [note] = [i for i in texts(at.info) if "undoing the shuffle" in i]
+    assert note.startswith("With positions, reordering changes the attention itself")
+    assert float(note.split("differ by up to ")[1].rstrip(".")) > 1e-3
+
+
+def test_notebook_tab_reproduces_the_walkthrough_without_its_bugs():
+    at = page(tab="From the notebook")
+    figs = figures(at)
+    codes = z(figs["char_codes"])
+    assert codes.shape == (7, 9)
+    np.testing.assert_array_equal(codes[0, :4], [20, 8, 5, 0])  # "The": t h e, zero-padded
+    weights = array(figs["length_weights"]["data"][0]["y"])
+    np.testing.assert_allclose(weights, np.array([3, 7, 2, 9, 5, 2, 9]) / 37)
+    assert round(weights[0], 3) == 0.081 and round(weights[-1], 3) == 0.243
+    frame = at.dataframe[0].value
+    assert frame.shape == (1, 9)
+    np.testing.assert_allclose(frame.iloc[0, :2], [13.297297297297, 7.837837837838], rtol=1e-12)
+    assert at.metric[0].value == "78.4864864865"
+
+
+@pytest.fixture
+def downloads(monkeypatch):  # -> dict of file name -> bytes, filled by every download button drawn
+    """Record what the page hands to its download buttons (AppTest keeps the files in memory only)."""
+    seen, load = {}, MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, data, mimetype, kind, filename=None):
+        seen[filename] = data.encode() if isinstance(data, str) else data
+        return load(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return seen
+
+
+def test_share_tab_links_to_this_state_and_offers_every_number(downloads):
+    at = page(tab="Share & export")
+    at.slider(key="d_k").set_value(64)
+    at.selectbox(key="mask").set_value("causal").run()
+    assert not at.exception
+    [link] = texts(at.code)
+    assert link.startswith("http://") and "dk=64" in link and "mask=causal" in link
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["CSV files (zip)", "NumPy .npz", "JSON", "Python script"]
+    t = run(Settings(d_k=64, mask="causal"))
+    with np.load(io.BytesIO(downloads["attention_matrices.npz"])) as npz:
+        np.testing.assert_array_equal(npz["head0/weights"], t.attention.weights[0])
+        np.testing.assert_array_equal(npz["mask"], t.mask)
+    state = json.loads(downloads["attention_state.json"])
+    assert state["settings"]["d_k"] == 64 and state["tokens"] == list(t.tokens)
+    with zipfile.ZipFile(io.BytesIO(downloads["attention_matrices.zip"])) as archive:
+        assert "head0/weights.csv" in archive.namelist()
+        assert json.loads(archive.read("settings.json"))["settings"]["mask"] == "causal"
+    script = downloads[SCRIPT_NAME].decode()
+    assert "'d_k': 64," in script and "'mask': 'causal'," in script
