@@ -108,9 +108,11 @@ def dims(n, prefix="d"):  # int -> list[str]
 
 
 def mark_row_max(fig, weights, rows, cols):  # go.Figure, [rows, cols] -> go.Figure
-    """Outline the largest weight of each row (rows with no allowed key are skipped)."""
+    """Outline the largest weight of each row; rows with no allowed key or a tie for the top are skipped."""
     weights = np.asarray(weights)
-    live = np.nonzero(weights.max(axis=1) > 0)[0]
+    top = weights.max(axis=1, keepdims=True)
+    unique = np.sum(weights >= top - 1e-12 * top, axis=1) == 1
+    live = np.nonzero((top[:, 0] > 0) & unique)[0]
     best = weights[live].argmax(axis=1)
     rcats, ccats = categories(rows), categories(cols)
     fig.add_trace(

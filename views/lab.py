@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from attention import figures as fg
 from attention import lab_figures as lf
 from attention.scaling import jacobian_norm, row_stats, saturation_summary, score_spread, softmax_jacobian
 from views.cell import cell_ui
 from views.common import chart, compute
+from views.weights import weights_figure
 
 CLICK_LIMIT = 64  # above this many tokens cells are picked with the select boxes only
 
@@ -28,14 +28,7 @@ def rows_ui(trace, h):
     st.markdown(f"**{saturation_summary(stats)}.**")
     left, right = st.columns([3, 2])
     with left:
-        fig = fg.heatmap(
-            fg.blank(a.weights[h], trace.mask),
-            trace.tokens,
-            trace.tokens,
-            "Attention weights (click a cell to explain it)",
-            kind="weights",
-            value="weight",
-        )
+        fig = weights_figure(trace, h, "Attention weights (click a cell to explain it)")
         if n <= CLICK_LIMIT:
             fig = lf.clickable(fig, trace.tokens, trace.tokens, a.weights[h])
         chart(fig, key="lab_weights", on_select=pick_clicked, selection_mode="points")

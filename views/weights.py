@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from attention import figures as fg
+from attention.scaling import row_stats, saturation_summary
 from views.common import chart
 from views.steps import GRID_LIMIT
 
@@ -61,6 +62,17 @@ def row_sum_check(weights, mask):  # [seq, seq], bool [seq, seq] | None -> str
     return text + (f" {dead} rows have every key masked and are all zeros." if dead else "")
 
 
+def weights_figure(trace, h, title):  # -> go.Figure, the head's weights with masked cells blank
+    return fg.heatmap(
+        fg.blank(trace.attention.weights[h], trace.mask),
+        trace.tokens,
+        trace.tokens,
+        title,
+        kind="weights",
+        value="weight",
+    )
+
+
 def weights_stage(trace, h):
     a = trace.attention
     st.subheader("6 · Softmax: the attention weights")
@@ -70,16 +82,12 @@ def weights_stage(trace, h):
         "among the keys; the orange square marks where it looks most."
     )
     st.latex(r"w_{ij} = \frac{e^{s_{ij} - \max_k s_{ik}}}{\sum_{j'} e^{s_{ij'} - \max_k s_{ik}}}")
-    fig = fg.heatmap(
-        fg.blank(a.weights[h], trace.mask),
-        trace.tokens,
-        trace.tokens,
-        "Attention weights",
-        kind="weights",
-        value="weight",
-    )
+    fig = weights_figure(trace, h, "Attention weights")
     chart(fg.mark_row_max(fig, a.weights[h], trace.tokens, trace.tokens), key="weights")
     st.success(row_sum_check(a.weights[h], trace.mask))
+    st.caption(
+        saturation_summary(row_stats(a.weights[h])) + ": the Scaling lab tab explains why that matters."
+    )
 
 
 def output_stage(trace, h):
