@@ -61,5 +61,5 @@ def follow_token(attentions, tokens, i):  # [n_layers, n_heads, seq, seq], list[
     n_layers, n_heads = attentions.shape[:2]
     rows = [f"L{layer} H{h}" for layer in range(n_layers) for h in range(n_heads)]
     z = attentions[:, :, i, :].reshape(n_layers * n_heads, -1)
-    title = f"Where #{i} {escape(tokens[i])} looks, in all {len(rows)} heads"
+    title = f"Where {escape(tokens[i])} looks, in all {len(rows)} heads"
     return heatmap(z, rows, tokens, title, kind="weights", names=("layer and head", "key"), value="weight")

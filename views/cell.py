@@ -12,6 +12,11 @@ def as_shown(x):  # float -> str, formatted as the heatmaps' hover shows it (flo
     return f"{float(np.float32(x)):.6g}"
 
 
+def cell_changed():
+    """A box was changed by hand: that cell is now the selected one."""
+    st.session_state["cell"] = (st.session_state["cell_q"], st.session_state["cell_k"])
+
+
 def cell_ui(trace, h):  # -> (i, j), the selected query and key
     """Two select boxes (kept in step with clicks on the weights) and the explanation below them."""
     n = len(trace.tokens)
@@ -21,8 +26,20 @@ def cell_ui(trace, h):  # -> (i, j), the selected query and key
     st.subheader("Explain this cell")
     label = dict(enumerate(trace.tokens)).get
     left, right = st.columns(2)
-    i = left.selectbox("Query (row)", range(n), key="cell_q", format_func=lambda p: f"#{p} {label(p)}")
-    j = right.selectbox("Key (column)", range(n), key="cell_k", format_func=lambda p: f"#{p} {label(p)}")
+    i = left.selectbox(
+        "Query (row)",
+        range(n),
+        key="cell_q",
+        on_change=cell_changed,
+        format_func=lambda p: f"#{p} {label(p)}",
+    )
+    j = right.selectbox(
+        "Key (column)",
+        range(n),
+        key="cell_k",
+        on_change=cell_changed,
+        format_func=lambda p: f"#{p} {label(p)}",
+    )
     st.session_state["cell"] = (i, j)
     explain_ui(trace, h, i, j)
     return i, j

@@ -26,6 +26,7 @@ def encode(text: str):  # a shared resource, not copied per rerun: at 512 pieces
 
 def use_example():
     st.session_state["sentence"] = EXAMPLE
+    st.session_state.pop("pt_follow", None)  # a new sentence: follow its default token ("it")
 
 
 def pickers(trace):  # -> (layer, head | None, hide specials)
@@ -120,11 +121,16 @@ def pretrained_section(sentence):
     tokens = [t for t, k in zip(trace.tokens, keep, strict=True) if k]
     shown = without_tokens(trace.attentions, keep)
     st.subheader("Follow one token through every head")
-    default = tokens.index("it") if "it" in tokens else 0
-    i = st.selectbox(
-        "Token", range(len(tokens)), index=default, key="pt_follow", format_func=lambda p: f"#{p} {tokens[p]}"
+    positions = [int(p) for p in np.flatnonzero(keep)]  # a piece keeps its number when others are hidden
+    default = trace.tokens.index("it") if "it" in trace.tokens else positions[0]
+    p = st.selectbox(
+        "Token",
+        positions,
+        index=positions.index(default),
+        key="pt_follow",
+        format_func=lambda p: f"#{p} {trace.tokens[p]}",
     )
-    chart(mf.follow_token(shown, tokens, i), key="pt_follow_fig")
+    chart(mf.follow_token(shown, tokens, positions.index(p)), key="pt_follow_fig")
     if len(tokens) > GRID_LIMIT:
         st.info(f"The grid of all heads is drawn up to {GRID_LIMIT} pieces; use the pickers above.")
         return
