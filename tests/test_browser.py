@@ -1,0 +1,215 @@
+"""The page in a real browser: what a visitor sees after loading, typing and moving a slider.
+
+Numbers are read from the live Plotly figures (`el._fullData`), labels from the drawn tick text,
+and both are compared with the package run in this process on the same settings. Figures are
+found by their titles, so the tests follow what the page says rather than its layout.
+"""
+
+import contextlib
+import struct
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attention import PAD, Settings, run
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser fixture skips (or fails) every test here
+    PlaywrightTimeout = Exception
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+DEFAULT_TITLES = {  # the "Step by step" tab with the default settings: title -> number of traces
+    "X: 10 tokens × d_model = 16": 1,
+    "W_Q: 16 × 16": 1,
+    "W_K: 16 × 16": 1,
+    "W_V: 16 × 16": 1,
+    "Q: 10 × 16": 1,
+    "K: 10 × 16": 1,
+    "V: 10 × 16": 1,
+    "Scores Q·Kᵀ": 1,
+    "Scaled scores": 1,
+    "Mask (1 = may attend)": 1,
+    "Scaled scores after the mask": 1,
+    "Attention weights": 2,  # the heatmap and the markers on each row's largest weight
+    "weights · V (head 0)": 1,
+}
+HOSTILE = '<b>bold</b> <a href="https://example.com">x</a> <img src=x onerror=alert(1)>'
+
+# Every chart has its figure and every heatmap has drawn its image: the page is on screen.
+DRAWN = """(n) => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+    return plots.length >= n && plots.every(el => el._fullData && el.layout && el.layout.title
+        && el._fullData.every(t => t.type !== 'heatmap' || el.querySelector('.hm image')));
+}"""
+FIGURES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+    title: el.layout.title.text,
+    traces: el._fullData.length,
+    types: el._fullData.map(t => t.type),
+}))"""
+FIGURE = """(title) => {
+    const el = [...document.querySelectorAll('.js-plotly-plot')].find(e => e.layout.title.text === title);
+    if (!el || !el._fullData) return null;
+    return {
+        z: el._fullData[0].z.map(row => Array.from(row)),
+        ticks: [...el.querySelectorAll('.xaxislayer-above text')].map(t => t.textContent),
+        rows: [...el.querySelectorAll('.yaxislayer-above text')].map(t => t.textContent),
+    };
+}"""
+TICKS_ARE = """([title, labels]) => {
+    const el = [...document.querySelectorAll('.js-plotly-plot')].find(e => e.layout.title.text === title);
+    const ticks = el ? [...el.querySelectorAll('.xaxislayer-above text')].map(t => t.textContent) : [];
+    return JSON.stringify(ticks) === JSON.stringify(labels);
+}"""
+
+
+def open_app(page, base, query="", n_figures=None):
+    """Load the page and wait until the script has finished and every chart is drawn."""
+    page.goto(f"{base}/{query}")
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
+    page.wait_for_function(DRAWN, arg=n_figures or len(DEFAULT_TITLES), polling=100)
+
+
+def figure(page, title):  # -> {"z": [[float]], "ticks": [str], "rows": [str]}
+    data = page.evaluate(FIGURE, title)
+    assert data is not None, f"no chart titled {title!r}; the page has {page.evaluate(FIGURES)}"
+    return data
+
+
+def wait_for_ticks(page, title, labels):
+    """Charts are redrawn after the script ends: wait for the expected labels, then check them."""
+    with contextlib.suppress(PlaywrightTimeout):  # the assertion says what is there instead
+        page.wait_for_function(TICKS_ARE, arg=[title, labels], polling=100, timeout=30_000)
+    assert figure(page, title)["ticks"] == labels
+
+
+def as_f32(z):  # [[float]] -> float32 [rows, cols]
+    return np.asarray(z, dtype=np.float32)
+
+
+def query(settings):  # Settings -> str, the URL query for the settings that differ from the defaults
+    from attention.share import to_params
+
+    return "?" + urllib.parse.urlencode(to_params(settings))
+
+
+def test_default_page_draws_every_heatmap_without_errors(page, page_log, app_server):
+    open_app(page, app_server)
+    assert page.locator("[data-testid=stException]").count() == 0
+    drawn = {f["title"]: f["traces"] for f in page.evaluate(FIGURES)}
+    assert drawn == DEFAULT_TITLES
+    assert page_log == {"errors": [], "dialogs": []}
+
+
+def test_default_tokens_are_the_score_labels_and_values(page, app_server):
+    open_app(page, app_server)
+    trace = run(Settings())
+    shown = figure(page, "Scores Q·Kᵀ")
+    assert shown["ticks"] == list(trace.tokens)
+    assert shown["ticks"][-3:] == [PAD] * 3
+    assert shown["rows"] == list(trace.tokens)
+    np.testing.assert_array_equal(as_f32(shown["z"]), trace.attention.scores[0].astype(np.float32))
+
+
+def test_a_repeated_word_keeps_its_own_column(page, app_server):
+    settings = Settings(sentence="the cat sat on the mat", seq_len=6)
+    open_app(page, app_server, query(settings))
+    shown = figure(page, "Scores Q·Kᵀ")
+    assert shown["ticks"] == ["the", "cat", "sat", "on", "the", "mat"]
+    assert as_f32(shown["z"]).shape == (6, 6)
+    assert page.get_by_text("Showing 6 tokens.").count() == 1
+
+
+def test_typing_a_sentence_redraws_labels_and_matrices(page, page_log, app_server, wait_rerun):
+    open_app(page, app_server)
+    sentence = "a dog chased the ball across the park"
+    box = page.locator(".st-key-sentence input")
+    box.fill(sentence)
+    box.press("Enter")
+    wait_rerun(page)
+    trace = run(Settings(sentence=sentence))
+    wait_for_ticks(page, "Scores Q·Kᵀ", list(trace.tokens))
+    assert trace.tokens[-2:] == (PAD, PAD)
+    for title, matrix in (
+        ("Scores Q·Kᵀ", trace.attention.scores[0]),
+        ("Scaled scores", trace.attention.scaled[0]),
+    ):
+        np.testing.assert_array_equal(as_f32(figure(page, title)["z"]), matrix.astype(np.float32))
+    assert page.get_by_text("Showing 8 tokens + 2 padding.").count() == 1
+    assert page_log["errors"] == []
+
+
+def test_d_k_arrow_key_rescales_by_one_over_root_d_k(page, app_server, wait_rerun):
+    open_app(page, app_server)
+    before = run(Settings())
+    np.testing.assert_array_equal(
+        as_f32(figure(page, "Scaled scores")["z"]), before.attention.scaled[0].astype(np.float32)
+    )
+    page.locator(".st-key-d_k").get_by_role("slider").focus()  # the thumb: an <input type=range>
+    page.keyboard.press("ArrowRight")
+    wait_rerun(page)
+    page.get_by_text("for d_k = 17").wait_for()
+    page.wait_for_function(DRAWN, arg=len(DEFAULT_TITLES), polling=100)
+    after = run(Settings(d_k=17))
+    scores, scaled = as_f32(figure(page, "Scores Q·Kᵀ")["z"]), as_f32(figure(page, "Scaled scores")["z"])
+    np.testing.assert_allclose(scaled, scores / np.sqrt(17), rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(scaled, after.attention.scaled[0], rtol=2e-6, atol=1e-7)
+    assert not np.allclose(scaled, before.attention.scaled[0])
+    assert page.get_by_text("÷√d_k = ÷4.12").count() == 1
+
+
+def test_markup_in_a_sentence_is_shown_literally(page, page_log, app_server, wait_rerun):
+    open_app(page, app_server)
+    box = page.locator(".st-key-sentence input")
+    box.fill(HOSTILE)
+    box.press("Enter")
+    wait_rerun(page)
+    tokens = HOSTILE.split()
+    wait_for_ticks(page, "Scores Q·Kᵀ", tokens + [PAD] * (10 - len(tokens)))
+    page.wait_for_function(DRAWN, arg=len(DEFAULT_TITLES), polling=100)
+    chips = page.locator("[data-testid=stMain] [data-testid=stMarkdownContainer] code")
+    assert chips.all_text_contents()[: len(tokens)] == tokens
+    bold = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stMain] *')].filter(el =>
+            el.textContent.trim() === 'bold' && (el.tagName.toLowerCase() === 'b'
+            || getComputedStyle(el).fontWeight === 'bold' || Number(getComputedStyle(el).fontWeight) >= 600)
+        ).length"""
+    )
+    assert bold == 0
+    assert page.locator("a[href='https://example.com']").count() == 0
+    assert page.evaluate("document.querySelectorAll('[*|href*=\"example.com\"]').length") == 0
+    assert page.locator("img[src=x]").count() == 0
+    assert page_log == {"errors": [], "dialogs": []}
+
+
+def test_the_longest_sequence_still_draws(page, page_log, app_server):
+    open_app(page, app_server, "?n=512")
+    assert page.get_by_text("Showing 7 tokens + 505 padding.").count() == 1
+    assert page.locator("[data-testid=stException]").count() == 0
+    drawn = {f["title"]: f["traces"] for f in page.evaluate(FIGURES)}
+    assert drawn == {title.replace("10 ", "512 "): n for title, n in DEFAULT_TITLES.items()}
+    shown = figure(page, "Attention weights")
+    assert as_f32(shown["z"]).shape == (512, 512)
+    assert 0 < len(shown["ticks"]) <= 40  # sparse labels: hundreds of tick labels freeze the browser
+    assert page_log["errors"] == []
+
+
+def png_size(path):  # Path -> (width, height)
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_screenshot_of_the_default_page(page, app_server):
+    open_app(page, app_server)
+    page.wait_for_timeout(1000)  # let the charts' fonts and colour bars settle
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOT, full_page=True)
+    width, height = png_size(SCREENSHOT)
+    assert width == 1400 and height >= 4000
+    assert SCREENSHOT.stat().st_size > 100_000  # thirteen coloured heatmaps, not a blank page
