@@ -21,7 +21,8 @@ SIGNED = "RdBu_r"  # ColorBrewer diverging: blue < 0 < red, colour-blind safe
 WEIGHTS = "Viridis"  # perceptually uniform, colour-blind safe, dark = 0 and yellow = 1
 MASK = [[0, "#f1f3f5"], [1, "#364fc7"]]  # masked = pale, may attend = dark blue
 LABEL_LIMIT = 40  # at most this many tick labels per axis
-FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12}
+LONG_LABEL = 18  # characters; longer tick labels get Plotly's (slower) automatic margins
+FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12, "color": "#343a40"}
 
 
 def escape(token):  # str -> str
@@ -34,11 +35,23 @@ def categories(tokens):  # list[str] -> list[str]
     return [f"#{i} {escape(t)}" for i, t in enumerate(tokens)]
 
 
+def shown_ticks(tokens):  # list[str] -> range of the positions that get a tick label
+    return range(0, len(tokens), max(1, -(-len(tokens) // LABEL_LIMIT)))
+
+
+def label_width(tokens):  # list[str] -> int, characters of the longest tick label
+    return max((len(tokens[i]) for i in shown_ticks(tokens)), default=1)
+
+
 def axis(tokens, title):  # list[str], str -> dict
-    """A category axis with one tick per token, or every k-th token above LABEL_LIMIT."""
+    """A category axis with one tick per token, or every k-th token above LABEL_LIMIT.
+
+    Margins are sized from the labels (see `margin`) instead of Plotly's automargin, which lays
+    every figure out twice in the browser; only labels too long for that keep automargin.
+    """
     cats = categories(tokens)
-    step = max(1, -(-len(tokens) // LABEL_LIMIT))
-    shown = range(0, len(tokens), step)
+    shown = shown_ticks(tokens)
+    step = shown.step
     suffix = "" if step == 1 else f" (one label in {step}; hover for all)"
     return {
         "type": "category",
@@ -48,20 +61,40 @@ def axis(tokens, title):  # list[str], str -> dict
         "ticktext": [escape(tokens[i]) for i in shown],
         "showgrid": False,
         "zeroline": False,
-        "automargin": True,
+        "automargin": label_width(tokens) > LONG_LABEL,
+    }
+
+
+def margin(rows, cols):  # labels, labels -> dict of margins in pixels, room for the tick labels
+    """Left room for the row labels, bottom room for the column labels (slanted at 45° by `heatmap`)."""
+    return {
+        "l": 44 + 7 * min(label_width(rows), LONG_LABEL),
+        "r": 10,
+        "t": 50,
+        "b": 44 + 5 * min(label_width(cols), LONG_LABEL),
+    }
+
+
+def layout(title, height):  # str, int -> dict
+    """The layout every figure shares, as one dict, so Plotly validates it once.
+
+    Template "none": Plotly's default template adds ~3.7 kB to every figure and ~12 ms of
+    validation, and everything it would set is set here.
+    """
+    return {
+        "template": "none",
+        "title": {"text": title, "x": 0, "font": {"size": 15}},
+        "font": FONT,
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",  # masked (NaN) cells stay blank
     }
 
 
 def style(fig, title, height):  # go.Figure, str, int -> go.Figure
-    """The layout every figure shares."""
-    fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
-        font=FONT,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",  # masked (NaN) cells stay blank
-    )
+    """Apply the shared layout to a figure built in steps (subplots, added traces)."""
+    fig.update_layout(layout(title, height))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -79,27 +112,33 @@ def colour(kind, z, zrange=None):  # str, [rows, cols] -> dict of heatmap colour
     return {"colorscale": SIGNED, "zmin": -zrange, "zmax": zrange}
 
 
+def hover(names, value, precision=".6g"):  # (row name, column name), str -> a Plotly hovertemplate
+    """The hover of a matrix cell: its row, its column (both as "#position token") and its value."""
+    return f"{names[0]} %{{y}}<br>{names[1]} %{{x}}<br>{value} %{{z:{precision}}}<extra></extra>"
+
+
 def heatmap(z, rows, cols, title, kind="signed", zrange=None, names=("query", "key"), value="value"):
     """A matrix [rows, cols] as a heatmap; NaN cells are drawn blank.
 
     rows, cols: labels (tokens, or dimension names); names: the two axis titles; value: what one
     cell is called in the hover; zrange: the half-width of a signed colour range to share.
     """
-    z = np.asarray(z, dtype=np.float32)  # sent as a compact typed array
-    precision = "d" if kind == "mask" else ".6g"
+    z = np.asarray(z, dtype=np.uint8 if kind == "mask" else np.float32)  # sent as a compact typed array
     trace = go.Heatmap(
         z=z,
         x=categories(cols),
         y=categories(rows),
-        hovertemplate=f"{names[0]} %{{y}}<br>{names[1]} %{{x}}<br>{value} %{{z:{precision}}}<extra></extra>",
+        hovertemplate=hover(names, value, "d" if kind == "mask" else ".6g"),
         hoverongaps=False,
-        colorbar={"thickness": 12, "len": 0.9},
+        colorbar={"thickness": 12, "len": 0.9, "outlinewidth": 0},
         **colour(kind, z, zrange),
     )
-    fig = go.Figure(trace)
-    fig.update_xaxes(axis(cols, names[1]) | {"side": "bottom"})
-    fig.update_yaxes(axis(rows, names[0]) | {"autorange": "reversed"})
-    return style(fig, title, height=min(720, 160 + 22 * max(len(rows), 8)))
+    axes = {
+        "xaxis": axis(cols, names[1]) | {"side": "bottom", "tickangle": -45},
+        "yaxis": axis(rows, names[0]) | {"autorange": "reversed"},
+    }
+    height = min(720, 160 + 22 * max(len(rows), 8))
+    return go.Figure(trace, layout=layout(title, height) | axes | {"margin": margin(rows, cols)})
 
 
 def dims(n, prefix="d"):  # int -> list[str]
@@ -185,3 +224,55 @@ def head_grid(weights, tokens, columns=4):  # [n_heads, seq, seq], list[str] -> 
     fig.update_xaxes(type="category", showticklabels=False)
     fig.update_yaxes(type="category", showticklabels=False, autorange="reversed")
     return style(fig, "Each head's weights", height=60 + 220 * rows)
+
+
+def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), value="value"):
+    """Several matrices side by side in one figure, on one signed colour range.
+
+    One figure instead of several: the browser lays out and draws each figure on its own, so
+    fewer figures make every rerun faster. mats: [rows, cols] each; titles: one per matrix.
+    """
+    n, gap = len(mats), 0.03
+    zrange = max(float(np.abs(m).max()) for m in mats) or 1.0
+    traces, axes, notes = [], {}, []
+    for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
+        lo, hi = (k - 1) / n + gap / 2, k / n - gap / 2
+        traces.append(
+            go.Heatmap(
+                z=np.asarray(m, dtype=np.float32),
+                x=categories(cols),
+                y=categories(rows),
+                xaxis=f"x{k}",
+                yaxis=f"y{k}",
+                coloraxis="coloraxis",
+                hoverongaps=False,
+                hovertemplate=f"{name}<br>" + hover(names, value),
+            )
+        )
+        axes[f"xaxis{k}"] = axis(cols, names[1]) | {"domain": [lo, hi], "anchor": f"y{k}", "tickangle": -45}
+        shared = {
+            "anchor": f"x{k}",
+            "autorange": "reversed",
+            "showticklabels": k == 1,
+        }  # one set of row labels
+        axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "") | shared
+        notes.append(
+            {
+                "text": name,
+                "x": (lo + hi) / 2,
+                "y": 1,
+                "xref": "paper",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
+    colours = {
+        "colorscale": SIGNED,
+        "cmin": -zrange,
+        "cmax": zrange,
+        "colorbar": {"thickness": 12, "len": 0.9, "outlinewidth": 0},
+    }
+    extra = {"coloraxis": colours, "annotations": notes, "margin": margin(rows, cols) | {"t": 76}}
+    return go.Figure(traces, layout=layout(title, min(580, 200 + 18 * max(len(rows), 8))) | axes | extra)

@@ -16,12 +16,8 @@ from views.steps import GRID_LIMIT
 
 STAGES = (
     "x",
-    "W_Q",
-    "W_K",
-    "W_V",
-    "Q",
-    "K",
-    "V",
+    "projections",
+    "qkv",
     "scores",
     "scaled",
     "mask",
@@ -40,8 +36,11 @@ def assert_stages_match(figs, s):  # figure JSON by key, Settings -> None
     t = run(s)
     a = t.attention
     close(z(figs["x"]), t.x)
-    close(z(figs["W_Q"]), t.w_q[:, : s.d_k])
-    for name, m in (("Q", a.q), ("K", a.k), ("V", a.v), ("scores", a.scores), ("scaled", a.scaled)):
+    for panel, w in enumerate((t.w_q, t.w_k, t.w_v)):  # W_Q, W_K, W_V side by side in one figure
+        close(z(figs["projections"], panel), w[:, : s.d_k])
+    for panel, m in enumerate((a.q, a.k, a.v)):  # Q, K, V likewise
+        close(z(figs["qkv"], panel), m[0], atol=1e-5)
+    for name, m in (("scores", a.scores), ("scaled", a.scaled)):
         close(z(figs[name]), m[0], atol=1e-5)
     close(z(figs["weights"]), blanked(a.weights[0], t.mask))
     assert ticktext(figs["weights"]) == [html.escape(tok, quote=False) for tok in t.tokens]
@@ -208,7 +207,7 @@ def test_random_embeddings_and_d_model():
     at.selectbox(key="embedding").set_value("random")
     at.slider(key="d_model").set_value(24).run()
     figs = figures(at)
-    assert z(figs["x"]).shape == (10, 24) and z(figs["W_Q"]).shape == (24, 16)
+    assert z(figs["x"]).shape == (10, 24) and z(figs["projections"]).shape == (24, 16)
     assert_stages_match(figs, Settings(embedding="random", d_model=24))
 
 
@@ -272,8 +271,9 @@ def test_scaling_off_and_temperature():
 def test_uniform_weight_init():
     at = page()
     at.radio(key="weight_init").set_value("uniform").run()
-    w_q = z(figures(at)["W_Q"])
-    assert (w_q >= 0).all() and (w_q < 1).all()
+    for panel in range(3):  # W_Q, W_K, W_V
+        w = z(figures(at)["projections"], panel)
+        assert (w >= 0).all() and (w < 1).all()
     assert_stages_match(figures(at), Settings(weight_init="uniform"))
 
 

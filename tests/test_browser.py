@@ -26,12 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
 DEFAULT_TITLES = {  # the "Step by step" tab with the default settings: title -> number of traces
     "X: 10 tokens × d_model = 16": 1,
-    "W_Q: 16 × 16": 1,
-    "W_K: 16 × 16": 1,
-    "W_V: 16 × 16": 1,
-    "Q: 10 × 16": 1,
-    "K: 10 × 16": 1,
-    "V: 10 × 16": 1,
+    "The projections, each d_model × d_k = 16 × 16": 3,  # W_Q, W_K, W_V side by side
+    "Queries, keys and values, each 10 tokens × d_k = 16": 3,  # Q, K, V
     "Scores Q·Kᵀ": 1,
     "Scaled scores": 1,
     "Mask (1 = may attend)": 1,

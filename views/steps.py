@@ -81,26 +81,25 @@ def projections_stage(trace, h):
     )
     st.latex(r"Q = X W_Q \qquad K = X W_K \qquad V = X W_V")
     cols = slice(h * s.d_k, (h + 1) * s.d_k)
-    rows, dk = fg.dims(trace.x.shape[1]), fg.dims(s.d_k)
-    names = ("dimension of x", "dimension of q/k/v")
-    for col, (name, w) in zip(
-        st.columns(3), (("W_Q", trace.w_q), ("W_K", trace.w_k), ("W_V", trace.w_v)), strict=True
-    ):
-        with col:
-            chart(fg.heatmap(w[:, cols], rows, dk, f"{name}: {w.shape[0]} × {s.d_k}", names=names), key=name)
-    for col, (name, m) in zip(st.columns(3), (("Q", a.q[h]), ("K", a.k[h]), ("V", a.v[h])), strict=True):
-        with col:
-            chart(
-                fg.heatmap(
-                    m,
-                    trace.tokens,
-                    dk,
-                    f"{name}: {m.shape[0]} × {m.shape[1]}",
-                    names=("token", "dimension"),
-                    value=name.lower(),
-                ),
-                key=name,
-            )
+    d_model, tokens = trace.x.shape[1], trace.tokens
+    ws = [trace.w_q[:, cols], trace.w_k[:, cols], trace.w_v[:, cols]]
+    title = f"The projections, each d_model × d_k = {d_model} × {s.d_k}" + (
+        f" (head {h})" if s.n_heads > 1 else ""
+    )
+    chart(
+        fg.heatmap_row(
+            ws,
+            fg.dims(d_model),
+            fg.dims(s.d_k),
+            title,
+            ("W_Q", "W_K", "W_V"),
+            names=("dimension of x", "dimension of q/k/v"),
+            value="weight",
+        ),
+        key="projections",
+    )
+    title = f"Queries, keys and values, each {len(tokens)} tokens × d_k = {s.d_k}"
+    chart(fg.heatmap_row([a.q[h], a.k[h], a.v[h]], tokens, fg.dims(s.d_k), title, ("Q", "K", "V")), key="qkv")
 
 
 def scores_stage(trace, h):
