@@ -98,7 +98,6 @@ def clickable(fig, rows, cols, values, value="weight"):  # go.Figure, labels, la
     """
     i, j = (a.ravel() for a in np.indices((len(rows), len(cols))))
     rc, cc = categories(rows), categories(cols)
-    size = int(np.clip(560 / max(len(rows), len(cols)), 6, 40))
     fig.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
     fig.add_trace(
         go.Scatter(
@@ -106,12 +105,12 @@ def clickable(fig, rows, cols, values, value="weight"):  # go.Figure, labels, la
             y=[rc[a] for a in i],
             customdata=np.stack([i, j, np.asarray(values, dtype=np.float32).ravel()], 1),
             mode="markers",
-            marker={"symbol": "square", "size": size, "opacity": 0},
+            marker={"symbol": "square", "size": 6, "opacity": 0},  # small: the nearest centre wins
             hovertemplate=f"query %{{y}}<br>key %{{x}}<br>{value} %{{customdata[2]:.6g}}"
             "<extra>click to explain</extra>",
             showlegend=False,
             name="select a cell",
         )
     )
-    fig.update_layout(clickmode="event+select", dragmode=False)
+    fig.update_layout(clickmode="event+select", dragmode=False, hoverdistance=40)
     return fig

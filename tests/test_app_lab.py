@@ -177,7 +177,8 @@ def test_a_click_on_the_weights_explains_that_cell():
     k = 3 * 10 + 5  # the marker of query 3, key 5
     customdata = array(points["customdata"])[k].tolist()
     assert customdata[:2] == [3, 5]
-    point = {"curve_number": 1, "point_index": k, "point_number": k, "customdata": customdata}
+    as_sent = {str(n): v for n, v in enumerate(customdata)}  # a typed-array row arrives as {"0": i, ..}
+    point = {"curve_number": 1, "point_index": k, "point_number": k, "customdata": as_sent}
     click(at, "lab_weights", point | {"x": points["x"][k], "y": points["y"][k]})
     assert (at.selectbox(key="cell_q").value, at.selectbox(key="cell_k").value) == (3, 5)
     assert at.session_state["cell"] == (3, 5)

@@ -6,7 +6,7 @@ import streamlit as st
 from attention import lab_figures as lf
 from attention.scaling import jacobian_norm, row_stats, saturation_summary, score_spread, softmax_jacobian
 from views.cell import cell_ui
-from views.common import chart, compute
+from views.common import chart, clicked, compute
 from views.weights import weights_figure
 
 CLICK_LIMIT = 64  # above this many tokens cells are picked with the select boxes only
@@ -53,10 +53,9 @@ def rows_ui(trace, h):
 
 
 def pick_clicked():
-    points = st.session_state["fig_lab_weights"].selection.get("points", [])
-    if points and "customdata" in points[0]:
-        i, j = (int(v) for v in points[0]["customdata"][:2])
-        st.session_state.update(cell=(i, j), cell_q=i, cell_k=j)
+    cell = clicked("lab_weights")
+    if cell:
+        st.session_state.update(cell=cell, cell_q=cell[0], cell_k=cell[1])
 
 
 def spread_ui(settings):

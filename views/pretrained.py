@@ -7,7 +7,7 @@ from attention import figures as fg
 from attention import model_figures as mf
 from attention.masks import without_tokens
 from attention.pretrained import ModelNotInstalled, load
-from views.common import chart, chips
+from views.common import chart, chips, clicked
 from views.steps import GRID_LIMIT
 
 EXAMPLE = "The animal didn't cross the street because it was too tired"
@@ -86,10 +86,9 @@ def stage_views(trace, layer, head, keep):
 
 
 def open_clicked():
-    points = st.session_state["fig_pt_grid"].selection.get("points", [])
-    if points and "customdata" in points[0]:
-        layer, head = (int(v) for v in points[0]["customdata"][:2])
-        st.session_state.update(pt_layer=layer, pt_head=head)
+    head = clicked("pt_grid")
+    if head:
+        st.session_state.update(pt_layer=head[0], pt_head=head[1])
 
 
 def pretrained_section(sentence):
