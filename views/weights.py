@@ -8,6 +8,8 @@ from attention.scaling import row_stats, saturation_summary
 from views.common import chart
 from views.steps import GRID_LIMIT
 
+MASKED_LIMIT = 64  # above this many tokens the masked scores are not drawn as their own map
+
 MASK_TEXT = {
     "padding": "Padding keys are hidden: a [PAD] position holds no word, so nothing should be read from it.",
     "causal": "Causal: each token sees only itself and earlier tokens, as in a model that writes text "
@@ -29,11 +31,28 @@ def mask_stage(trace, h):
         MASK_TEXT[s.mask].format(window=s.window, prefix=s.prefix)
         + " A hidden score is set to −∞ before the softmax, so its weight is exactly 0; it is drawn blank."
     )
+    if len(trace.tokens) > MASKED_LIMIT:  # one large map fewer to send and draw; the weights show it too
+        chart(
+            fg.heatmap(
+                trace.mask,
+                trace.tokens,
+                trace.tokens,
+                "Mask (1 = may attend)",
+                kind="mask",
+                value="may attend",
+            ),
+            key="mask",
+        )
+        st.caption(
+            f"Above {MASKED_LIMIT} tokens the masked scores are not drawn again: the weights below "
+            "show the same blank cells."
+        )
+        return
     left, right = st.columns(2)
     with left:
         chart(
             fg.heatmap(
-                trace.mask.astype(np.float32),
+                trace.mask,
                 trace.tokens,
                 trace.tokens,
                 "Mask (1 = may attend)",
