@@ -52,7 +52,7 @@ def axis(tokens, title):  # list[str], str -> dict
     cats = categories(tokens)
     shown = shown_ticks(tokens)
     step = shown.step
-    suffix = "" if step == 1 else f" (one label in {step}; hover for all)"
+    suffix = "" if step == 1 or not title else f" (one label in {step}; hover for all)"
     return {
         "type": "category",
         "title": {"text": title + suffix},
@@ -87,8 +87,8 @@ def layout(title, height):  # str, int -> dict
         "font": FONT,
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",  # masked (NaN) cells stay blank
+        "paper_bgcolor": "white",  # an exported PNG stays readable in any image viewer
+        "plot_bgcolor": "white",  # masked (NaN) cells stay blank
     }
 
 
