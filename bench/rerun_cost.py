@@ -24,6 +24,7 @@ ROOT = Path(os.environ.get("ATTENTION_APP_DIR", Path(__file__).resolve().parents
 sys.path.insert(0, str(ROOT))
 
 import attention.figures  # noqa: E402
+import attention.grids  # noqa: E402
 import views.common  # noqa: E402
 
 LENGTHS = (10, 128, 512)
@@ -64,8 +65,10 @@ def install():
     timed(plotly.io, "to_json", "to_json")
     timed(plotly.tools, "return_figure_from_figure_or_data", "re-validate")
     timed(views.common, "run", "compute")
-    for name in ("heatmap", "mark_row_max", "head_grid", "bars"):
+    for name in ("heatmap", "mark_row_max", "bars"):
         timed(attention.figures, name, "figures")
+    for name in ("heatmap_row", "head_grid"):
+        timed(attention.grids, name, "figures")
 
 
 def profile(n):  # -> dict of median ms per bucket, and the figure sizes of the last run

@@ -9,7 +9,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from attention import MASK_KINDS, Settings, run
-from attention.export import SCRIPT_NAME
+from attention.script import SCRIPT_NAME
 from tests.apptest_helpers import array, close, figures, outside_code, page, shown, texts, z
 
 

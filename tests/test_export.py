@@ -21,7 +21,6 @@ import pytest
 
 from attention.export import (
     PER_HEAD,
-    SCRIPT_NAME,
     _plain,
     labels,
     matrices,
@@ -29,10 +28,10 @@ from attention.export import (
     to_csv,
     to_json,
     to_npz,
-    to_script,
     to_zip_of_csvs,
 )
 from attention.pipeline import LIMITS, PAD, Settings, run
+from attention.script import SCRIPT_NAME, to_script
 
 MULTI = Settings(n_heads=3, d_k=5, mask="causal")
 

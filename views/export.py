@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from attention import export
+from attention.script import SCRIPT_NAME, to_script
 from attention.share import to_params
 
 
@@ -20,7 +21,7 @@ def files(settings, _trace):  # -> dict of name -> (bytes | str, mime)
         "attention_matrices.zip": (export.to_zip_of_csvs(_trace), "application/zip"),
         "attention_matrices.npz": (export.to_npz(_trace), "application/octet-stream"),
         "attention_state.json": (export.to_json(_trace), "application/json"),
-        export.SCRIPT_NAME: (export.to_script(settings), "text/x-python"),
+        SCRIPT_NAME: (to_script(settings), "text/x-python"),
     }
 
 
@@ -41,7 +42,7 @@ def export_section(trace, cell):
         "attention_matrices.zip": "CSV files (zip)",
         "attention_matrices.npz": "NumPy .npz",
         "attention_state.json": "JSON",
-        export.SCRIPT_NAME: "Python script",
+        SCRIPT_NAME: "Python script",
     }
     for col, (name, (data, mime)) in zip(st.columns(4), files(trace.settings, trace).items(), strict=True):
         with col:

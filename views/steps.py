@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from attention import figures as fg
+from attention import grids
 from views.common import chart, chips
 
 GRID_LIMIT = 48  # above this many tokens the per-head grid gives way to the head picker alone
@@ -87,7 +88,7 @@ def projections_stage(trace, h):
         f" (head {h})" if s.n_heads > 1 else ""
     )
     chart(
-        fg.heatmap_row(
+        grids.heatmap_row(
             ws,
             fg.dims(d_model),
             fg.dims(s.d_k),
@@ -99,7 +100,9 @@ def projections_stage(trace, h):
         key="projections",
     )
     title = f"Queries, keys and values, each {len(tokens)} tokens × d_k = {s.d_k}"
-    chart(fg.heatmap_row([a.q[h], a.k[h], a.v[h]], tokens, fg.dims(s.d_k), title, ("Q", "K", "V")), key="qkv")
+    chart(
+        grids.heatmap_row([a.q[h], a.k[h], a.v[h]], tokens, fg.dims(s.d_k), title, ("Q", "K", "V")), key="qkv"
+    )
 
 
 def scores_stage(trace, h):

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from attention import figures as fg
+from attention import grids
 from attention.scaling import row_stats, saturation_summary
 from views.common import chart
 from views.steps import GRID_LIMIT
@@ -135,7 +136,7 @@ def output_stage(trace, h):
         "placed side by side (concatenated) and W_O mixes them back to d_model numbers per token."
     )
     if len(trace.tokens) <= GRID_LIMIT:
-        chart(fg.head_grid(a.weights, trace.tokens), key="grid")
+        chart(grids.head_grid(a.weights, trace.tokens), key="grid")
     else:
         st.info(f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above.")
     st.latex(r"\text{MultiHead}(X) = [\text{head}_1, \dots, \text{head}_h]\, W_O")
