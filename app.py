@@ -42,6 +42,8 @@ def main():
     intro()
     for notice in notices:
         st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
+    if settings is None:
+        return
     if not settings.sentence.split():
         st.warning("Type a sentence in the sidebar to see its attention.")
         return
@@ -51,7 +53,7 @@ def main():
     sections = {
         "Step by step": lambda: pipeline_section(trace, h),
         "Scaling lab": lambda: lab_section(trace, h),
-        "Masks": lambda: playground_section(settings, h),
+        "Masks": lambda: playground_section(trace, h),
         "Compare": lambda: compare_section(trace, h),
         "Pretrained model": lambda: pretrained_section(settings.sentence),
         "From the notebook": lambda: walkthrough_section(settings.sentence),

@@ -23,7 +23,9 @@ class MultiHeadTrace:
     weights: np.ndarray  # [n_heads, seq, seq]
     heads: np.ndarray  # [n_heads, seq, d_v]  each head's weights @ v
     concat: np.ndarray  # [seq, n_heads·d_v]
-    output: np.ndarray  # [seq, d_model]  concat @ w_o (concat itself when w_o is None)
+    output: (
+        np.ndarray
+    )  # [seq, d_model]  concat @ w_o; [seq, n_heads·d_v], the concat itself, when w_o is None
     scale: float
 
 

@@ -49,12 +49,16 @@ def build_mask(kind, is_pad, window=3, prefix=2):  # str, bool [seq] -> bool [se
     return structure[kind]() & padding_mask(is_pad)
 
 
-def without_tokens(weights, keep):  # [.., seq, seq], bool [seq] -> [.., kept, kept]
-    """Drop hidden tokens' rows and columns and rescale each row to sum to 1 again.
+def over_keys(weights, keep):  # [.., seq_k], bool [seq_k] -> [.., kept]
+    """Keep only some keys of each row of weights and rescale every row to sum to 1 again.
 
-    For softmax weights this equals masking those keys before the softmax: exp(s_j) / Σ_kept exp(s_k).
+    For softmax weights this equals masking the other keys before the softmax: exp(s_j) / Σ_kept exp(s_k).
     """
-    keep = np.asarray(keep, dtype=bool)
-    w = np.asarray(weights)[..., keep, :][..., keep]
+    w = np.asarray(weights)[..., np.asarray(keep, dtype=bool)]
     total = w.sum(axis=-1, keepdims=True)
     return w / np.where(total == 0, 1, total)
+
+
+def without_tokens(weights, keep):  # [.., seq, seq], bool [seq] -> [.., kept, kept]
+    """Drop hidden tokens' rows and columns and rescale each row over the keys kept."""
+    return over_keys(np.asarray(weights)[..., np.asarray(keep, dtype=bool), :], keep)

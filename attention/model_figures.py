@@ -56,10 +56,10 @@ def model_grid(attentions, tokens):  # [n_layers, n_heads, seq, seq], list[str] 
     return style(fig, "All heads: a row per layer (click one to open it)", height=110 * n_layers + 80)
 
 
-def follow_token(attentions, tokens, i):  # [n_layers, n_heads, seq, seq], list[str], int -> go.Figure
-    """Where token i looks in every head: one row per (layer, head), one column per key."""
-    n_layers, n_heads = attentions.shape[:2]
+def follow_token(weights, keys, token):  # [n_layers, n_heads, seq_k], list[str], str -> go.Figure
+    """Where one token looks in every head: its row of weights, one row per (layer, head)."""
+    n_layers, n_heads = weights.shape[:2]
     rows = [f"L{layer} H{h}" for layer in range(n_layers) for h in range(n_heads)]
-    z = attentions[:, :, i, :].reshape(n_layers * n_heads, -1)
-    title = f"Where {escape(tokens[i])} looks, in all {len(rows)} heads"
-    return heatmap(z, rows, tokens, title, kind="weights", names=("layer and head", "key"), value="weight")
+    z = weights.reshape(n_layers * n_heads, -1)
+    title = f"Where {escape(token)} looks, in all {len(rows)} heads"
+    return heatmap(z, rows, keys, title, kind="weights", names=("layer and head", "key"), value="weight")

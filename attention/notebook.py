@@ -45,3 +45,13 @@ def weighted_sum(embeddings, weights):  # [seq, width], [seq] -> [width]
             f"need embeddings [seq, width] and weights [seq], got {embeddings.shape} and {weights.shape}"
         )
     return weights @ embeddings
+
+
+def notebook_final_vector(tokens):  # list[str] -> [shortest word's length]
+    """What the notebook itself printed: one entry per distinct word (its dicts were keyed by word),
+    summed with `zip`, which stops at the shortest word. Kept to show the difference, not to use."""
+    _require_tokens(tokens)
+    words = list(dict.fromkeys(tokens))  # a repeated word collapsed into one dict entry
+    total = sum(len(t) for t in tokens)
+    width = min(len(w.lower()) for w in words)
+    return sum(len(w) / total * char_embeddings([w])[0, :width] for w in words)

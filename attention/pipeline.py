@@ -67,6 +67,12 @@ class Settings:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {options}")
         if len(self.sentence) > MAX_CHARS:
             raise ValueError(f"the sentence has {len(self.sentence)} characters; at most {MAX_CHARS}")
+        longest = max((len(w.lower()) for w in tokenize(self.sentence)), default=0)
+        if self.embedding == "char codes" and longest > LIMITS["d_model"][1]:
+            raise ValueError(
+                f"embedding='char codes' makes d_model the longest word's length, {longest}: "
+                f"at most {LIMITS['d_model'][1]}"
+            )
 
     @property
     def scale(self):

@@ -95,6 +95,16 @@ def test_the_average_of_all_heads_is_their_mean(model):
     mean = [[sum(t.attentions[2, h, a, b] for h in range(12)) / 12 for b in range(n)] for a in range(n)]
     close(z(figs["pt_mean"]), mean)
     assert title(figs["pt_mean"]) == "Layer 2: weights averaged over heads"
+    at.toggle(key="pt_hide").set_value(True).run()  # hidden: each head rescaled first, then averaged
+    keep = [i for i, tok in enumerate(t.tokens) if tok not in ("[CLS]", "[SEP]")]
+    rescaled = [
+        [[t.attentions[2, h, a, b] / sum(t.attentions[2, h, a, c] for c in keep) for b in keep] for a in keep]
+        for h in range(12)
+    ]
+    expected = [
+        [sum(rescaled[h][a][b] for h in range(12)) / 12 for b in range(len(keep))] for a in range(len(keep))
+    ]
+    close(z(figures(at)["pt_mean"]), expected)
 
 
 def test_hiding_cls_and_sep_rescales_every_row(model):
@@ -183,3 +193,11 @@ def test_without_the_model_the_tab_says_how_to_install_it_and_the_page_works(mod
     at.run()
     assert not at.exception
     assert {"x", "scores", "weights"} <= set(figures(at))
+
+
+def test_a_text_with_no_word_pieces_and_hidden_specials_says_so(model):
+    at = tab({"s": "\u200b"})  # a zero-width space: a "word" to the sidebar, no piece to the tokenizer
+    at.toggle(key="pt_hide").set_value(True).run()
+    assert not at.exception
+    assert any("no word pieces" in text for text in texts(at.info))
+    assert "pt_weights" not in figures(at)

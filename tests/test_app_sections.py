@@ -6,7 +6,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from attention import MASK_KINDS, Settings, run
 from attention.script import SCRIPT_NAME
@@ -98,15 +98,27 @@ def test_notebook_tab_reproduces_the_walkthrough_without_its_bugs():
 
 @pytest.fixture
 def downloads(monkeypatch):  # -> dict of file name -> bytes, filled by every download button drawn
-    """Record what the page hands to its download buttons (AppTest keeps the files in memory only)."""
-    seen, load = {}, MemoryMediaFileStorage.load_and_get_id
+    """Record what the page hands to its download buttons: the makers of the files, run on a click."""
+    makers, add = {}, MediaFileManager.add_deferred
 
-    def record(self, data, mimetype, kind, filename=None):
-        seen[filename] = data.encode() if isinstance(data, str) else data
-        return load(self, data, mimetype, kind, filename)
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        makers[file_name] = data_callable
+        return add(self, data_callable, mimetype, coordinates, file_name, **kwargs)
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return seen
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return Clicked(makers)
+
+
+class Clicked(dict):
+    """The bytes each download button gives when clicked (its maker runs on first access)."""
+
+    def __init__(self, makers):
+        super().__init__()
+        self.makers = makers
+
+    def __missing__(self, name):
+        data = self.makers[name]()
+        return data.encode() if isinstance(data, str) else data
 
 
 def test_share_tab_links_to_this_state_and_offers_every_number(downloads):

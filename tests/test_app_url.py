@@ -129,3 +129,13 @@ def test_a_link_cannot_put_markup_on_the_page():
     assert len(notes) == 2 and all("https://example.com" in shown(n) for n in notes)
     for note in notes:  # shown as typed: never a live link or a fetched image
         assert "](" not in outside_code(note), note
+
+
+def test_a_word_too_wide_for_character_codes_is_refused_with_a_notice():
+    at = page(params={"s": "a" * 600, "emb": "char codes"})
+    assert not at.exception
+    assert widget_values(at)["embedding"] == "hashed"  # the link's combination falls back
+    assert any("char codes" in shown(w) for w in texts(at.warning)), texts(at.warning)
+    at.selectbox(key="embedding").set_value("char codes").run()  # chosen by hand: a notice, no traceback
+    assert not at.exception and not at.get("plotly_chart")
+    assert any("Choose another embedding" in shown(w) for w in texts(at.warning))

@@ -106,3 +106,17 @@ def test_empty_token_lists_and_mismatched_shapes_raise():
         length_weights([])
     with pytest.raises(ValueError, match=r"\(3, 2\).*\(4,\)"):
         weighted_sum(np.ones((3, 2)), np.ones(4))
+
+
+def test_the_notebooks_own_cut_vector_is_reproduced():
+    from attention.notebook import notebook_final_vector
+
+    cut = notebook_final_vector(tokenize("The weather is beautiful today in Melbourne"))
+    np.testing.assert_allclose(cut, [13.297297297297298, 7.837837837837839], rtol=1e-14)
+    assert cut.sum() == pytest.approx(21.135135135135137, rel=1e-14)
+    # a repeated word counted once, as the notebook's dicts did, against the full per-position sum
+    tokens = tokenize("ab ab c")
+    np.testing.assert_allclose(notebook_final_vector(tokens), [2 / 5 * 1 + 1 / 5 * 3])
+    assert weighted_sum(char_embeddings(tokens), length_weights(tokens))[0] == pytest.approx(
+        4 / 5 * 1 + 1 / 5 * 3
+    )

@@ -215,3 +215,10 @@ def test_uniform_weight_init_is_the_notebook_rand():
 def test_an_empty_sentence_raises(sentence):
     with pytest.raises(ValueError, match="empty"):
         run(Settings(sentence=sentence))
+
+
+def test_char_codes_refuse_a_word_wider_than_d_model_allows():
+    Settings(sentence="a" * 512, embedding="char codes")  # exactly the limit is fine
+    with pytest.raises(ValueError, match="char codes"):
+        Settings(sentence="short " + "a" * 513, embedding="char codes")
+    Settings(sentence="a" * 513)  # other embeddings do not depend on word length

@@ -7,7 +7,7 @@ import streamlit as st
 from attention import Settings, Trace, run
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)  # a 512-token, 8-head trace is ~200 MB
 def compute(settings: Settings) -> Trace:
     """The one call into the package for a set of settings, cached across reruns and sessions."""
     return run(settings)

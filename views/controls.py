@@ -89,7 +89,10 @@ def sidebar():  # -> (Settings | None, list[str])
         advanced_ui()
     defaults = vars(Settings())  # a widget that is hidden this run keeps its default
     values = {name: st.session_state.get(name, default) for name, default in defaults.items()}
-    settings = Settings(**values)
+    try:
+        settings = Settings(**values)
+    except ValueError as err:  # the widgets keep every value in range; only a combination can fail
+        return None, [*notices, f"{err}. Choose another embedding or shorten the word."]
     params = to_params(settings, st.session_state.get("cell"))
     if st.session_state.get("tab", TABS[0]) != TABS[0]:
         params["tab"] = st.session_state["tab"]

@@ -15,13 +15,13 @@ def link(settings, cell):  # -> str, the page's address with every non-default s
     return base + ("?" + query if query else "")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def files(settings, _trace):  # -> dict of name -> (bytes | str, mime)
+def files(trace):  # -> dict of name -> (callable making the file, mime)
+    """Each file is made only when its button is clicked: at 512 tokens they take seconds and 100s of MB."""
     return {
-        "attention_matrices.zip": (export.to_zip_of_csvs(_trace), "application/zip"),
-        "attention_matrices.npz": (export.to_npz(_trace), "application/octet-stream"),
-        "attention_state.json": (export.to_json(_trace), "application/json"),
-        SCRIPT_NAME: (to_script(settings), "text/x-python"),
+        "attention_matrices.zip": (lambda: export.to_zip_of_csvs(trace), "application/zip"),
+        "attention_matrices.npz": (lambda: export.to_npz(trace), "application/octet-stream"),
+        "attention_state.json": (lambda: export.to_json(trace), "application/json"),
+        SCRIPT_NAME: (lambda: to_script(trace.settings), "text/x-python"),
     }
 
 
@@ -44,7 +44,7 @@ def export_section(trace, cell):
         "attention_state.json": "JSON",
         SCRIPT_NAME: "Python script",
     }
-    for col, (name, (data, mime)) in zip(st.columns(4), files(trace.settings, trace).items(), strict=True):
+    for col, (name, (data, mime)) in zip(st.columns(4), files(trace).items(), strict=True):
         with col:
             st.download_button(
                 described[name],

@@ -70,15 +70,15 @@ def spread_ui(settings):
     chart(lf.spread_chart([sweep("normal"), sweep("uniform")], settings.d_k), key="spread")
 
 
-def gradient_ui(trace, i):
+def gradient_ui(trace, h, i):
     st.subheader("What saturation costs: the gradient")
     st.markdown(
         "Learning adjusts the scores through softmax's Jacobian, ∂wᵢ/∂sⱼ = wᵢ(δᵢⱼ − wⱼ). When a row "
         "is saturated (one weight near 1) every entry is near 0: the gradient vanishes and the scores "
         "stop learning. Here is the selected row with scaling on and off, on one colour range."
     )
-    on, off = (compute(trace.settings.replace(scaling=flag)) for flag in (True, False))
-    h = min(st.session_state.get("head") or 0, trace.settings.n_heads - 1)
+    other = compute(trace.settings.replace(scaling=not trace.settings.scaling))
+    on, off = (trace, other) if trace.settings.scaling else (other, trace)
     rows = {"with ÷√d_k": on.attention.weights[h][i], "without scaling": off.attention.weights[h][i]}
     jacobians = {name: softmax_jacobian(w) for name, w in rows.items()}
     zrange = max(float(np.abs(j).max()) for j in jacobians.values()) or 1.0
@@ -106,5 +106,5 @@ def lab_section(trace, h):
     )
     rows_ui(trace, h)
     i, _ = cell_ui(trace, h)
-    gradient_ui(trace, i)
+    gradient_ui(trace, h, i)
     spread_ui(trace.settings)

@@ -1,5 +1,6 @@
 """Mask playground: every mask kind beside the weights it produces."""
 
+import numpy as np
 import streamlit as st
 
 from attention import MASK_KINDS
@@ -10,7 +11,8 @@ from views.weights import MASK_TEXT, row_sum_check
 PLAYGROUND_LIMIT = 64  # above this many tokens only the chosen mask is drawn
 
 
-def playground_section(settings, h):
+def playground_section(current, h):
+    settings = current.settings
     st.header("Mask playground")
     st.markdown(
         "A mask decides which keys each query may see. Hidden scores become −∞, so their weights are "
@@ -21,7 +23,7 @@ def playground_section(settings, h):
     if len(kinds) == 1:
         st.info(f"With more than {PLAYGROUND_LIMIT} positions only the chosen mask is drawn.")
     for kind in kinds:
-        trace = compute(settings.replace(mask=kind))
+        trace = current if kind == settings.mask else compute(settings.replace(mask=kind))
         st.subheader(kind.capitalize())
         st.caption(
             MASK_TEXT.get(kind, "No mask: every query sees every key, [PAD] included.").format(
@@ -31,7 +33,7 @@ def playground_section(settings, h):
         left, right = st.columns(2)
         mask = trace.mask
         with left:
-            shown = mask if mask is not None else (trace.attention.weights[h] >= 0)
+            shown = mask if mask is not None else np.ones(trace.attention.weights[h].shape, dtype=bool)
             chart(
                 fg.heatmap(
                     shown.astype("float32"),

@@ -5,7 +5,7 @@ import streamlit as st
 
 from attention import figures as fg
 from attention import model_figures as mf
-from attention.masks import without_tokens
+from attention.masks import over_keys, without_tokens
 from attention.pretrained import ModelNotInstalled, load
 from views.common import chart, chips, clicked
 from views.steps import GRID_LIMIT
@@ -34,11 +34,11 @@ def pickers(trace):  # -> (layer, head | None, hide specials)
     left, middle, right = st.columns([2, 2, 3])
     layer = left.selectbox("Layer", range(c.n_layers), key="pt_layer", format_func=lambda v: f"layer {v}")
     heads = [None, *range(c.n_heads)]
+    st.session_state.setdefault("pt_head", 0)  # head 0 first; a click on the grid may set it too
     head = middle.selectbox(
         "Head",
         heads,
         key="pt_head",
-        index=1,
         format_func=lambda v: "average of all heads" if v is None else f"head {v}",
     )
     hide = right.toggle(
@@ -52,7 +52,7 @@ def pickers(trace):  # -> (layer, head | None, hide specials)
 def stage_views(trace, layer, head, keep):
     tokens = [t for t, k in zip(trace.tokens, keep, strict=True) if k]
     if head is None:
-        w = without_tokens(trace.attentions[layer].mean(axis=0), keep)
+        w = without_tokens(trace.attentions[layer], keep).mean(axis=0)  # rescale each head, then average
         chart(
             fg.heatmap(
                 w,
@@ -69,12 +69,12 @@ def stage_views(trace, layer, head, keep):
     cols = st.columns(3)
     panels = (
         (trace.scores[layer, head][cut], "Scores Q·Kᵀ"),
-        (trace.scaled[layer, head][cut], "Scaled ÷√d_k"),
+        (trace.scores[layer, head][cut] * trace.scale, "Scaled ÷√d_k"),
     )
     zrange = float(np.abs(panels[0][0]).max()) or 1.0
-    for col, (z, title) in zip(cols, panels, strict=False):
+    for col, (z, title), value in zip(cols, panels, ("score", "scaled score"), strict=False):
         with col:
-            chart(fg.heatmap(z, tokens, tokens, title, zrange=zrange, value="score"), key=f"pt_{title}")
+            chart(fg.heatmap(z, tokens, tokens, title, zrange=zrange, value=value), key=f"pt_{title}")
     with cols[2]:
         w = without_tokens(trace.attentions[layer, head], keep)
         chart(
@@ -111,6 +111,9 @@ def pretrained_section(sentence):
         st.warning(f"The model reads at most 512 pieces: {trace.n_truncated} were cut off.")
     layer, head, hide = pickers(trace)
     keep = np.array([not (hide and t in SPECIAL) for t in trace.tokens])
+    if not keep.any():
+        st.info("The text has no word pieces besides [CLS] and [SEP]: show them to see their attention.")
+        return
     if hide:
         st.caption(
             "[CLS] and [SEP] hidden: each row is rescaled over the remaining keys (the same as "
@@ -118,7 +121,6 @@ def pretrained_section(sentence):
         )
     stage_views(trace, layer, head, keep)
     tokens = [t for t, k in zip(trace.tokens, keep, strict=True) if k]
-    shown = without_tokens(trace.attentions, keep)
     st.subheader("Follow one token through every head")
     positions = [int(p) for p in np.flatnonzero(keep)]  # a piece keeps its number when others are hidden
     default = trace.tokens.index("it") if "it" in trace.tokens else positions[0]
@@ -129,8 +131,14 @@ def pretrained_section(sentence):
         key="pt_follow",
         format_func=lambda p: f"#{p} {trace.tokens[p]}",
     )
-    chart(mf.follow_token(shown, tokens, positions.index(p)), key="pt_follow_fig")
+    row = over_keys(trace.attentions[:, :, p], keep)  # [n_layers, n_heads, kept keys]: this query only
+    chart(mf.follow_token(row, tokens, trace.tokens[p]), key="pt_follow_fig")
     if len(tokens) > GRID_LIMIT:
         st.info(f"The grid of all heads is drawn up to {GRID_LIMIT} pieces; use the pickers above.")
         return
-    chart(mf.model_grid(shown, tokens), key="pt_grid", on_select=open_clicked, selection_mode="points")
+    chart(
+        mf.model_grid(without_tokens(trace.attentions, keep), tokens),
+        key="pt_grid",
+        on_select=open_clicked,
+        selection_mode="points",
+    )

@@ -45,7 +45,8 @@ def tokens_stage(trace):
         "one row of **X**. A real model learns these vectors; here they are "
         + {
             "hashed": "drawn at random but fixed per word, so the same word always gets the same row.",
-            "char codes": "the letters' places in the alphabet (a = 1 … z = 26), as in the notebook.",
+            "char codes": "each character's code minus 96, as in the notebook: a = 1 … z = 26 (other "
+            "characters fall outside, e.g. digits are negative).",
             "random": "uniform random numbers that ignore the words, as in the notebook.",
         }[s.embedding]
         + (
@@ -113,7 +114,8 @@ def scores_stage(trace, h):
         "what the query looks for. A dot product sums d_k products, so its spread grows like √d_k; "
         "dividing by √d_k keeps the scores near ±1 whatever d_k is, so softmax does not saturate."
     )
-    st.latex(r"\text{scores} = Q K^\top \qquad \text{scaled} = \frac{Q K^\top}{\tau\sqrt{d_k}}")
+    divisor = r"\tau\sqrt{d_k}" if s.scaling else r"\tau"  # the formula the page is computing now
+    st.latex(rf"\text{{scores}} = Q K^\top \qquad \text{{scaled}} = \frac{{Q K^\top}}{{{divisor}}}")
     if s.scaling:
         f = s.temperature * np.sqrt(s.d_k)
         tau = f"τ·√d_k = {s.temperature:g} × {np.sqrt(s.d_k):.2f}" if s.temperature != 1 else "√d_k"
@@ -126,7 +128,7 @@ def scores_stage(trace, h):
         key="shared_range",
         help="On: the scaled map looks paler by exactly the factor above.",
     )
-    zrange = (float(np.abs(a.scores[h]).max()) or 1.0) if shared else None
+    zrange = (float(max(np.abs(a.scores[h]).max(), np.abs(a.scaled[h]).max())) or 1.0) if shared else None
     left, right = st.columns(2)
     with left:
         chart(

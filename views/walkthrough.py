@@ -5,6 +5,7 @@ import streamlit as st
 
 from attention import char_embeddings, length_weights, tokenize, weighted_sum
 from attention import figures as fg
+from attention.notebook import notebook_final_vector
 from views.common import chart
 
 
@@ -41,9 +42,11 @@ def walkthrough_section(sentence):
     st.markdown("**The weighted sum, every position kept:**")
     st.dataframe({f"char {i}": [v] for i, v in enumerate(total)}, hide_index=True)
     st.metric("Processed output: the sum of the vector", f"{total.sum():.12g}")
+    cut = notebook_final_vector(tokens)
     st.caption(
-        "Where this differs from the notebook: its `zip` stopped the final vector at the shortest word, "
-        "so it kept 2 of these numbers (13.297…, 7.837…) and reported 21.135 as the output; its dicts "
+        f"Where this differs from the notebook: its `zip` stopped the final vector at the shortest word, "
+        f"so for this sentence it would keep {cut.size} of these {total.size} numbers "
+        f"({', '.join(f'{v:.6g}' for v in cut)}) and report {cut.sum():.6g} as the output; its dicts "
         "were keyed by word, so a repeated word counted once. Later, its softmax divided by the sum of "
         "the whole matrix instead of each row, so no row of its weights summed to 1."
     )

@@ -117,7 +117,7 @@ def output_stage(trace, h):
         "Each token's output is the weighted average of the value rows, mixed by its row of weights: "
         "a new vector for the token that carries what it found in the rest of the sentence."
     )
-    st.latex(r"\text{output} = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
+    st.latex(r"\text{output}_i = \sum_j w_{ij}\, v_j \qquad \text{output} = \text{weights} \cdot V")
     chart(
         fg.heatmap(
             a.heads[h],
