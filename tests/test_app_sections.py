@@ -141,3 +141,13 @@ def test_share_tab_links_to_this_state_and_offers_every_number(downloads):
         assert json.loads(archive.read("settings.json"))["settings"]["mask"] == "causal"
     script = downloads[SCRIPT_NAME].decode()
     assert "'d_k': 64," in script and "'mask': 'causal'," in script
+
+
+def test_the_share_link_can_open_another_tab():
+    at = page(tab="Share & export")
+    at.selectbox(key="link_tab").set_value("Scaling lab").run()
+    [link] = texts(at.code)
+    assert "tab=Scaling+lab" in link
+    at.selectbox(key="link_tab").set_value("Step by step").run()
+    [link] = texts(at.code)
+    assert "tab=" not in link and link.endswith("/")  # the default page: no parameters at all

@@ -7,12 +7,13 @@ import streamlit as st
 from attention import export
 from attention.script import SCRIPT_NAME, to_script
 from attention.share import to_params
+from views.controls import TABS
 
 
-def link(settings, cell):  # -> str, the page's address with every non-default setting
-    base = (st.context.url or "http://localhost:8501/").split("?")[0]
-    query = urlencode(to_params(settings, cell))
-    return base + ("?" + query if query else "")
+def link(settings, cell, tab):  # -> str, the page's address with every non-default setting
+    base = (st.context.url or "http://localhost:8501/").split("?")[0].rstrip("/") + "/"
+    params = to_params(settings, cell) | ({"tab": tab} if tab != TABS[0] else {})
+    return base + ("?" + urlencode(params) if params else "")
 
 
 def files(trace):  # -> dict of name -> (callable making the file, mime)
@@ -32,7 +33,8 @@ def export_section(trace, cell):
         "page as you see it now: the sentence, every slider, the mask and the selected cell. Copy it "
         "with the button at its right and hand it out."
     )
-    st.code(link(trace.settings, cell), language=None, wrap_lines=True)
+    tab = st.selectbox("The link opens on the tab", TABS, key="link_tab")
+    st.code(link(trace.settings, cell, tab), language=None, wrap_lines=True)
     st.markdown(
         "**Every number.** The CSV files have token labels as headers (one file per matrix and head); "
         "the `.npz` and JSON files hold the same matrices at full precision with the settings; the "
