@@ -32,18 +32,11 @@ def mask_stage(trace, h):
         MASK_TEXT[s.mask].format(window=s.window, prefix=s.prefix)
         + " A hidden score is set to −∞ before the softmax, so its weight is exactly 0; it is drawn blank."
     )
+    mask_fig = fg.heatmap(
+        trace.mask, trace.tokens, trace.tokens, "Mask (1 = may attend)", kind="mask", value="may attend"
+    )
     if len(trace.tokens) > MASKED_LIMIT:  # one large map fewer to send and draw; the weights show it too
-        chart(
-            fg.heatmap(
-                trace.mask,
-                trace.tokens,
-                trace.tokens,
-                "Mask (1 = may attend)",
-                kind="mask",
-                value="may attend",
-            ),
-            key="mask",
-        )
+        chart(mask_fig, key="mask")
         st.caption(
             f"Above {MASKED_LIMIT} tokens the masked scores are not drawn again: the weights below "
             "show the same blank cells."
@@ -51,17 +44,7 @@ def mask_stage(trace, h):
         return
     left, right = st.columns(2)
     with left:
-        chart(
-            fg.heatmap(
-                trace.mask,
-                trace.tokens,
-                trace.tokens,
-                "Mask (1 = may attend)",
-                kind="mask",
-                value="may attend",
-            ),
-            key="mask",
-        )
+        chart(mask_fig, key="mask")
     with right:
         masked = fg.blank(trace.attention.scaled[h], trace.mask)
         chart(
