@@ -15,7 +15,7 @@ MASK_TEXT = {
     "padding": "Padding keys are hidden: a [PAD] position holds no word, so nothing should be read from it.",
     "causal": "Causal: each token sees only itself and earlier tokens, as in a model that writes text "
     "left to right and must not peek at the future. Padding keys are hidden too.",
-    "sliding window": "Sliding window: each token sees itself and the {window} − 1 tokens before it, a "
+    "sliding window": "Sliding window: each token sees only the last {window} tokens, itself included: a "
     "causal mask with a horizon that keeps long sequences cheap. Padding keys are hidden too.",
     "prefix": "Prefix-LM: the first {prefix} tokens see each other fully (the prompt); later tokens are "
     "causal. Padding keys are hidden too.",
