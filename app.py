@@ -1,20 +1,17 @@
 """Attention, step by step: type a sentence, move a slider, watch scaled dot-product attention change.
 
-Run with `streamlit run app.py`. The maths lives in the `attention` package; this file only
-draws widgets, makes the one cached call and hands figures to the sections of the page.
+Run with `streamlit run app.py`. The maths lives in the `attention` package, the pictures in
+`charts`; this file only draws the controls, makes the one cached call and opens the tabs.
 """
 
 import streamlit as st
 
-from views import steps, weights
+from attention import tokenize
 from views.common import compute, plain
-from views.compare import compare_section
-from views.controls import TABS, sidebar
-from views.export import export_section
-from views.lab import lab_section
-from views.playground import playground_section
-from views.pretrained import pretrained_section
-from views.walkthrough import walkthrough_section
+from views.controls import sidebar
+from views.page import TAB, Page
+from views.steps import head_picker, status
+from views.tabs import SECTIONS, TABS
 
 
 def intro():
@@ -27,15 +24,6 @@ def intro():
     st.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
 
 
-def pipeline_section(trace, h):
-    steps.tokens_stage(trace)
-    steps.projections_stage(trace, h)
-    steps.scores_stage(trace, h)
-    weights.mask_stage(trace, h)
-    weights.weights_stage(trace, h)
-    weights.output_stage(trace, h)
-
-
 def main():
     st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
     settings, notices = sidebar()
@@ -44,25 +32,16 @@ def main():
         st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
     if settings is None:
         return
-    if not settings.sentence.split():
+    if not tokenize(settings.sentence):
         st.warning("Type a sentence in the sidebar to see its attention.")
         return
     trace = compute(settings)
-    st.info(steps.status(trace))
-    h = steps.head_picker(settings.n_heads)
-    sections = {
-        "Step by step": lambda: pipeline_section(trace, h),
-        "Scaling lab": lambda: lab_section(trace, h),
-        "Masks": lambda: playground_section(trace, h),
-        "Compare": lambda: compare_section(trace, h),
-        "Pretrained model": lambda: pretrained_section(settings.sentence),
-        "From the notebook": lambda: walkthrough_section(settings.sentence),
-        "Share & export": lambda: export_section(trace, st.session_state.get("cell")),
-    }
-    for tab, name in zip(st.tabs(TABS, key="tab", on_change="rerun"), TABS, strict=True):
+    st.info(status(trace))
+    page = Page(settings, trace, head_picker(settings.n_heads), TABS)
+    for tab, name in zip(st.tabs(TABS, key=TAB, on_change="rerun"), TABS, strict=True):
         with tab:
             if tab.open:
-                sections[name]()
+                SECTIONS[name](page)
 
 
 main()

@@ -33,11 +33,12 @@ from attention.core import (
     scores,
     softmax,
 )
+from attention.embed import char_embeddings, tokenize
 from attention.explain import CellExplanation, explain_cell, explain_trace_cell
-from attention.heads import MultiHeadTrace, merge_heads, multi_head_attention, split_heads
+from attention.heads import WEIGHT_INITS, MultiHeadTrace, merge_heads, multi_head_attention, split_heads
 from attention.masks import MASK_KINDS, build_mask, padding_mask, prefix_mask, sliding_window_mask
-from attention.notebook import char_embeddings, length_weights, tokenize, weighted_sum
-from attention.pipeline import EMBEDDING_KINDS, PAD, WEIGHT_INITS, Settings, Trace, run
+from attention.notebook import length_weights, walkthrough, weighted_sum
+from attention.pipeline import EMBEDDING_KINDS, PAD, Settings, Trace, run
 from attention.scaling import (
     RowStats,
     SpreadTable,
@@ -87,5 +88,6 @@ __all__ = [
     "softmax",
     "split_heads",
     "tokenize",
+    "walkthrough",
     "weighted_sum",
 ]

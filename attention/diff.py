@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from attention.embed import tokenize
 from attention.pipeline import PAD
 
 MAPS = ("scores", "scaled", "weights")  # the seq × seq maps, comparable whatever d_k is
@@ -54,21 +55,6 @@ class Alignment:
     edits: tuple  # TokenEdit, .. in order
     pads_before: int  # [PAD] tokens outside the matched grid, not reported as edits
     pads_after: int
-
-    def of_kind(self, kind):  # str -> tuple[TokenEdit]
-        return tuple(e for e in self.edits if e.kind == kind)
-
-    @property
-    def inserted(self):
-        return self.of_kind("inserted")
-
-    @property
-    def removed(self):
-        return self.of_kind("removed")
-
-    @property
-    def replaced(self):
-        return self.of_kind("replaced")
 
 
 def _edit(before_tokens, after_tokens, i_range, j_range):  # -> TokenEdit | None
@@ -164,3 +150,12 @@ def permutation(before_tokens, after_tokens):  # seq labels, seq labels -> posit
 def permuted_gap(before, after, p):  # [seq, seq], [seq, seq], positions [seq] -> float
     """Largest |after − before re-ordered by p|: 0 when attention just follows the words around."""
     return float(np.abs(after - before[np.ix_(p, p)]).max())
+
+
+def shuffle_words(sentence, seed):  # str, int -> str
+    """The sentence's words in a random order drawn from `seed`: the same seed, the same order."""
+    words = tokenize(sentence)
+    order = np.random.default_rng([seed, len(words)]).permutation(len(words))
+    if len(words) > 1 and np.all(order == np.arange(len(words))):
+        order = np.roll(order, 1)  # a shuffle that moved nothing would show nothing
+    return " ".join(words[i] for i in order)

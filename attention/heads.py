@@ -10,6 +10,17 @@ import numpy as np
 
 from attention.core import scaled_dot_product_attention
 
+WEIGHT_INITS = ("normal", "uniform")
+
+
+def init_weight(rng, shape, kind):  # Generator, (fan_in, fan_out), str -> [fan_in, fan_out]
+    """A projection matrix: N(0, 1/fan_in) ("normal") or the notebook's uniform [0, 1)."""
+    if kind == "normal":
+        return rng.standard_normal(shape) / np.sqrt(shape[0])
+    if kind == "uniform":
+        return rng.random(shape)
+    raise ValueError(f"unknown weight init {kind!r}; choose one of {WEIGHT_INITS}")
+
 
 @dataclass(frozen=True)
 class MultiHeadTrace:
@@ -23,9 +34,7 @@ class MultiHeadTrace:
     weights: np.ndarray  # [n_heads, seq, seq]
     heads: np.ndarray  # [n_heads, seq, d_v]  each head's weights @ v
     concat: np.ndarray  # [seq, n_heads·d_v]
-    output: (
-        np.ndarray
-    )  # [seq, d_model]  concat @ w_o; [seq, n_heads·d_v], the concat itself, when w_o is None
+    output: np.ndarray  # [seq, d_model]  concat @ w_o; the concat itself when w_o is None
     scale: float
 
 
@@ -35,6 +44,12 @@ def split_heads(x, n_heads):  # [seq, n_heads·d] -> [n_heads, seq, d]
     if n_heads < 1 or width % n_heads:
         raise ValueError(f"n_heads={n_heads} does not divide the projected width {width}")
     return x.reshape(seq, n_heads, width // n_heads).swapaxes(0, 1)
+
+
+def head_slice(w, h, n_heads):  # [d_model, n_heads·d], int, int -> [d_model, d]
+    """Head h's columns of a projection matrix: the slice split_heads gives that head."""
+    d = w.shape[1] // n_heads
+    return w[:, h * d : (h + 1) * d]
 
 
 def merge_heads(x):  # [n_heads, seq, d] -> [seq, n_heads·d]

@@ -7,32 +7,16 @@ vector: its "final vector" kept 2 of 9 numbers. Here every position counts and t
 zero-padded to the longest word, so nothing is cut.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
-
-def tokenize(text):  # str -> list[str]
-    """Split on whitespace, as the notebook does."""
-    return str(text).split()
-
-
-def _require_tokens(tokens):
-    if len(tokens) == 0:
-        raise ValueError("the token list is empty: type at least one word")
-
-
-def char_embeddings(tokens):  # list[str] -> [seq, width]
-    """Each character of token.lower() as ord(c) - 96, zero-padded on the right to the longest."""
-    _require_tokens(tokens)
-    lowered = [t.lower() for t in tokens]  # may change length: "İ".lower() is two characters
-    out = np.zeros((len(tokens), max(len(t) for t in lowered)))
-    for row, token in enumerate(lowered):
-        out[row, : len(token)] = [ord(c) - 96 for c in token]
-    return out
+from attention.embed import char_embeddings, require_tokens, tokenize
 
 
 def length_weights(tokens):  # list[str] -> [seq]
     """len(token) / total characters, one weight per position; sums to 1."""
-    _require_tokens(tokens)
+    require_tokens(tokens)
     lengths = np.array([len(t) for t in tokens], dtype=np.float64)
     return lengths / lengths.sum()
 
@@ -50,8 +34,31 @@ def weighted_sum(embeddings, weights):  # [seq, width], [seq] -> [width]
 def notebook_final_vector(tokens):  # list[str] -> [shortest word's length]
     """What the notebook itself printed: one entry per distinct word (its dicts were keyed by word),
     summed with `zip`, which stops at the shortest word. Kept to show the difference, not to use."""
-    _require_tokens(tokens)
+    require_tokens(tokens)
     words = list(dict.fromkeys(tokens))  # a repeated word collapsed into one dict entry
     total = sum(len(t) for t in tokens)
     width = min(len(w.lower()) for w in words)
     return sum(len(w) / total * char_embeddings([w])[0, :width] for w in words)
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    """Every number of the notebook's walkthrough for one sentence, computed correctly."""
+
+    tokens: list  # seq words
+    codes: np.ndarray  # [seq, width]  character codes, zero-padded to the longest word
+    weights: np.ndarray  # [seq]  each word's share of the characters
+    vector: np.ndarray  # [width]  Σ weightᵢ · codesᵢ, every position kept
+    total: float  # the sum of `vector`: the notebook's "processed output"
+    weights_sum: float  # Σ weights, 1 up to rounding
+    notebook_vector: np.ndarray  # [shortest word]  what the notebook itself printed (cut by zip)
+    notebook_total: float  # the notebook's own "processed output": the sum of its cut vector
+
+
+def walkthrough(sentence):  # str -> Walkthrough
+    """The notebook's string-to-numbers walkthrough on a sentence, with the notebook's own result."""
+    tokens = tokenize(sentence)
+    codes, weights = char_embeddings(tokens), length_weights(tokens)
+    vector, cut = weighted_sum(codes, weights), notebook_final_vector(tokens)
+    totals = float(vector.sum()), float(np.sum(weights))
+    return Walkthrough(tokens, codes, weights, vector, *totals, cut, float(np.sum(cut)))

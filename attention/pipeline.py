@@ -9,16 +9,16 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from attention.embeddings import (
-    WEIGHT_INITS,
+from attention.embed import (
+    char_embeddings,
+    char_width,
     hashed_embeddings,
-    init_weight,
     random_embeddings,
     sinusoidal_positions,
+    tokenize,
 )
-from attention.heads import MultiHeadTrace, multi_head_attention
+from attention.heads import WEIGHT_INITS, MultiHeadTrace, head_slice, init_weight, multi_head_attention
 from attention.masks import MASK_KINDS, build_mask
-from attention.notebook import char_embeddings, tokenize
 
 PAD = "[PAD]"
 EMBEDDING_KINDS = ("hashed", "char codes", "random")
@@ -67,7 +67,7 @@ class Settings:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {options}")
         if len(self.sentence) > MAX_CHARS:
             raise ValueError(f"the sentence has {len(self.sentence)} characters; at most {MAX_CHARS}")
-        longest = max((len(w.lower()) for w in tokenize(self.sentence)), default=0)
+        longest = char_width(tokenize(self.sentence))
         if self.embedding == "char codes" and longest > LIMITS["d_model"][1]:
             raise ValueError(
                 f"embedding='char codes' makes d_model the longest word's length, {longest}: "
@@ -75,9 +75,14 @@ class Settings:
             )
 
     @property
+    def divisor(self):
+        """What the scores are divided by: τ·√d_k, or τ alone with scaling off."""
+        return self.temperature * (float(np.sqrt(self.d_k)) if self.scaling else 1.0)
+
+    @property
     def scale(self):
-        """The factor applied to the scores: 1 / (τ·√d_k), or 1/τ with scaling off."""
-        return 1.0 / (self.temperature * (np.sqrt(self.d_k) if self.scaling else 1.0))
+        """The factor applied to the scores: 1 / divisor."""
+        return 1.0 / self.divisor
 
     def replace(self, **changes):
         return Settings(**{f.name: getattr(self, f.name) for f in fields(self)} | changes)
@@ -102,6 +107,23 @@ class Trace:
     @property
     def n_dropped(self):
         return max(self.n_words - len(self.tokens), 0)
+
+    @property
+    def n_pad(self):
+        return int(self.is_pad.sum())
+
+    @property
+    def words(self):  # the real tokens, padding left out
+        return self.tokens[: len(self.tokens) - self.n_pad]
+
+    def head_projections(self, h):  # int -> ([d_model, d_k], [d_model, d_k], [d_model, d_v])
+        """Head h's columns of W_Q, W_K and W_V."""
+        n = self.settings.n_heads
+        return tuple(head_slice(w, h, n) for w in (self.w_q, self.w_k, self.w_v))
+
+    def allowed(self):  # -> bool [seq, seq], the mask, or all True when there is none
+        n = len(self.tokens)
+        return np.ones((n, n), dtype=bool) if self.mask is None else self.mask
 
 
 def fit_tokens(words, seq_len):  # list[str], int -> (tuple[str], bool [seq_len])

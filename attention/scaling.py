@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from attention.core import scale_scores, scores, softmax
-from attention.embeddings import WEIGHT_INITS, init_weight
+from attention.heads import WEIGHT_INITS, init_weight
 
 SATURATION = 0.95  # a row is saturated when its largest weight is above this
 SPREAD_EMBEDDINGS = ("hashed", "random")  # N(0, 1) like the hashed embeddings, or rand's [0, 1)
 DEFAULT_D_KS = tuple(2**p for p in range(11))  # 1, 2, 4, .., 1024
+SPREAD_SEEDS = 32  # random sentences per width in the sweep
+SATURATING_D_K = 256  # wide enough that unscaled scores saturate most rows of a short sentence
 
 
 def row_entropy(weights, base=2):  # [.., seq_k] -> [..]
@@ -63,6 +65,22 @@ def saturation_summary(stats):  # RowStats -> str
     return line
 
 
+@dataclass(frozen=True)
+class RowSums:
+    """How close every row of weights sums to 1: the check printed under the weights."""
+
+    worst: float  # the largest |row sum − 1| over rows with at least one allowed key (0 if none)
+    dead: int  # rows whose keys are all masked: all zeros, by design
+
+
+def row_sums(weights, mask=None):  # [seq_q, seq_k], bool [seq_q, seq_k] | None -> RowSums
+    """The largest deviation of a row sum from 1, and the number of fully masked rows."""
+    sums = np.asarray(weights).sum(axis=-1)
+    live = sums > 0 if mask is None else np.asarray(mask).any(axis=-1)
+    worst = float(np.abs(sums[live] - 1).max()) if live.any() else 0.0
+    return RowSums(worst, int(np.count_nonzero(~live)))
+
+
 def _sum_of_others(x):  # [.., n] -> [.., n]
     """Σ_{j≠i} x_j for every i, from prefix and suffix sums: no subtraction, so 1 − wᵢ keeps its digits."""
     zero = np.zeros_like(x[..., :1])
@@ -103,7 +121,6 @@ class SpreadTable:
     raw_std: np.ndarray  # [n]  std of q · k: grows like √d_k for N(0, 1/d_model) weights
     scaled_std: np.ndarray  # [n]  std of q · k / √d_k: stays near 1
     raw_mean: np.ndarray  # [n]  mean of q · k: near 0 for normal weights, far above 0 for uniform
-    scaled_mean: np.ndarray  # [n]
     raw_largest: np.ndarray  # [n]  mean largest weight of a row
     scaled_largest: np.ndarray  # [n]
     raw_entropy: np.ndarray  # [n]  mean row entropy in bits (log2(seq) = uniform)
@@ -135,25 +152,35 @@ def _projection(rng, n_seeds, d_model, d_k, kind):  # -> [n_seeds, d_model, d_k]
     return wide.reshape(d_model, n_seeds, d_k).swapaxes(0, 1)
 
 
-def _row_measures(s):  # [n_seeds, seq, seq] -> (largest, entropy, saturated, gradient) means
+def _row_measures(s, prefix):  # [n_seeds, seq, seq], "raw" | "scaled" -> dict of row-measure means
     w = softmax(s)
     largest = np.max(w, axis=-1)
-    return largest.mean(), row_entropy(w).mean(), np.mean(largest > SATURATION), jacobian_norm(w).mean()
+    return {
+        f"{prefix}_largest": largest.mean(),
+        f"{prefix}_entropy": row_entropy(w).mean(),
+        f"{prefix}_saturated": np.mean(largest > SATURATION),
+        f"{prefix}_gradient": jacobian_norm(w).mean(),
+    }
 
 
-def _one_width(x, rng, d_k, weight_init):  # [n_seeds, seq, d_model] -> 12 floats in SpreadTable order
+def _one_width(x, rng, d_k, weight_init):  # [n_seeds, seq, d_model] -> dict of SpreadTable columns
     n_seeds, _, d_model = x.shape
     q = x @ _projection(rng, n_seeds, d_model, d_k, weight_init)
     k = x @ _projection(rng, n_seeds, d_model, d_k, weight_init)
     raw = scores(q, k)  # [n_seeds, seq, seq]
     scaled = scale_scores(raw, 1 / np.sqrt(d_k))
-    raw_rows, scaled_rows = _row_measures(raw), _row_measures(scaled)
-    interleaved = np.stack([raw_rows, scaled_rows], axis=1).ravel()  # raw, scaled, raw, scaled, ..
-    return (raw.std(), scaled.std(), raw.mean(), scaled.mean(), *interleaved)
+    spread = {"raw_std": raw.std(), "scaled_std": scaled.std(), "raw_mean": raw.mean()}
+    return spread | _row_measures(raw, "raw") | _row_measures(scaled, "scaled")
 
 
 def score_spread(
-    d_ks=DEFAULT_D_KS, n_seeds=32, seq=16, d_model=64, weight_init="normal", embedding="hashed", seed=0
+    d_ks=DEFAULT_D_KS,
+    n_seeds=SPREAD_SEEDS,
+    seq=16,
+    d_model=64,
+    weight_init="normal",
+    embedding="hashed",
+    seed=0,
 ):
     """Sweep d_k: n_seeds random sentences X [seq, d_model] projected by fresh W_Q, W_K [d_model, d_k].
 
@@ -168,5 +195,8 @@ def score_spread(
             raise ValueError(f"{name} must be >= 1, got {value}")
     x = _embeddings(np.random.default_rng(seed), (n_seeds, seq, d_model), embedding)
     rows = [_one_width(x, np.random.default_rng([seed, int(d)]), int(d), weight_init) for d in d_ks]
-    columns = np.array(rows, dtype=float).reshape(len(rows), 12).T
-    return SpreadTable(np.array(d_ks, dtype=int), *columns, seq, d_model, weight_init, embedding, n_seeds)
+    columns = {name: np.array([row[name] for row in rows], dtype=float) for name in rows[0]}
+    sizes = {"seq": seq, "d_model": d_model, "n_seeds": n_seeds}
+    return SpreadTable(
+        d_k=np.array(d_ks, dtype=int), **columns, **sizes, weight_init=weight_init, embedding=embedding
+    )

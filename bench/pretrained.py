@@ -15,7 +15,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from attention.pretrained import load, package_folder  # noqa: E402
+from attention.pretrained import load  # noqa: E402
+from exchange.checkpoint import package_folder  # noqa: E402
 
 SENTENCE = "the animal did not cross the street because it was too tired to walk any further"
 WORDS = SENTENCE.split()

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from attention import MASK_KINDS, Settings, char_embeddings, run
-from attention.embeddings import sinusoidal_positions
+from attention.embed import sinusoidal_positions
 from tests.apptest_helpers import close, figures, outside_code, page, texts, ticktext, title, z
-from views.steps import GRID_LIMIT
+from views.page import GRID_LIMIT
 
 STAGES = (
     "x",

@@ -77,7 +77,7 @@ def test_the_stage_views_hold_the_picked_heads_numbers(model, layer, head):
     scores, scaled, weights = stages(at)
     close(z(scores), t.scores[layer, head], atol=1e-5)
     close(z(scaled), t.scores[layer, head] / np.sqrt(t.config.d_model // t.config.n_heads), atol=1e-5)
-    close(z(weights), t.attentions[layer, head])
+    close(z(weights), t.weights[layer, head])
     np.testing.assert_allclose(z(weights).sum(axis=1), 1.0, atol=1e-6)
     assert title(weights) == f"Weights, layer {layer} head {head}"
     assert ticktext(weights) == ticktext(scores, "yaxis") == t.tokens
@@ -92,13 +92,13 @@ def test_the_average_of_all_heads_is_their_mean(model):
     assert "pt_mean" in figs and "pt_weights" not in figs
     t = model.run(SENTENCE)
     n = len(t.tokens)
-    mean = [[sum(t.attentions[2, h, a, b] for h in range(12)) / 12 for b in range(n)] for a in range(n)]
+    mean = [[sum(t.weights[2, h, a, b] for h in range(12)) / 12 for b in range(n)] for a in range(n)]
     close(z(figs["pt_mean"]), mean)
     assert title(figs["pt_mean"]) == "Layer 2: weights averaged over heads"
     at.toggle(key="pt_hide").set_value(True).run()  # hidden: each head rescaled first, then averaged
     keep = [i for i, tok in enumerate(t.tokens) if tok not in ("[CLS]", "[SEP]")]
     rescaled = [
-        [[t.attentions[2, h, a, b] / sum(t.attentions[2, h, a, c] for c in keep) for b in keep] for a in keep]
+        [[t.weights[2, h, a, b] / sum(t.weights[2, h, a, c] for c in keep) for b in keep] for a in keep]
         for h in range(12)
     ]
     expected = [
@@ -120,13 +120,13 @@ def test_hiding_cls_and_sep_rescales_every_row(model):
     assert ticktext(weights) == ticktext(weights, "yaxis") == [t.tokens[p] for p in kept]
     w = z(weights)
     np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-6)
-    full = t.attentions[1, 3]
+    full = t.weights[1, 3]
     plain = [[full[a, b] / sum(full[a, c] for c in kept) for b in kept] for a in kept]
     close(w, plain)
     close(w, without_tokens(full, keep))
     close(z(scores), t.scores[1, 3][np.ix_(kept, kept)], atol=1e-5)
     follow = z(figures(at)["pt_follow_fig"])
-    close(follow, without_tokens(t.attentions, keep)[:, :, 0, :].reshape(72, -1))
+    close(follow, without_tokens(t.weights, keep)[:, :, 0, :].reshape(72, -1))
     assert any("[CLS] and [SEP] hidden" in c for c in texts(at.caption))
 
 
@@ -139,7 +139,7 @@ def test_follow_it_through_all_72_heads_of_the_classic_sentence(model):
     assert names(title(fig), "it")
     heads = [f"L{layer} H{h}" for layer in range(6) for h in range(12)]
     assert fig["data"][0]["y"] == [f"#{n} {name}" for n, name in enumerate(heads)]
-    close(z(fig), [t.attentions[layer, h, i, :] for layer in range(6) for h in range(12)])
+    close(z(fig), [t.weights[layer, h, i, :] for layer in range(6) for h in range(12)])
 
 
 def test_the_followed_word_stays_the_same_when_cls_and_sep_are_hidden(model):
@@ -153,7 +153,7 @@ def test_the_followed_word_stays_the_same_when_cls_and_sep_are_hidden(model):
     shown = [tok for tok, k in zip(t.tokens, keep, strict=True) if k]
     fig = figures(at)["pt_follow_fig"]
     assert names(title(fig), "street")
-    close(z(fig), without_tokens(t.attentions, keep)[:, :, shown.index("street"), :].reshape(72, -1))
+    close(z(fig), without_tokens(t.weights, keep)[:, :, shown.index("street"), :].reshape(72, -1))
 
 
 def test_the_grid_shows_every_head_and_a_click_opens_one(model):
@@ -163,7 +163,7 @@ def test_the_grid_shows_every_head_and_a_click_opens_one(model):
     assert [d["type"] for d in fig["data"]] == ["heatmap", "scatter"] * 72
     for n, (heat, marker) in enumerate(zip(fig["data"][::2], fig["data"][1::2], strict=True)):
         layer, h = divmod(n, 12)
-        close(z({"data": [heat]}), t.attentions[layer, h])
+        close(z({"data": [heat]}), t.weights[layer, h])
         assert array(marker["customdata"]).tolist() == [[layer, h]]
     marker = fig["data"][2 * (2 * 12 + 7) + 1]
     point = {"curve_number": 2 * (2 * 12 + 7) + 1, "point_index": 0, "point_number": 0}
@@ -171,7 +171,7 @@ def test_the_grid_shows_every_head_and_a_click_opens_one(model):
     assert (at.selectbox(key="pt_layer").value, at.selectbox(key="pt_head").value) == (2, 7)
     weights = stages(at)[2]
     assert title(weights) == "Weights, layer 2 head 7"
-    close(z(weights), t.attentions[2, 7])
+    close(z(weights), t.weights[2, 7])
 
 
 @pytest.fixture

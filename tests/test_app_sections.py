@@ -9,7 +9,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from attention import MASK_KINDS, Settings, run
-from attention.script import SCRIPT_NAME
+from exchange.script import SCRIPT_NAME
 from tests.apptest_helpers import array, close, figures, outside_code, page, shown, texts, z
 
 

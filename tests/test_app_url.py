@@ -6,7 +6,7 @@ import pytest
 
 from attention import Settings
 from attention.pipeline import MAX_CHARS
-from attention.share import KEYS
+from exchange.share import KEYS
 from tests.apptest_helpers import outside_code, page, shown, texts, widget_values
 
 CHANGED = {  # a non-default value for every setting

@@ -96,7 +96,7 @@ def as_f32(z):  # [[float]] -> float32 [rows, cols]
 
 
 def query(settings):  # Settings -> str, the URL query for the settings that differ from the defaults
-    from attention.share import to_params
+    from exchange.share import to_params
 
     return "?" + urllib.parse.urlencode(to_params(settings))
 

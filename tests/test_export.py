@@ -1,4 +1,4 @@
-"""Tests of attention.export: every matrix, labelled, out as CSV, zip, .npz, JSON and a script.
+"""Tests of exchange.export: every matrix, labelled, out as CSV, zip, .npz, JSON and a script.
 
 Each format is read back with the standard reader for it (csv, zipfile, np.load, json) and compared
 with the trace number for number. The exported script is run in a fresh interpreter where the
@@ -19,7 +19,8 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 
-from attention.export import (
+from attention.pipeline import LIMITS, PAD, Settings, run
+from exchange.export import (
     PER_HEAD,
     _plain,
     labels,
@@ -30,8 +31,7 @@ from attention.export import (
     to_npz,
     to_zip_of_csvs,
 )
-from attention.pipeline import LIMITS, PAD, Settings, run
-from attention.script import SCRIPT_NAME, to_script
+from exchange.script import SCRIPT_NAME, to_script
 
 MULTI = Settings(n_heads=3, d_k=5, mask="causal")
 

@@ -5,7 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from attention.notebook import char_embeddings, length_weights, tokenize, weighted_sum
+from attention import char_embeddings, length_weights, tokenize, weighted_sum
 
 SENTENCE = "The weather is beautiful today in Melbourne"
 PRINTED_EMBEDDINGS = {  # the notebook's "Word embeddings:" output

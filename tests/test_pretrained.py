@@ -18,7 +18,8 @@ from safetensors.numpy import save_file
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
 from attention import bert
-from attention.pretrained import INSTALL_HINT, ModelNotInstalled, load
+from attention.pretrained import load
+from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
 
 FAST = settings(max_examples=50, deadline=None)
 WORDS = [
@@ -220,7 +221,7 @@ def test_long_text_is_cut_to_max_positions_and_says_how_much(encoder):
     trace = encoder.run(words)
     assert trace.tokens == ["[CLS]"] + ["cat"] * 10 + ["[SEP]"]
     assert trace.n_truncated == 5
-    assert trace.attentions.shape[-1] == 12
+    assert trace.weights.shape[-1] == 12
 
 
 def test_load_without_the_model_package_names_the_install_command(monkeypatch):
@@ -290,15 +291,15 @@ def test_shapes(encoder):
     t = encoder.run(SENTENCE)
     seq = len(t.tokens)
     assert seq == 8
-    assert t.attentions.shape == t.scores.shape == t.scaled.shape == (2, 2, seq, seq)
+    assert t.weights.shape == t.scores.shape == t.scaled.shape == (2, 2, seq, seq)
     assert t.q.shape == t.k.shape == t.v.shape == (2, 2, seq, 4)
     assert t.hidden_states.shape == (3, seq, 8)
     assert t.ids.shape == (seq,)
-    assert t.hidden_states.dtype == t.attentions.dtype == np.float64
+    assert t.hidden_states.dtype == t.weights.dtype == np.float64
 
 
 def test_attention_rows_are_distributions(encoder):
-    w = encoder.run(SENTENCE).attentions
+    w = encoder.run(SENTENCE).weights
     assert np.all(w >= 0)
     np.testing.assert_allclose(w.sum(axis=-1), 1.0, atol=1e-12)
 
@@ -312,7 +313,7 @@ def test_the_first_hidden_state_is_the_layer_normed_embeddings(encoder, weights)
 def test_each_layer_equals_a_plain_loop_bert_layer(encoder, weights, layer):
     t = encoder.run("The animal was too tired because it ran")
     expected, attention = plain_bert_layer(t.hidden_states[layer].tolist(), weights, layer, n_heads=2)
-    np.testing.assert_allclose(t.attentions[layer], attention, atol=1e-12)
+    np.testing.assert_allclose(t.weights[layer], attention, atol=1e-12)
     np.testing.assert_allclose(t.hidden_states[layer + 1], expected, atol=1e-11)
 
 
@@ -362,7 +363,7 @@ def test_any_text_gives_finite_states_and_row_stochastic_attention(encoder, word
     assert t.tokens[0] == "[CLS]" and t.tokens[-1] == "[SEP]"
     assert len(t.tokens) <= 12
     assert np.all(np.isfinite(t.hidden_states))
-    np.testing.assert_allclose(t.attentions.sum(axis=-1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(t.weights.sum(axis=-1), 1.0, atol=1e-12)
 
 
 # GELU and the error function

@@ -12,7 +12,8 @@ import os
 import numpy as np
 import pytest
 
-from attention.pretrained import load, package_folder
+from attention.pretrained import load
+from exchange.checkpoint import package_folder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read before transformers is imported: no hub requests
 
@@ -81,8 +82,8 @@ def test_every_attention_weight_and_hidden_state_matches_transformers(reference,
     encoder, model, _ = reference
     trace = encoder.run(text)
     attentions, hidden = torch_forward(model, trace.ids)
-    assert trace.attentions.shape == attentions.shape == (6, 12, len(trace.tokens), len(trace.tokens))
-    np.testing.assert_allclose(trace.attentions, attentions, rtol=0, atol=TOLERANCE)
+    assert trace.weights.shape == attentions.shape == (6, 12, len(trace.tokens), len(trace.tokens))
+    np.testing.assert_allclose(trace.weights, attentions, rtol=0, atol=TOLERANCE)
     assert trace.hidden_states.shape == hidden.shape
     np.testing.assert_allclose(trace.hidden_states, hidden, rtol=0, atol=TOLERANCE)
     np.testing.assert_allclose(trace.hidden_states[-1], hidden[-1], rtol=0, atol=TOLERANCE)
@@ -126,5 +127,5 @@ def test_text_past_512_pieces_is_cut_like_transformers_and_still_matches(referen
     assert trace.n_truncated == len(tokenizer(text)["input_ids"]) - 512 > 0
     assert trace.ids.tolist() == tokenizer(text, truncation=True, max_length=512)["input_ids"]
     attentions, hidden = torch_forward(model, trace.ids)
-    np.testing.assert_allclose(trace.attentions, attentions, rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(trace.weights, attentions, rtol=0, atol=TOLERANCE)
     np.testing.assert_allclose(trace.hidden_states, hidden, rtol=0, atol=TOLERANCE)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from attention.core import softmax
-from attention.embeddings import init_weight
+from attention.heads import init_weight
 from attention.scaling import (
     SATURATION,
     jacobian_norm,

@@ -1,4 +1,4 @@
-"""Tests of attention.share: settings to URL parameters and back.
+"""Tests of exchange.share: settings to URL parameters and back.
 
 Two promises: a link made from any valid state reads back as exactly that state, and reading any
 parameters at all (hand-edited, truncated, hostile) never raises, with a notice for each value that
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import attention.share as share
+import exchange.share as share
 from attention.pipeline import CHOICES, LIMITS, MAX_CHARS, Settings
-from attention.share import CELL_KEY, KEYS, from_params, to_params
+from exchange.share import CELL_KEY, KEYS, from_params, to_params
 
 FAST = settings(max_examples=100, deadline=None)
 

@@ -3,9 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from attention import lab_figures as lf
 from attention.explain import explain_trace_cell
+from charts import lab as lf
 from views.common import chart, literal
+from views.page import CELL
 
 
 def as_shown(x):  # float -> str, formatted as the heatmaps' hover shows it (float32, 6 digits)
@@ -14,13 +15,13 @@ def as_shown(x):  # float -> str, formatted as the heatmaps' hover shows it (flo
 
 def cell_changed():
     """A box was changed by hand: that cell is now the selected one."""
-    st.session_state["cell"] = (st.session_state["cell_q"], st.session_state["cell_k"])
+    st.session_state[CELL] = (st.session_state["cell_q"], st.session_state["cell_k"])
 
 
 def cell_ui(trace, h):  # -> (i, j), the selected query and key
     """Two select boxes (kept in step with clicks on the weights) and the explanation below them."""
     n = len(trace.tokens)
-    i, j = st.session_state.get("cell") or (0, 0)
+    i, j = st.session_state.get(CELL) or (0, 0)
     i, j = min(i, n - 1), min(j, n - 1)
     st.session_state.update(cell_q=i, cell_k=j)  # reflect a click or a clamped link before drawing
     st.subheader("Explain this cell")
@@ -40,7 +41,7 @@ def cell_ui(trace, h):  # -> (i, j), the selected query and key
         on_change=cell_changed,
         format_func=lambda p: f"#{p} {label(p)}",
     )
-    st.session_state["cell"] = (i, j)
+    st.session_state[CELL] = (i, j)
     explain_ui(trace, h, i, j)
     return i, j
 

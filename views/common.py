@@ -1,4 +1,4 @@
-"""What every section shares: the cached pipeline call and safe ways to show user text."""
+"""What every section shares: the cached pipeline call, safe ways to show user text, one chart call."""
 
 import re
 

@@ -1,26 +1,25 @@
 """Before and after: pin a state, change anything, see the difference; shuffle to test positions."""
 
-import random
-
 import streamlit as st
 
-from attention import figures as fg
-from attention.diff import MAPS, diff_traces, permutation, permuted_gap
+from attention.diff import MAPS, diff_traces, permutation, permuted_gap, shuffle_words
+from charts import figures as fg
 from views.common import chart, compute, plain
+from views.page import PINNED, SENTENCE
+
+TAB = "Compare"
 
 TITLES = {"scores": "Scores Q·Kᵀ", "scaled": "Scaled scores", "weights": "Weights"}
 
 
 def pin(settings):
-    st.session_state["pinned"] = settings
+    st.session_state[PINNED] = settings
 
 
 def shuffle(settings):
-    """Pin the current state, then reorder the sentence's words (runs before the next rerun)."""
+    """Pin the current state, then reorder the sentence's words by the page's seed (before the next rerun)."""
     pin(settings)
-    words = settings.sentence.split()
-    random.shuffle(words)
-    st.session_state["sentence"] = " ".join(words)
+    st.session_state[SENTENCE] = shuffle_words(settings.sentence, settings.seed)
 
 
 def differences(before, after, h):
@@ -62,7 +61,8 @@ def positions_check(before, after, h):
         )
 
 
-def compare_section(trace, h):
+def section(page):
+    trace, h = page.trace, page.head
     st.header("Before and after")
     st.markdown(
         "Pin the current state, then change anything (a word, the seed, d_k, the mask): the maps below "
@@ -72,7 +72,7 @@ def compare_section(trace, h):
     left, right = st.columns(2)
     left.button("📌 Pin this state", on_click=pin, args=(trace.settings,), key="pin")
     right.button("🔀 Shuffle words", on_click=shuffle, args=(trace.settings,), key="shuffle")
-    pinned = st.session_state.get("pinned")
+    pinned = st.session_state.get(PINNED)
     if pinned is None:
         st.info("Nothing pinned yet.")
         return

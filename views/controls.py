@@ -4,17 +4,9 @@ import streamlit as st
 
 from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings
 from attention.pipeline import LIMITS, MAX_CHARS
-from attention.share import from_params, to_params
-
-TABS = (
-    "Step by step",
-    "Scaling lab",
-    "Masks",
-    "Compare",
-    "Pretrained model",
-    "From the notebook",
-    "Share & export",
-)
+from exchange.share import TAB_KEY, from_params, to_params
+from views.page import CELL, SENTENCE, TAB
+from views.tabs import TABS
 
 EMBEDDING_HELP = {
     "hashed": "hashed: each word gets its own fixed random vector (same word, same vector)",
@@ -28,15 +20,15 @@ def load_url_once():
     """On a session's first run, put the URL's settings into the widgets; return its notices."""
     if "settings_from_url" in st.session_state:
         return []
-    settings, cell, notices = from_params(st.query_params.to_dict(), ignore=("tab",))
-    tab = st.query_params.get("tab")
+    settings, cell, notices = from_params(st.query_params.to_dict(), ignore=(TAB_KEY,))
+    tab = st.query_params.get(TAB_KEY)
     if tab in TABS:
-        st.session_state["tab"] = tab
+        st.session_state[TAB] = tab
     elif tab is not None:
         notices.append(f"unknown tab {tab[:40]!r} ignored; showing {TABS[0]!r}")
     for name, value in vars(settings).items():
         st.session_state[name] = value
-    st.session_state["cell"] = cell
+    st.session_state[CELL] = cell
     st.session_state["settings_from_url"] = True
     return notices
 
@@ -48,7 +40,7 @@ def slider(label, name, help=None, disabled=False):
 
 def basic_ui():
     """Sentence, sequence length, d_k and seed: the controls a first-time visitor needs."""
-    st.text_input("Sentence", key="sentence", max_chars=MAX_CHARS, help="Words are split on spaces.")
+    st.text_input("Sentence", key=SENTENCE, max_chars=MAX_CHARS, help="Words are split on spaces.")
     slider("Sequence length", "seq_len", "Tokens beyond it are dropped; missing ones become [PAD].")
     slider("d_k (width of a query and a key)", "d_k", "Scores are divided by √d_k.")
     slider("Seed", "seed", "Draws the projection weights (and random embeddings).")
@@ -93,8 +85,8 @@ def sidebar():  # -> (Settings | None, list[str])
         settings = Settings(**values)
     except ValueError as err:  # the widgets keep every value in range; only a combination can fail
         return None, [*notices, f"{err}. Choose another embedding or shorten the word."]
-    params = to_params(settings, st.session_state.get("cell"))
-    if st.session_state.get("tab", TABS[0]) != TABS[0]:
-        params["tab"] = st.session_state["tab"]
+    params = to_params(settings, st.session_state.get(CELL))
+    if st.session_state.get(TAB, TABS[0]) != TABS[0]:
+        params[TAB_KEY] = st.session_state[TAB]
     st.query_params.from_dict(params)
     return settings, notices

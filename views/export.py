@@ -4,15 +4,17 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from attention import export
-from attention.script import SCRIPT_NAME, to_script
-from attention.share import to_params
-from views.controls import TABS
+from exchange import export
+from exchange.script import SCRIPT_NAME, to_script
+from exchange.share import TAB_KEY, to_params
+from views.page import CELL
+
+TAB = "Share & export"
 
 
-def link(settings, cell, tab):  # -> str, the page's address with every non-default setting
+def link(settings, cell, tab, first_tab):  # -> str, the page's address with every non-default setting
     base = (st.context.url or "http://localhost:8501/").split("?")[0].rstrip("/") + "/"
-    params = to_params(settings, cell) | ({"tab": tab} if tab != TABS[0] else {})
+    params = to_params(settings, cell) | ({TAB_KEY: tab} if tab != first_tab else {})
     return base + ("?" + urlencode(params) if params else "")
 
 
@@ -26,15 +28,16 @@ def files(trace):  # -> dict of name -> (callable making the file, mime)
     }
 
 
-def export_section(trace, cell):
+def section(page):
+    trace, cell = page.trace, st.session_state.get(CELL)
     st.header("Share and export")
     st.markdown(
         "**Link to this exact page.** Every setting lives in the address, so this link opens the "
         "page as you see it now: the sentence, every slider, the mask and the selected cell. Copy it "
         "with the button at its right and hand it out."
     )
-    tab = st.selectbox("The link opens on the tab", TABS, key="link_tab")
-    st.code(link(trace.settings, cell, tab), language=None, wrap_lines=True)
+    tab = st.selectbox("The link opens on the tab", page.tabs, key="link_tab")
+    st.code(link(trace.settings, cell, tab, page.tabs[0]), language=None, wrap_lines=True)
     st.markdown(
         "**Every number.** The CSV files have token labels as headers (one file per matrix and head); "
         "the `.npz` and JSON files hold the same matrices at full precision with the settings; the "

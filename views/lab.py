@@ -1,24 +1,33 @@
 """Scaling lab: why scores are divided by √d_k, measured row by row, across widths, and in the gradient."""
 
-import numpy as np
 import streamlit as st
 
-from attention import lab_figures as lf
-from attention.scaling import jacobian_norm, row_stats, saturation_summary, score_spread, softmax_jacobian
+from attention.scaling import (
+    SATURATING_D_K,
+    SPREAD_SEEDS,
+    jacobian_norm,
+    row_stats,
+    saturation_summary,
+    score_spread,
+    softmax_jacobian,
+)
+from charts import lab as lf
+from charts.figures import symmetric_range
 from views.cell import cell_ui
 from views.common import chart, clicked, compute
+from views.page import CELL, LARGE
 from views.weights import weights_figure
 
-CLICK_LIMIT = 64  # above this many tokens cells are picked with the select boxes only
+TAB = "Scaling lab"
 
 
-@st.cache_data(max_entries=4, show_spinner="Sweeping d_k over 32 seeds…")
+@st.cache_data(max_entries=4, show_spinner=f"Sweeping d_k over {SPREAD_SEEDS} seeds…")
 def sweep(weight_init: str):
     return score_spread(weight_init=weight_init)
 
 
 def try_saturation():
-    st.session_state.update(d_k=256, scaling=False)
+    st.session_state.update(d_k=SATURATING_D_K, scaling=False)
 
 
 def rows_ui(trace, h):
@@ -29,7 +38,7 @@ def rows_ui(trace, h):
     left, right = st.columns([3, 2])
     with left:
         fig = weights_figure(trace, h, "Attention weights (click a cell to explain it)")
-        if n <= CLICK_LIMIT:
+        if n <= LARGE:
             fig = lf.clickable(fig, trace.tokens, trace.tokens, a.weights[h])
         chart(fig, key="lab_weights", on_select=pick_clicked, selection_mode="points")
     with right:
@@ -48,14 +57,14 @@ def rows_ui(trace, h):
                 for c in ("largest weight", "entropy (bits)", "effective keys")
             },
         )
-    if n > CLICK_LIMIT:
-        st.caption(f"With more than {CLICK_LIMIT} tokens, pick the cell with the boxes below.")
+    if n > LARGE:
+        st.caption(f"With more than {LARGE} tokens, pick the cell with the boxes below.")
 
 
 def pick_clicked():
     cell = clicked("lab_weights")
     if cell:
-        st.session_state.update(cell=cell, cell_q=cell[0], cell_k=cell[1])
+        st.session_state.update({CELL: cell, "cell_q": cell[0], "cell_k": cell[1]})
 
 
 def spread_ui(settings):
@@ -81,7 +90,7 @@ def gradient_ui(trace, h, i):
     on, off = (trace, other) if trace.settings.scaling else (other, trace)
     rows = {"with ÷√d_k": on.attention.weights[h][i], "without scaling": off.attention.weights[h][i]}
     jacobians = {name: softmax_jacobian(w) for name, w in rows.items()}
-    zrange = max(float(np.abs(j).max()) for j in jacobians.values()) or 1.0
+    zrange = symmetric_range(*jacobians.values())
     for col, (name, jac) in zip(st.columns(2), jacobians.items(), strict=True):
         with col:
             norm = float(jacobian_norm(rows[name]))
@@ -90,7 +99,8 @@ def gradient_ui(trace, h, i):
             )
 
 
-def lab_section(trace, h):
+def section(page):
+    trace, h = page.trace, page.head
     st.header("Scaling lab: why divide by √d_k?")
     st.markdown(
         "Softmax is sensitive to the size of its inputs: spread the scores out and it puts nearly all "
@@ -99,7 +109,7 @@ def lab_section(trace, h):
         "of keys it mixes (2^entropy)."
     )
     st.button(
-        "Try it: d_k = 256 with scaling off",
+        f"Try it: d_k = {SATURATING_D_K} with scaling off",
         on_click=try_saturation,
         key="try_saturation",
         help="Switch scaling back on under Advanced to compare.",

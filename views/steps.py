@@ -1,24 +1,23 @@
 """The pipeline, stage by stage: tokens -> X -> Q, K, V -> scores -> scaled -> mask -> weights -> output."""
 
-import numpy as np
 import streamlit as st
 
-from attention import figures as fg
-from attention import grids
+from charts import figures as fg
+from charts import grids
+from views import weights
 from views.common import chart, chips
 
-GRID_LIMIT = 48  # above this many tokens the per-head grid gives way to the head picker alone
+TAB = "Step by step"
 
 
 def status(trace):  # Trace -> str
     """What part of the sentence is shown: "showing 7 tokens + 3 padding"."""
-    n_real = int((~trace.is_pad).sum())
+    n_real = len(trace.words)
     if trace.n_dropped:
         return (
             f"Showing the first {n_real} of {trace.n_words} tokens (raise the sequence length to see more)."
         )
-    pads = int(trace.is_pad.sum())
-    return f"Showing {n_real} tokens" + (f" + {pads} padding." if pads else ".")
+    return f"Showing {n_real} tokens" + (f" + {trace.n_pad} padding." if trace.n_pad else ".")
 
 
 def head_picker(n_heads):  # int -> int
@@ -55,11 +54,9 @@ def tokens_stage(trace):
             else ""
         )
     )
-    chips(trace.tokens[: len(trace.tokens) - int(trace.is_pad.sum())])
-    if trace.is_pad.any():
-        st.caption(
-            f"{int(trace.is_pad.sum())} [PAD] positions fill the sequence: zero vectors, masked as keys."
-        )
+    chips(trace.words)
+    if trace.n_pad:
+        st.caption(f"{trace.n_pad} [PAD] positions fill the sequence: zero vectors, masked as keys.")
     chart(
         fg.heatmap(
             trace.x,
@@ -82,9 +79,8 @@ def projections_stage(trace, h):
         "once found. Keeping them separate lets a model match on one aspect of a word and copy another."
     )
     st.latex(r"Q = X W_Q \qquad K = X W_K \qquad V = X W_V")
-    cols = slice(h * s.d_k, (h + 1) * s.d_k)
     d_model, tokens = trace.x.shape[1], trace.tokens
-    ws = [trace.w_q[:, cols], trace.w_k[:, cols], trace.w_v[:, cols]]
+    ws = trace.head_projections(h)
     title = f"The projections, each d_model × d_k = {d_model} × {s.d_k}" + (
         f" (head {h})" if s.n_heads > 1 else ""
     )
@@ -117,9 +113,9 @@ def scores_stage(trace, h):
     divisor = r"\tau\sqrt{d_k}" if s.scaling else r"\tau"  # the formula the page is computing now
     st.latex(rf"\text{{scores}} = Q K^\top \qquad \text{{scaled}} = \frac{{Q K^\top}}{{{divisor}}}")
     if s.scaling:
-        f = s.temperature * np.sqrt(s.d_k)
-        tau = f"τ·√d_k = {s.temperature:g} × {np.sqrt(s.d_k):.2f}" if s.temperature != 1 else "√d_k"
-        st.markdown(f"**÷{tau} = ÷{f:.2f}** for d_k = {s.d_k}.")
+        root = s.divisor / s.temperature  # √d_k
+        tau = f"τ·√d_k = {s.temperature:g} × {root:.2f}" if s.temperature != 1 else "√d_k"
+        st.markdown(f"**÷{tau} = ÷{s.divisor:.2f}** for d_k = {s.d_k}.")
     else:
         st.markdown(f"**Scaling is off**: scaled = scores ÷ τ = scores ÷ {s.temperature:g}.")
     shared = st.toggle(
@@ -128,7 +124,7 @@ def scores_stage(trace, h):
         key="shared_range",
         help="On: the scaled map looks paler by exactly the factor above.",
     )
-    zrange = (float(max(np.abs(a.scores[h]).max(), np.abs(a.scaled[h]).max())) or 1.0) if shared else None
+    zrange = fg.symmetric_range(a.scores[h], a.scaled[h]) if shared else None
     left, right = st.columns(2)
     with left:
         chart(
@@ -142,3 +138,14 @@ def scores_stage(trace, h):
             ),
             key="scaled",
         )
+
+
+def section(page):
+    """The Step-by-step tab: every stage of the formula, in order, for the head chosen above."""
+    trace, h = page.trace, page.head
+    tokens_stage(trace)
+    projections_stage(trace, h)
+    scores_stage(trace, h)
+    weights.mask_stage(trace, h)
+    weights.weights_stage(trace, h)
+    weights.output_stage(trace, h)

@@ -1,15 +1,12 @@
 """The second half of the pipeline: mask, softmax weights, and the output weights·V (per head and merged)."""
 
-import numpy as np
 import streamlit as st
 
-from attention import figures as fg
-from attention import grids
-from attention.scaling import row_stats, saturation_summary
+from attention.scaling import row_stats, row_sums, saturation_summary
+from charts import figures as fg
+from charts import grids
 from views.common import chart
-from views.steps import GRID_LIMIT
-
-MASKED_LIMIT = 64  # above this many tokens the masked scores are not drawn as their own map
+from views.page import GRID_LIMIT, LARGE
 
 MASK_TEXT = {
     "padding": "Padding keys are hidden: a [PAD] position holds no word, so nothing should be read from it.",
@@ -35,10 +32,10 @@ def mask_stage(trace, h):
     mask_fig = fg.heatmap(
         trace.mask, trace.tokens, trace.tokens, "Mask (1 = may attend)", kind="mask", value="may attend"
     )
-    if len(trace.tokens) > MASKED_LIMIT:  # one large map fewer to send and draw; the weights show it too
+    if len(trace.tokens) > LARGE:  # one large map fewer to send and draw; the weights show it too
         chart(mask_fig, key="mask")
         st.caption(
-            f"Above {MASKED_LIMIT} tokens the masked scores are not drawn again: the weights below "
+            f"Above {LARGE} tokens the masked scores are not drawn again: the weights below "
             "show the same blank cells."
         )
         return
@@ -57,12 +54,9 @@ def mask_stage(trace, h):
 
 def row_sum_check(weights, mask):  # [seq, seq], bool [seq, seq] | None -> str
     """A plain sentence on how close every row's sum is to 1."""
-    sums = weights.sum(axis=1)
-    live = sums > 0 if mask is None else mask.any(axis=1)
-    worst = float(np.abs(sums[live] - 1).max()) if live.any() else 0.0
-    dead = int((~live).sum())
-    text = f"✓ Every row sums to 1 (largest deviation {worst:.1e}, rounding only)."
-    return text + (f" {dead} rows have every key masked and are all zeros." if dead else "")
+    sums = row_sums(weights, mask)
+    text = f"✓ Every row sums to 1 (largest deviation {sums.worst:.1e}, rounding only)."
+    return text + (f" {sums.dead} rows have every key masked and are all zeros." if sums.dead else "")
 
 
 def weights_figure(trace, h, title):  # -> go.Figure, the head's weights with masked cells blank

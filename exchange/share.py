@@ -27,6 +27,7 @@ KEYS = {  # Settings field -> URL key; never rename a key, or old links stop wor
     "positions": "pos",
 }
 CELL_KEY = "cell"  # the selected query, key cell as "i,j"
+TAB_KEY = "tab"  # the tab the page opens on, by its name
 FIELDS = {KEYS[f.name]: f.name for f in fields(Settings)}  # URL key -> field; KeyError if a field lacks a key
 DEFAULTS = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")

@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from attention.figures import WEIGHTS, categories, escape, heatmap, style
+from charts.figures import WEIGHTS, categories, escape, heatmap, style
 
 
 def model_grid(attentions, tokens):  # [n_layers, n_heads, seq, seq], list[str] -> go.Figure

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from attention import export, pipeline
+from attention import pipeline
+from exchange import export
 
 SCRIPT_NAME = "reproduce_attention.py"
 

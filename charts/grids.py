@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from attention.figures import SIGNED, WEIGHTS, axis, categories, hover, layout, margin, style
+from charts.figures import SIGNED, WEIGHTS, axis, categories, hover, layout, margin, style, symmetric_range
 
 
 def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), value="value"):
@@ -14,7 +14,7 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     fewer figures make every rerun faster. mats: [rows, cols] each; titles: one per matrix.
     """
     n, gap = len(mats), 0.03
-    zrange = max(float(np.abs(m).max()) for m in mats) or 1.0
+    zrange = symmetric_range(*mats)
     traces, axes, notes = [], {}, []
     for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
         lo, hi = (k - 1) / n + gap / 2, k / n - gap / 2

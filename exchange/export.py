@@ -1,6 +1,6 @@
 """Every matrix of one state, out of the page: CSV (one file or a zip), .npz or JSON.
 
-A standalone script that recomputes them is made by `attention.script`.
+A standalone script that recomputes them is made by `exchange.script`.
 
 CSV cells are written for spreadsheets: a label that starts with =, +, -, @, a tab or a carriage
 return is prefixed with a single quote ('), so a token such as "=HYPERLINK(..)" stays text instead of

@@ -100,15 +100,19 @@ def style(fig, title, height):  # go.Figure, str, int -> go.Figure
     return fig
 
 
+def symmetric_range(*mats):  # arrays -> float, the half-width of one signed colour range for all
+    """The largest finite |value| across the matrices, so they share one colour range (1 if all zero)."""
+    tops = [np.abs(m[np.isfinite(m)]).max(initial=0.0) for m in map(np.asarray, mats)]
+    return float(max(tops, default=0.0)) or 1.0
+
+
 def colour(kind, z, zrange=None):  # str, [rows, cols] -> dict of heatmap colour settings
     """Colour settings for a matrix kind: "signed", "weights" or "mask"."""
     if kind == "weights":
         return {"colorscale": WEIGHTS, "zmin": 0.0, "zmax": 1.0}
     if kind == "mask":
         return {"colorscale": MASK, "zmin": 0, "zmax": 1, "showscale": False}
-    if zrange is None:
-        finite = np.abs(z[np.isfinite(z)])
-        zrange = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    zrange = symmetric_range(z) if zrange is None else zrange
     return {"colorscale": SIGNED, "zmin": -zrange, "zmax": zrange}
 
 

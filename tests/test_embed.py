@@ -1,4 +1,4 @@
-"""Tests of attention.embeddings: stable hashed vectors, the sinusoidal formula, weight initialisation."""
+"""Tests of attention.embed: stable hashed vectors, the sinusoidal formula, weight initialisation."""
 
 import math
 
@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention.embeddings import hashed_embeddings, init_weight, random_embeddings, sinusoidal_positions
+from attention.embed import hashed_embeddings, random_embeddings, sinusoidal_positions
+from attention.heads import init_weight
 
 FAST = settings(max_examples=40, deadline=None)
 

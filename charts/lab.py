@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from attention.figures import categories, dims, heatmap, style
+from charts.figures import categories, dims, heatmap, style
 
 RAW, SCALED, REFERENCE = "#e8590c", "#1c7ed6", "#868e96"  # orange / blue: distinct for colour-blind eyes
 

@@ -1,0 +1,1 @@
+"""What crosses the page's edge: URL state, file exports, the numpy-only script, reading a checkpoint."""
