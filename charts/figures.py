@@ -128,6 +128,9 @@ def heatmap(z, rows, cols, title, kind="signed", zrange=None, names=("query", "k
     cell is called in the hover; zrange: the half-width of a signed colour range to share.
     """
     z = np.asarray(z, dtype=np.uint8 if kind == "mask" else np.float32)  # sent as a compact typed array
+    if z.shape != (len(rows), len(cols)):
+        fits = f"{len(rows)} rows × {len(cols)} columns"
+        raise ValueError(f"{title!r}: z of shape {z.shape} does not fit {fits}")
     trace = go.Heatmap(
         z=z,
         x=categories(cols),

@@ -6,17 +6,16 @@ and each figure, table and line of text is compared with `attention.run`, `atten
 """
 
 import functools
-import json
 import re
 
 import numpy as np
 import pytest
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from attention import Settings, run
 from attention.explain import explain_trace_cell
 from attention.scaling import jacobian_norm, row_stats, score_spread, softmax_jacobian
 from tests.apptest_helpers import array, close, figures, page, texts, ticktext, title, z
+from tests.streamlit_adapter import click
 
 LAB = "Scaling lab"
 SATURATED_UNSCALED = {"dk": "256", "scale": "0"}  # d_k = 256 with scaling off, as a link gives it
@@ -24,28 +23,6 @@ SATURATED_UNSCALED = {"dk": "256", "scale": "0"}  # d_k = 256 with scaling off, 
 
 def lab(params=None):  # dict[str, str] | None -> AppTest on the lab tab, after its first run
     return page(params, tab=LAB)
-
-
-def send(at, widget_id, string_value):  # AppTest, str, str -> AppTest after the rerun
-    """Rerun as the browser does after one widget reported a new value; the others keep theirs.
-
-    AppTest has no wrapper for a selectable chart, so the run is started with the last run's widget
-    states plus the chart's, a JSON string exactly as Streamlit's front end sends it.
-    """
-    states = at.main.root.get_widget_states()
-    kept = [w for w in states.widgets if w.id != widget_id]
-    del states.widgets[:]
-    states.widgets.extend([*kept, WidgetState(id=widget_id, string_value=string_value)])
-    at._run(states)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def click(at, key, point):  # AppTest, str, dict -> AppTest after the rerun
-    """A click on one point of the selectable chart with key "fig_<key>"."""
-    (chart,) = [e for e in at.get("plotly_chart") if e.proto.id.endswith(f"-fig_{key}")]
-    selection = {"points": [point], "point_indices": [point["point_index"]], "box": [], "lasso": []}
-    return send(at, chart.proto.id, json.dumps({"selection": selection}))
 
 
 def shown(x):  # float -> str, a float32 value with 6 significant digits, as the heatmaps' hover shows it

@@ -17,7 +17,7 @@ import streamlit as st
 from attention.masks import without_tokens
 from attention.pretrained import load
 from tests.apptest_helpers import array, close, figures, page, texts, ticktext, title, z
-from tests.test_app_lab import click, send
+from tests.streamlit_adapter import click, send, widget_id
 
 TAB = "Pretrained model"
 SENTENCE = "The weather is beautiful today in Melbourne"  # the page's default sentence
@@ -86,8 +86,9 @@ def test_the_stage_views_hold_the_picked_heads_numbers(model, layer, head):
 def test_the_average_of_all_heads_is_their_mean(model):
     at = tab()
     at.selectbox(key="pt_layer").set_value(2).run()
-    (head,) = [w for w in at.main.root.get_widget_states().widgets if w.id.endswith("-pt_head")]
-    send(at, head.id, "average of all heads")  # what the browser sends for the first option (None)
+    send(
+        at, widget_id(at, "pt_head"), "average of all heads"
+    )  # what the browser sends for the first option (None)
     figs = figures(at)
     assert "pt_mean" in figs and "pt_weights" not in figs
     t = model.run(SENTENCE)

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention.diff import MAPS, align_tokens, diff_traces
+from attention.diff import MAPS, align_tokens, diff_traces, shuffle_words
 from attention.pipeline import DEFAULT_SENTENCE, PAD, Settings, run
 
 FAST = settings(max_examples=100, deadline=None)
@@ -142,3 +142,14 @@ def test_no_token_in_common_gives_an_empty_grid():
 
 def test_the_default_sentence_is_the_one_these_tests_assume():
     assert BASE.sentence == DEFAULT_SENTENCE and run(BASE).tokens[-3:] == (PAD,) * 3
+
+
+def test_shuffle_words_is_fixed_by_the_seed_and_always_moves_something():
+    sentence = "one two three four five six seven"
+    assert shuffle_words(sentence, 3) == shuffle_words(sentence, 3)
+    orders = {shuffle_words(sentence, seed) for seed in range(20)}
+    assert len(orders) > 10 and sentence not in orders
+    for seed in range(50):  # two words: a draw that kept the order is rotated instead
+        assert shuffle_words("a b", seed) == "b a"
+    assert shuffle_words("solo", 0) == "solo" and shuffle_words("", 0) == ""
+    assert sorted(shuffle_words(sentence, 7).split()) == sorted(sentence.split())

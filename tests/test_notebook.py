@@ -5,7 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from attention import char_embeddings, length_weights, tokenize, weighted_sum
+from attention import char_embeddings, length_weights, tokenize, walkthrough, weighted_sum
 
 SENTENCE = "The weather is beautiful today in Melbourne"
 PRINTED_EMBEDDINGS = {  # the notebook's "Word embeddings:" output
@@ -120,3 +120,13 @@ def test_the_notebooks_own_cut_vector_is_reproduced():
     assert weighted_sum(char_embeddings(tokens), length_weights(tokens))[0] == pytest.approx(
         4 / 5 * 1 + 1 / 5 * 3
     )
+
+
+def test_the_walkthrough_gathers_every_number_the_tab_shows():
+    w = walkthrough("The weather is beautiful today in Melbourne")
+    assert w.tokens == tokenize("The weather is beautiful today in Melbourne")
+    np.testing.assert_array_equal(w.codes, char_embeddings(w.tokens))
+    np.testing.assert_allclose(w.vector, weighted_sum(w.codes, length_weights(w.tokens)))
+    assert w.total == pytest.approx(2904 / 37, rel=1e-14) and w.weights_sum == pytest.approx(1, abs=1e-15)
+    np.testing.assert_allclose(w.notebook_vector, [13.2972972972973, 7.837837837837838], rtol=1e-12)
+    assert w.notebook_total == pytest.approx(sum(w.notebook_vector))

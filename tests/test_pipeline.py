@@ -222,3 +222,22 @@ def test_char_codes_refuse_a_word_wider_than_d_model_allows():
     with pytest.raises(ValueError, match="char codes"):
         Settings(sentence="short " + "a" * 513, embedding="char codes")
     Settings(sentence="a" * 513)  # other embeddings do not depend on word length
+
+
+def test_what_the_page_reads_off_a_trace():
+    t = run(Settings(sentence="a b c", seq_len=5, d_k=4, n_heads=3, d_model=12, mask="causal"))
+    assert t.words == ("a", "b", "c") and t.n_pad == 2
+    for h in range(3):  # head h's projection columns are the ones its q, k, v came from
+        w_q, w_k, w_v = t.head_projections(h)
+        assert w_q.shape == w_k.shape == w_v.shape == (12, 4)
+        np.testing.assert_allclose(t.x @ w_q, t.attention.q[h], atol=1e-12)
+        np.testing.assert_allclose(t.x @ w_v, t.attention.v[h], atol=1e-12)
+    np.testing.assert_array_equal(t.allowed(), t.mask)
+    assert run(Settings(mask="none")).allowed().all()
+
+
+@pytest.mark.parametrize(("d_k", "tau", "scaling", "divisor"), [(16, 1.0, True, 4.0), (9, 2.0, True, 6.0)])
+def test_the_divisor_is_tau_times_root_dk_or_tau_alone(d_k, tau, scaling, divisor):
+    s = Settings(d_k=d_k, temperature=tau, scaling=scaling)
+    assert s.divisor == pytest.approx(divisor) and s.scale == pytest.approx(1 / divisor)
+    assert s.replace(scaling=False).divisor == tau

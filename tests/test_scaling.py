@@ -14,9 +14,11 @@ from attention.core import softmax
 from attention.heads import init_weight
 from attention.scaling import (
     SATURATION,
+    RowSums,
     jacobian_norm,
     row_entropy,
     row_stats,
+    row_sums,
     saturation_summary,
     score_spread,
     softmax_jacobian,
@@ -301,3 +303,13 @@ def test_random_embeddings_are_the_notebooks_uniform_x():
 def test_bad_sweep_settings_raise_a_value_error_naming_them(bad, named):
     with pytest.raises(ValueError, match=named):
         score_spread(**bad)
+
+
+def test_row_sums_report_the_worst_live_row_and_count_dead_ones():
+    w = np.array([[0.5, 0.5 + 2e-16], [0.0, 0.0], [0.25, 0.75]])
+    mask = np.array([[True, True], [False, False], [True, True]])
+    sums = row_sums(w, mask)
+    assert sums.dead == 1 and sums.worst == pytest.approx(abs(sum([0.5, 0.5 + 2e-16]) - 1), abs=1e-18)
+    assert row_sums(w).dead == 1  # no mask: a zero row is the dead one
+    assert row_sums(np.array([[0.2, 0.7]])).worst == pytest.approx(0.1)
+    assert row_sums(np.zeros((2, 2)), np.zeros((2, 2), bool)) == RowSums(0.0, 2)

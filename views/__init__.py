@@ -1,1 +1,1 @@
-"""The page's sections. Each draws widgets and figures; none computes model quantities."""
+"""The page's sections (Streamlit only). Each draws what the packages return; none computes."""

@@ -27,19 +27,11 @@ def cell_ui(trace, h):  # -> (i, j), the selected query and key
     st.subheader("Explain this cell")
     label = dict(enumerate(trace.tokens)).get
     left, right = st.columns(2)
-    i = left.selectbox(
-        "Query (row)",
-        range(n),
-        key="cell_q",
-        on_change=cell_changed,
-        format_func=lambda p: f"#{p} {label(p)}",
-    )
-    j = right.selectbox(
-        "Key (column)",
-        range(n),
-        key="cell_k",
-        on_change=cell_changed,
-        format_func=lambda p: f"#{p} {label(p)}",
+    i, j = (
+        box.selectbox(
+            name, range(n), key=key, on_change=cell_changed, format_func=lambda p: f"#{p} {label(p)}"
+        )
+        for box, name, key in ((left, "Query (row)", "cell_q"), (right, "Key (column)", "cell_k"))
     )
     st.session_state[CELL] = (i, j)
     explain_ui(trace, h, i, j)

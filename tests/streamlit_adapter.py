@@ -1,0 +1,63 @@
+"""The private Streamlit entry points the page tests need, in one place (written for streamlit 1.67).
+
+AppTest has no wrapper for a selectable chart or for a widget set to a value only the browser
+sends, and no way to read a deferred download; these helpers reach into its internals for that:
+the element-id format ("...-<key>"), `AppTest._run` with widget states, and
+`MediaFileManager.add_deferred`. When Streamlit changes them, only this file changes.
+"""
+
+import json
+
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+
+def widget_id(at, key):  # AppTest, str -> str, the full element id of the widget with user key `key`
+    (found,) = [w.id for w in at.main.root.get_widget_states().widgets if w.id.endswith(f"-{key}")]
+    return found
+
+
+def send(at, widget_id, string_value):  # AppTest, str, str -> AppTest after the rerun
+    """Rerun as the browser does after one widget reported a new value; the others keep theirs.
+
+    AppTest has no wrapper for a selectable chart, so the run is started with the last run's widget
+    states plus the chart's, a JSON string exactly as Streamlit's front end sends it.
+    """
+    states = at.main.root.get_widget_states()
+    kept = [w for w in states.widgets if w.id != widget_id]
+    del states.widgets[:]
+    states.widgets.extend([*kept, WidgetState(id=widget_id, string_value=string_value)])
+    at._run(states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def click(at, key, point):  # AppTest, str, dict -> AppTest after the rerun
+    """A click on one point of the selectable chart with key "fig_<key>"."""
+    (chart,) = [e for e in at.get("plotly_chart") if e.proto.id.endswith(f"-fig_{key}")]
+    selection = {"points": [point], "point_indices": [point["point_index"]], "box": [], "lasso": []}
+    return send(at, chart.proto.id, json.dumps({"selection": selection}))
+
+
+def record_downloads(monkeypatch):  # -> dict of file name -> bytes, filled by every download button drawn
+    """Record what the page hands to its download buttons: the makers of the files, run on a click."""
+    makers, add = {}, MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        makers[file_name] = data_callable
+        return add(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return Clicked(makers)
+
+
+class Clicked(dict):
+    """The bytes each download button gives when clicked (its maker runs on first access)."""
+
+    def __init__(self, makers):
+        super().__init__()
+        self.makers = makers
+
+    def __missing__(self, name):
+        data = self.makers[name]()
+        return data.encode() if isinstance(data, str) else data

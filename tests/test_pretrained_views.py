@@ -1,0 +1,78 @@
+"""How the page reads an encoder trace: one head, the head average, [CLS]/[SEP] hidden, one token followed.
+
+The trace here is made by hand (random row-stochastic weights), so these tests need no model, and
+each function is checked against plain loops.
+"""
+
+import numpy as np
+import pytest
+
+from attention.bert import BertConfig
+from attention.pretrained import EncoderTrace, default_query, followed, head_view, kept, kept_weights
+
+TOKENS = ["[CLS]", "the", "animal", "was", "it", "tired", "[SEP]"]
+
+
+@pytest.fixture(scope="module")
+def trace():  # a 2-layer, 3-head trace over TOKENS with random scores and their softmax
+    rng = np.random.default_rng(0)
+    n, config = len(TOKENS), BertConfig(2, 3, 6, 12, 30, 16, 1e-12)
+    scores = rng.normal(size=(2, 3, n, n))
+    scale = 1 / np.sqrt(2)
+    e = np.exp(scores * scale)
+    empty = np.zeros((2, 3, n, 2))
+    return EncoderTrace(
+        "t", TOKENS, np.arange(n), 0, config, np.zeros((3, n, 6)), empty, empty, empty, scores,
+        e / e.sum(-1, keepdims=True), scale,
+    )  # fmt: skip
+
+
+def plain_rescaled(row, keep):  # list[float], list[bool] -> list[float], the row over the kept keys
+    total = sum(w for w, k in zip(row, keep, strict=True) if k)
+    return [w / total for w, k in zip(row, keep, strict=True) if k]
+
+
+def test_kept_hides_only_cls_and_sep():
+    assert kept(TOKENS, False).all()
+    assert kept(TOKENS, True).tolist() == [False, True, True, True, True, True, False]
+
+
+@pytest.mark.parametrize("hide", [False, True])
+def test_one_head_shows_its_scores_scaled_scores_and_rescaled_weights(trace, hide):
+    keep = kept(TOKENS, hide)
+    view = head_view(trace, 1, 2, keep)
+    rows = [i for i, k in enumerate(keep) if k]
+    assert view.tokens == [TOKENS[i] for i in rows]
+    np.testing.assert_array_equal(view.scores, trace.scores[1, 2][np.ix_(rows, rows)])
+    np.testing.assert_allclose(view.scaled, view.scores * trace.scale)
+    expected = [plain_rescaled(trace.weights[1, 2, i].tolist(), keep.tolist()) for i in rows]
+    np.testing.assert_allclose(view.weights, expected, rtol=1e-12)
+
+
+def test_the_head_average_rescales_each_head_before_averaging(trace):
+    keep = kept(TOKENS, True)
+    view = head_view(trace, 0, None, keep)
+    rows = [i for i, k in enumerate(keep) if k]
+    per_head = [
+        [plain_rescaled(trace.weights[0, h, i].tolist(), keep.tolist()) for i in rows] for h in range(3)
+    ]
+    np.testing.assert_allclose(view.weights, np.mean(per_head, axis=0), rtol=1e-12)
+    assert view.scores is None and view.scaled is None
+    np.testing.assert_allclose(view.weights.sum(axis=1), 1.0)
+
+
+def test_following_a_token_gives_its_row_in_every_head(trace):
+    keep = kept(TOKENS, True)
+    rows = followed(trace, 4, keep)
+    assert rows.shape == (2, 3, 5)
+    for layer in range(2):
+        for h in range(3):
+            expected = plain_rescaled(trace.weights[layer, h, 4].tolist(), keep.tolist())
+            np.testing.assert_allclose(rows[layer, h], expected, rtol=1e-12)
+    np.testing.assert_allclose(kept_weights(trace, keep)[:, :, 3], rows)  # "it" is the 4th kept piece
+
+
+def test_the_followed_token_is_it_when_there_is_one():
+    assert default_query(TOKENS, kept(TOKENS, False)) == 4
+    assert default_query(["[CLS]", "a", "b", "[SEP]"], kept(["[CLS]", "a", "b", "[SEP]"], True)) == 1
+    assert default_query(["[CLS]", "a"], kept(["[CLS]", "a"], False)) == 0
