@@ -1,21 +1,32 @@
-"""The forward pass of a BERT encoder in numpy, its attention done by `multi_head_attention`.
+"""The forward pass of a BERT encoder in numpy, in float64 (the exact reference) or float32 (fast).
 
     x₀ = LayerNorm(word + position + token type)
     per layer:  a = LayerNorm(x + MultiHead(x) W_O + b_O)
                 x = LayerNorm(a + GELU(a W₁ + b₁) W₂ + b₂)
 
-Everything runs in float64, so the numbers differ from the float32 checkpoint's own arithmetic only
-by float32 rounding. Weights are stored [fan_in, fan_out] (PyTorch stores Linear weights transposed),
-so every projection reads `x @ w + b`, as the formulas do.
+In float64 the numbers differ from the float32 checkpoint's own arithmetic only by float32 rounding.
+In float32 every intermediate stays float32, as PyTorch computes it: about 3× faster, and the
+attention weights still agree with float64 to about 1e-5. Weights are stored [fan_in, fan_out]
+(PyTorch stores Linear weights transposed), so every projection reads `x @ w + b`, as the formulas do.
+
+The attention follows the package's steps (split_heads, q · kᵀ, softmax of the scaled scores, the
+weighted sum of values, merge_heads). Its softmax runs in place, a block of rows at a time: the
+[n_heads, seq, seq] weights are the largest arrays of the pass, and writing them once instead of
+once per step is what keeps the 512-piece pass near PyTorch's time. Every layer writes its q, k, v,
+scores and weights straight into arrays with a leading layer axis, so nothing is copied to stack them.
 """
 
+import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from attention.heads import MultiHeadTrace, multi_head_attention
+from attention.gelu import BLOCK, erf, gelu
+from attention.heads import merge_heads, split_heads
 from attention.masks import padding_mask
+
+DTYPES = (np.float64, np.float32)
 
 
 @dataclass(frozen=True)
@@ -42,9 +53,9 @@ class BertConfig:
         return self.d_model // self.n_heads
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LayerWeights:
-    """One encoder layer's parameters, float64, matrices [fan_in, fan_out]."""
+    """One encoder layer's parameters, matrices [fan_in, fan_out]."""
 
     w_q: np.ndarray  # [d_model, n_heads·d_k]
     b_q: np.ndarray  # [n_heads·d_k]
@@ -64,7 +75,7 @@ class LayerWeights:
     ln2_beta: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity, so a cast can be cached per weights object
 class BertWeights:
     """All parameters the encoder uses (the pooler is not needed for attention)."""
 
@@ -77,68 +88,57 @@ class BertWeights:
 
 
 @dataclass(frozen=True)
+class LayerTrace:
+    """One layer's attention intermediates: views into the BertOutput's stacked arrays."""
+
+    q: np.ndarray  # [n_heads, seq, d_k]  queries, biases included
+    k: np.ndarray  # [n_heads, seq, d_k]
+    v: np.ndarray  # [n_heads, seq, d_k]
+    scores: np.ndarray  # [n_heads, seq, seq]  q · kᵀ
+    weights: np.ndarray  # [n_heads, seq, seq]  softmax(scores · scale), rows sum to 1
+    scale: float
+
+
+@dataclass(frozen=True)
 class BertOutput:
-    """The hidden state after every stage and each layer's attention trace."""
+    """The hidden state after every stage and every layer's attention intermediates, in one dtype."""
 
     hidden_states: np.ndarray  # [n_layers + 1, seq, d_model]  embeddings first
-    layers: tuple  # n_layers × MultiHeadTrace
+    q: np.ndarray  # [n_layers, n_heads, seq, d_k]
+    k: np.ndarray  # [n_layers, n_heads, seq, d_k]
+    v: np.ndarray  # [n_layers, n_heads, seq, d_k]
+    scores: np.ndarray  # [n_layers, n_heads, seq, seq]
+    weights: np.ndarray  # [n_layers, n_heads, seq, seq]
+    scale: float  # 1/√d_k
+
+    @property
+    def layers(self):  # -> n_layers × LayerTrace
+        """Layer by layer, as views (no copies)."""
+        return tuple(
+            LayerTrace(self.q[i], self.k[i], self.v[i], self.scores[i], self.weights[i], self.scale)
+            for i in range(len(self.q))
+        )
 
 
-# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969):
-# erf on |x| <= 0.46875, and erfc(x) · exp(x²) on 0.46875 < |x| <= 4 and on |x| > 4 (in 1/x²).
-# Coefficients highest power first.
-_ERF_NUM = (1.85777706184603153e-1, 3.16112374387056560e0, 1.13864154151050156e2)
-_ERF_NUM += (3.77485237685302021e2, 3.20937758913846947e3)
-_ERF_DEN = (1.0, 2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3)
-_ERF_DEN += (2.84423683343917062e3,)
-_MID_NUM = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e0)
-_MID_NUM += (6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2)
-_MID_NUM += (1.71204761263407058e3, 2.05107837782607147e3, 1.23033935479799725e3)
-_MID_DEN = (1.0, 1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2)
-_MID_DEN += (1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3)
-_MID_DEN += (3.43936767414372164e3, 1.23033935480374942e3)
-_TAIL_NUM = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1)
-_TAIL_NUM += (1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
-_TAIL_DEN = (1.0, 2.56852019228982242e0, 1.87295284992346047e0, 5.27905102951428412e-1)
-_TAIL_DEN += (6.05183413124413191e-2, 2.33520497626869185e-3)
+@functools.lru_cache(maxsize=4)
+def cast_weights(weights, dtype):  # BertWeights, dtype -> BertWeights
+    """The weights in `dtype`, cast once and cached per weights object (the word table stays as is:
+    only the rows a sentence uses are cast); the same object when they are already in it."""
+    dtype = np.dtype(dtype)
+    if weights.ln_gamma.dtype == dtype:
+        return weights
 
+    def cast(group, skip=()):
+        return replace(
+            group,
+            **{
+                f.name: getattr(group, f.name).astype(dtype)
+                for f in fields(group)
+                if f.name not in skip and f.name != "layers"
+            },
+        )
 
-def _ratio(num, den, z):  # coefficients, coefficients, [n] -> [n]
-    """num(z) / den(z) by Horner's rule, updating in place (this runs on every GELU input)."""
-    p, q = np.full_like(z, num[0]), np.full_like(z, den[0])
-    for a in num[1:]:
-        p *= z
-        p += a
-    for b in den[1:]:
-        q *= z
-        q += b
-    return p / q
-
-
-def erf(x):  # [..] -> [..]
-    """The error function to double precision, vectorised (numpy has none; math.erf is scalar).
-
-    Each entry goes through exactly one of Cody's three ranges, picked by index (faster than
-    boolean masks); NaN falls in the last range and stays NaN.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.abs(x).ravel()
-    out = np.empty_like(y)
-    low, mid = np.flatnonzero(y <= 0.46875), np.flatnonzero((y > 0.46875) & (y <= 4.0))
-    high = np.flatnonzero(~(y <= 4.0))
-    t = y.take(low)
-    out[low] = t * _ratio(_ERF_NUM, _ERF_DEN, t * t)
-    t = y.take(mid)
-    out[mid] = 1 - np.exp(-t * t) * _ratio(_MID_NUM, _MID_DEN, t)
-    t = np.minimum(y.take(high), 27.0)  # past 27, exp(-t²) is 0 in float64: erf is exactly 1
-    z = 1 / (t * t)
-    out[high] = 1 - np.exp(-t * t) * (1 / math.sqrt(math.pi) - z * _ratio(_TAIL_NUM, _TAIL_DEN, z)) / t
-    return np.copysign(out.reshape(x.shape), x)
-
-
-def gelu(x):  # [..] -> [..]
-    """BERT's "gelu": x · Φ(x) with the exact normal CDF Φ(x) = (1 + erf(x/√2)) / 2."""
-    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+    return replace(cast(weights, skip=("word",)), layers=tuple(cast(p) for p in weights.layers))
 
 
 def layer_norm(x, gamma, beta, eps):  # [.., d_model], [d_model], [d_model] -> [.., d_model]
@@ -151,51 +151,82 @@ def layer_norm(x, gamma, beta, eps):  # [.., d_model], [d_model], [d_model] -> [
 def embed(ids, w, eps):  # int [seq], BertWeights -> [seq, d_model]
     """Word + position + token type 0 embeddings, LayerNormed (dropout is off at inference)."""
     seq = len(ids)
-    x = w.word[ids].astype(np.float64) + w.position[:seq] + w.token_type[0]
+    x = w.word[ids].astype(w.position.dtype) + w.position[:seq] + w.token_type[0]
     return layer_norm(x, w.ln_gamma, w.ln_beta, eps)
 
 
-def with_bias(w, b):  # [fan_in, fan_out], [fan_out] -> [fan_in + 1, fan_out]
-    """The bias as one more row of the weight matrix, to meet a constant-1 column of the input."""
-    return np.vstack([w, b])
+def softmax_into(out, s, scale, mask=None):  # [.., seq_q, seq_k] x2, bool [.., seq_q, seq_k] | None -> out
+    """out = softmax(s · scale) over keys, masked keys 0, computed in place a block of rows at a time.
 
-
-def self_attention(x, p, n_heads, mask=None):  # [seq, d_model], LayerWeights -> MultiHeadTrace
-    """BERT's multi-head self-attention, computed by the package's `multi_head_attention`.
-
-    BERT's query, key and value projections carry biases, and multi_head_attention multiplies by
-    bare matrices. Appending a column of ones to x and each bias as an extra row of its matrix
-    turns x·W + b into one product, [x 1]·[W; b], so the attention itself is the package's own.
-    The output bias is added by the caller. The scale is BERT's 1/√d_k, the default.
+    The numerics of attention.core.softmax (row max subtracted; a fully masked row gives zeros,
+    never NaN) without its temporaries: each block is scaled, shifted, exponentiated and normalised
+    while it sits in the cache.
     """
-    ones = np.ones((x.shape[0], 1))
-    w_q, w_k, w_v = with_bias(p.w_q, p.b_q), with_bias(p.w_k, p.b_k), with_bias(p.w_v, p.b_v)
-    return multi_head_attention(np.hstack([x, ones]), w_q, w_k, w_v, p.w_o, n_heads, mask)
+    n = s.shape[-1]
+    s_rows, out_rows = s.reshape(-1, n), out.reshape(-1, n)  # [rows, seq_k]
+    masked = None if mask is None else ~np.broadcast_to(mask, s.shape).reshape(-1, n)
+    step = max(1, BLOCK // 2 // n)
+    for i in range(0, len(s_rows), step):
+        e = np.multiply(s_rows[i : i + step], scale, out=out_rows[i : i + step])
+        if masked is not None:
+            e[masked[i : i + step]] = -np.inf
+        top = e.max(axis=-1, keepdims=True)
+        e -= np.where(np.isfinite(top), top, 0)  # an all -inf row: keep exp(-inf) = 0
+        np.exp(e, out=e)
+        total = e.sum(axis=-1, keepdims=True)
+        e /= np.where(total == 0, 1, total)
+    return out
 
 
-def encoder_layer(x, p, config, mask=None):  # [seq, d_model], LayerWeights -> ([seq, d_model], trace)
+def self_attention(x, p, out, i, mask=None):  # [seq, d_model], LayerWeights, BertOutput, int -> [seq, d]
+    """BERT's multi-head self-attention for layer i, writing q, k, v, scores and weights into `out`;
+    returns the merged heads (before the output projection)."""
+    n_heads = out.q.shape[1]
+    for field, w, b in (("q", p.w_q, p.b_q), ("k", p.w_k, p.b_k), ("v", p.w_v, p.b_v)):
+        getattr(out, field)[i] = split_heads(x @ w + b, n_heads)
+    q, k, v = out.q[i], out.k[i], out.v[i]
+    np.matmul(q, k.swapaxes(-1, -2), out=out.scores[i])
+    softmax_into(out.weights[i], out.scores[i], out.scale, mask)
+    return merge_heads(out.weights[i] @ v)
+
+
+def encoder_layer(x, p, out, i, eps, mask=None):  # [seq, d_model], LayerWeights, BertOutput -> [seq, d_model]
     """One post-LayerNorm Transformer block: attention, add & norm, feed-forward, add & norm."""
-    attention = self_attention(x, p, config.n_heads, mask)
-    a = layer_norm(x + attention.output + p.b_o, p.ln1_gamma, p.ln1_beta, config.layer_norm_eps)
+    attention = self_attention(x, p, out, i, mask)
+    a = layer_norm(x + (attention @ p.w_o + p.b_o), p.ln1_gamma, p.ln1_beta, eps)
     ff = gelu(a @ p.w_1 + p.b_1) @ p.w_2 + p.b_2
-    return layer_norm(a + ff, p.ln2_gamma, p.ln2_beta, config.layer_norm_eps), attention
+    return layer_norm(a + ff, p.ln2_gamma, p.ln2_beta, eps)
 
 
-def forward(ids, weights, config, attention_mask=None):  # int [seq], bool [seq] | None -> BertOutput
-    """Run the encoder on one sequence of token ids; attention_mask marks real tokens (False = pad)."""
+def empty_output(config, seq, dtype):  # BertConfig, int, dtype -> BertOutput (uninitialised arrays)
+    """The arrays a forward pass fills: every layer writes its slice, so none is stacked afterwards."""
+    L, H, d_k = config.n_layers, config.n_heads, config.d_k
+    heads = [np.empty((L, H, seq, d_k), dtype) for _ in range(3)]
+    maps = [np.empty((L, H, seq, seq), dtype) for _ in range(2)]
+    hidden = np.empty((L + 1, seq, config.d_model), dtype)
+    return BertOutput(hidden, *heads, *maps, scale=1.0 / math.sqrt(d_k))
+
+
+def forward(ids, weights, config, attention_mask=None, dtype=np.float64):  # int [seq] -> BertOutput
+    """Run the encoder on one sequence of token ids; attention_mask, bool [seq], marks real tokens.
+
+    dtype is float64 (the reference) or float32; weights in another dtype are cast (and cached).
+    """
     ids = np.asarray(ids, dtype=np.int64)
     if ids.ndim != 1 or not 1 <= len(ids) <= config.max_positions:
         raise ValueError(f"need 1..{config.max_positions} token ids in one row, got shape {ids.shape}")
     if ids.min() < 0 or ids.max() >= config.vocab_size:
         raise ValueError(f"token ids must lie in 0..{config.vocab_size - 1}")
+    if np.dtype(dtype) not in DTYPES:
+        raise ValueError(f"dtype={np.dtype(dtype)} is not one of float64, float32")
+    weights = cast_weights(weights, np.dtype(dtype))
     mask = None if attention_mask is None else padding_mask(~np.asarray(attention_mask, dtype=bool))
-    x = embed(ids, weights, config.layer_norm_eps)
-    states, traces = [x], []
-    for p in weights.layers:
-        x, trace = encoder_layer(x, p, config, mask)
-        states.append(x)
-        traces.append(trace)
-    return BertOutput(np.stack(states), tuple(traces))
+    out = empty_output(config, len(ids), dtype)
+    x = out.hidden_states[0] = embed(ids, weights, config.layer_norm_eps)
+    for i, p in enumerate(weights.layers):
+        x = out.hidden_states[i + 1] = encoder_layer(x, p, out, i, config.layer_norm_eps, mask)
+    return out
 
 
-__all__ = ["BertConfig", "BertOutput", "BertWeights", "LayerWeights", "MultiHeadTrace", "forward"]
+__all__ = ["BertConfig", "BertOutput", "BertWeights", "LayerTrace", "LayerWeights", "cast_weights"]
+__all__ += ["erf", "forward", "gelu"]
