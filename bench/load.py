@@ -1,0 +1,173 @@
+"""A class opening shared links at once: protocol-level virtual users against the servers it starts.
+
+Run `python bench/load.py [scenario ...]` from the repository root; it prints Markdown tables. Not a
+test: the numbers depend on the machine and on what else runs on it. Scenarios (all by default):
+
+- class:    30 users x 2 sessions at 10 tokens, the app and the 3-chart demo (bench/demo3.py) in turn
+- large:    6 users x 4 sessions at 512 tokens, 8 heads, d_model 512: memory
+- replicas: the class on one process, then on 2 replicas behind nginx (deploy/cluster.sh)
+- kill:     the class on 2 replicas; one replica is killed once a third of the sessions are served
+- mixed:    20 users x 2 small sessions, alone and next to one 512-token page read by a slow client
+
+A user opens its sessions one after the other (new tabs on new links), all users at once. Every
+session has its own sentence and settings, passed as a share link, so no cache hides the work.
+BENCH_USERS, BENCH_SESSIONS and BENCH_TOKENS change the class's size.
+"""
+
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.protocol import health, load_page, query  # noqa: E402
+from bench.servers import Cluster, Server  # noqa: E402
+
+USERS = int(os.environ.get("BENCH_USERS", 30))
+SESSIONS = int(os.environ.get("BENCH_SESSIONS", 2))
+TOKENS = int(os.environ.get("BENCH_TOKENS", 10))
+LARGE = {"n": 512, "h": 8, "dm": 512, "dk": 64}
+SLOW_CLIENT = 2e6  # bytes/s a slow client reads: about 16 Mbit/s
+TIMEOUT = 180  # seconds one session may take before it counts as failed
+WORDS = ("the", "cat", "sat", "on", "a", "mat", "while", "two", "dogs", "ran", "far", "down", "an", "old")
+
+
+def link(user, session, tokens=TOKENS, large=False):  # -> share-link parameters of one session
+    words = [f"u{user}", f"s{session}"] + [WORDS[i % len(WORDS)] for i in range(tokens)]
+    params = {"s": " ".join(words[:tokens]), "n": tokens, "seed": (31 * user + session) % 1000}
+    return params | LARGE if large else params | {"h": (1, 2, 4)[(user + session) % 3]}
+
+
+async def user(base, number, sessions, results, proxied, make_link=link, **options):
+    """One browser: a route cookie first when behind the proxy, then its sessions in turn."""
+    cookie = (await asyncio.to_thread(health, base))[1] if proxied else None
+    for session in range(sessions):
+        start = time.monotonic()
+        outcome = await load_page(base, query(make_link(number, session)), TIMEOUT, cookie, **options)
+        results.append((start, outcome))
+
+
+async def crowd(base, users=USERS, sessions=SESSIONS, proxied=False, make_link=link, during=None):
+    """All users at once; `during(results)` runs alongside them. -> (results, seconds)"""
+    results, start = [], time.monotonic()
+    tasks = [user(base, u, sessions, results, proxied, make_link) for u in range(users)]
+    await asyncio.gather(*tasks, *([during(results)] if during else []))
+    return results, time.monotonic() - start
+
+
+def summary(name, results, seconds, rss=None):  # -> dict, one row of a table
+    outcomes = [o for _, o in results]
+    served = [o for o in outcomes if o.ok]
+    times = sorted(o.seconds for o in served) or [float("nan")]
+    return {
+        "run": name,
+        "served": f"{len(served)}/{len(outcomes)}",
+        "failed": len(outcomes) - len(served),
+        "page exceptions": sum(len(o.exceptions) for o in outcomes),
+        "p50 s": f"{statistics.median(times):.2f}",
+        "p95 s": f"{times[min(len(times) - 1, int(0.95 * len(times)))]:.2f}",
+        "sessions/s": f"{len(served) / seconds:.2f}",
+        "kB/session": f"{statistics.fmean([o.bytes for o in served] or [0]) / 1e3:.0f}",
+        "largest msg kB": f"{max([o.largest for o in served] or [0]) / 1e3:.0f}",
+        "peak RSS MB": "" if rss is None else f"{rss:.0f}",
+    }
+
+
+def warm(base, proxied=False):
+    """One session per replica's worth of users first: imports and first-run costs are not the class's."""
+    asyncio.run(crowd(base, users=4, sessions=1, proxied=proxied, make_link=lambda u, s: link(900 + u, s)))
+
+
+def run_class(target, name, proxied=False, **crowd_options):  # Server | Cluster -> row
+    warm(target.url, proxied)
+    results, seconds = asyncio.run(crowd(target.url, proxied=proxied, **crowd_options))
+    return summary(name, results, seconds, target.peak_rss_mb())
+
+
+def scenario_class():
+    rows = []
+    for script, name in (("app.py", "app, one process"), ("bench/demo3.py", "3-chart demo, one process")):
+        with Server(script) as server:
+            rows.append(run_class(server, f"{name}: {USERS}x{SESSIONS} at {TOKENS} tokens"))
+    return rows
+
+
+def scenario_large():
+    with Server() as server:
+        results, seconds = asyncio.run(crowd(server.url, 6, 4, make_link=lambda u, s: link(u, s, 512, True)))
+        return [summary("app, one process: 6x4 at 512 tokens, 8 heads, d_model 512", results, seconds,
+                        server.peak_rss_mb())]  # fmt: skip
+
+
+def scenario_replicas():
+    with Server() as server:
+        rows = [run_class(server, f"one process: {USERS}x{SESSIONS} at {TOKENS} tokens")]
+    with Cluster(2) as cluster:
+        rows.append(run_class(cluster, f"2 replicas behind nginx: {USERS}x{SESSIONS}", proxied=True))
+    return rows
+
+
+def scenario_kill():
+    """Kill replica 1 once a third of the sessions are served; count what was lost and what went on."""
+    total, moment = USERS * 3, {}
+
+    async def kill_one(results):
+        for _ in range(int(TIMEOUT / 0.05)):  # bounded: gives up with the sessions' own timeout
+            if len(results) >= total // 3:
+                os.kill(cluster.replicas()[0][0], signal.SIGKILL)
+                moment["killed"] = time.monotonic()
+                return
+            await asyncio.sleep(0.05)
+
+    with Cluster(2) as cluster:
+        warm(cluster.url, proxied=True)
+        results, seconds = asyncio.run(crowd(cluster.url, USERS, 3, proxied=True, during=kill_one))
+    after = [(s, o) for s, o in results if s > moment.get("killed", float("inf"))]
+    return [
+        summary(f"2 replicas, one killed: {USERS}x3", results, seconds),
+        summary("  sessions opened after the kill", after, seconds),
+    ]
+
+
+def scenario_mixed():
+    small = {"users": 20, "sessions": 2}
+    with Server() as server:
+        warm(server.url)
+        alone = asyncio.run(crowd(server.url, **small))
+
+        async def large_page(results):
+            await load_page(server.url, query(link(999, 0, 512, True)), TIMEOUT, read_rate=SLOW_CLIENT)
+
+        beside = asyncio.run(crowd(server.url, **small, during=large_page))
+    return [
+        summary("20x2 small sessions alone", *alone),
+        summary("20x2 small sessions beside a 512-token page on a slow client", *beside),
+    ]
+
+
+def table(rows):  # list of dicts -> str, Markdown
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    return "\n".join(lines + ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows])
+
+
+SCENARIOS = {
+    "class": scenario_class,
+    "large": scenario_large,
+    "replicas": scenario_replicas,
+    "kill": scenario_kill,
+    "mixed": scenario_mixed,
+}
+
+
+def main(names):
+    for name in names or SCENARIOS:
+        print(f"\n### {name}\n\n{table(SCENARIOS[name]())}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Usage: deploy/cluster.sh REPLICAS PORT
+#
+# Serves the app from REPLICAS Streamlit processes on free loopback ports, with Debian's nginx in
+# front on 127.0.0.1:PORT. One Streamlit process is one Python interpreter, so past a core or two
+# more visitors need more processes; a session lives in the memory of the process that opened it,
+# so every request of one browser must reach the same replica (sticky routing).
+#
+# Runs in the foreground; Ctrl-C or SIGTERM stops nginx and every replica it started. A replica that
+# dies is reported and the others keep serving; the script exits when nginx or the last replica
+# does. Needs bash, python3 with the app's requirements (or PYTHON=/path/to/python) and nginx
+# (`apt-get install nginx`; the nginx service need not run: this starts its own nginx as the current
+# user, with its configuration, pid file, logs and temporary files in a fresh temporary directory).
+set -euo pipefail
+
+usage="usage: $0 REPLICAS PORT   (REPLICAS 1..32, PORT 1..65535)"
+[[ $# -eq 2 && $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] || { echo "$usage" >&2; exit 64; }
+replicas=$1
+port=$2
+((replicas >= 1 && replicas <= 32 && port >= 1 && port <= 65535)) || { echo "$usage" >&2; exit 64; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+python="${PYTHON:-python3}"
+nginx="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
+if [[ ! -x $nginx ]]; then
+  echo "nginx not found: install it with 'sudo apt-get install nginx' (or set NGINX=/path/to/nginx)" >&2
+  exit 69
+fi
+
+workdir="$(mktemp -d "${TMPDIR:-/tmp}/attention-cluster.XXXXXX")"
+chmod 755 "$workdir" # nginx workers run as an unprivileged user when the master is root
+pids=()
+
+stop() {
+  trap - EXIT INT TERM
+  local pid deadline=$((SECONDS + 15))
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$workdir"
+}
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
+
+free_ports() { # N -> N distinct loopback ports that were free a moment ago
+  "$python" -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+
+healthy() { # URL -> success when URL/_stcore/health answers "ok"
+  "$python" -c '
+import sys, urllib.request
+try:
+    ok = urllib.request.urlopen(sys.argv[1] + "/_stcore/health", timeout=2).read() == b"ok"
+except OSError:
+    ok = False
+sys.exit(0 if ok else 1)' "$1"
+}
+
+wait_healthy() { # URL PID NAME -> waits up to 90 s; fails if the process exits first
+  local deadline=$((SECONDS + 90))
+  until healthy "$1"; do
+    if ! kill -0 "$2" 2>/dev/null || ((SECONDS >= deadline)); then
+      echo "$3 did not start; its log:" >&2
+      tail -n 40 "$workdir/$3.log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+read -r -a ports <<<"$(free_ports "$replicas")"
+replica_pids=()
+for i in "${!ports[@]}"; do
+  (cd "$root" && exec "$python" -m streamlit run app.py --server.headless true \
+    --server.address 127.0.0.1 --server.port "${ports[i]}" --server.fileWatcherType none \
+    --browser.gatherUsageStats false) >"$workdir/replica$((i + 1)).log" 2>&1 &
+  pids+=($!)
+  replica_pids+=($!)
+  echo "replica $((i + 1)) pid $! port ${ports[i]}"
+done
+for i in "${!ports[@]}"; do
+  wait_healthy "http://127.0.0.1:${ports[i]}" "${replica_pids[i]}" "replica$((i + 1))"
+done
+
+# Sticky routing with stock nginx (no nginx-plus `sticky`): the first response sets a random route
+# cookie ($request_id), and every later request of that browser is hashed on it to the same replica,
+# so a session's websocket, its reconnects and its media requests land where the session lives.
+# `ip_hash` or `hash $remote_addr` would also stick, but would send a whole classroom behind one
+# NAT address (or every virtual user of a load test on 127.0.0.1) to one replica; the cookie spreads
+# browsers while keeping each one in place. `consistent` moves only a dead replica's browsers.
+servers=""
+for p in "${ports[@]}"; do servers+="        server 127.0.0.1:$p max_fails=1 fail_timeout=10s;"$'\n'; done
+cat >"$workdir/unavailable.html" <<'HTML'
+<!doctype html><meta charset="utf-8"><title>Attention, step by step: restarting</title>
+<body style="font-family:sans-serif;max-width:36em;margin:4em auto;line-height:1.5">
+<h1>The app is restarting</h1>
+<p>No server is answering right now. Reload this page in a minute: everything you had set is in
+the link, so the page comes back as you left it.</p>
+HTML
+cat >"$workdir/nginx.conf" <<NGINX
+daemon off;
+worker_processes auto;
+pid $workdir/nginx.pid;
+error_log $workdir/nginx-error.log warn;
+events { worker_connections 1024; }  # two per websocket: one to the browser, one to a replica
+http {
+    client_body_temp_path $workdir/client_body;
+    proxy_temp_path $workdir/proxy;
+    fastcgi_temp_path $workdir/fastcgi;
+    uwsgi_temp_path $workdir/uwsgi;
+    scgi_temp_path $workdir/scgi;
+    log_format routed '\$remote_addr [\$time_local] "\$request" \$status \$body_bytes_sent '
+                      'route=\$route upstream=\$upstream_addr';
+    access_log $workdir/access.log routed;
+    server_tokens off;
+
+    map \$cookie_attention_route \$route {
+        ""      \$request_id;
+        default \$cookie_attention_route;
+    }
+    map \$cookie_attention_route \$route_cookie {
+        ""      "attention_route=\$request_id; Path=/; HttpOnly; SameSite=Lax";
+        default "";
+    }
+    map \$http_upgrade \$connection_upgrade {
+        default upgrade;
+        ""      close;
+    }
+    upstream replicas {
+        hash \$route consistent;
+$servers    }
+    server {
+        listen 127.0.0.1:$port;
+        client_max_body_size 1m;  # the page takes no uploads
+        error_page 502 503 504 /unavailable.html;
+        location = /unavailable.html { root $workdir; internal; }
+        location / {  # everything, /_stcore/health and the /_stcore/stream websocket included
+            proxy_pass http://replicas;
+            proxy_http_version 1.1;
+            proxy_set_header Host \$http_host;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$connection_upgrade;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_read_timeout 1d;  # a websocket is idle while its visitor reads the page
+            proxy_send_timeout 1d;
+            proxy_next_upstream error timeout;  # a dead replica's browsers move to a live one
+            add_header Set-Cookie \$route_cookie always;
+        }
+    }
+}
+NGINX
+
+"$nginx" -p "$workdir" -c "$workdir/nginx.conf" -e "$workdir/nginx-error.log" &
+nginx_pid=$!
+pids+=("$nginx_pid")
+echo "nginx pid $nginx_pid port $port"
+echo "workdir $workdir"
+wait_healthy "http://127.0.0.1:$port" "$nginx_pid" nginx-error
+echo "ready http://127.0.0.1:$port ($replicas replicas)"
+
+alive=$replicas
+while kill -0 "$nginx_pid" 2>/dev/null && ((alive > 0)); do
+  wait -n || true
+  alive=0
+  for i in "${!replica_pids[@]}"; do
+    if [[ -n ${replica_pids[i]} ]] && ! kill -0 "${replica_pids[i]}" 2>/dev/null; then
+      echo "replica $((i + 1)) (pid ${replica_pids[i]}) exited; the others keep serving" >&2
+      replica_pids[i]=""
+    fi
+    if [[ -n ${replica_pids[i]} ]]; then alive=$((alive + 1)); fi
+  done
+done
+echo "stopping: nginx or the last replica exited" >&2
+exit 1
