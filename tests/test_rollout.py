@@ -1,6 +1,7 @@
 """Tests of attention.rollout against plain Python loops, on hand-made heads and random weights."""
 
 import math
+import unicodedata
 
 import numpy as np
 import pytest
@@ -45,9 +46,7 @@ def plain_rollout(weights):  # nested lists -> nested lists [n_layers][seq][seq]
 def plain_summary(head, tokens):  # [seq][seq], list[str] -> dict of floats
     seq = len(tokens)
     entropy = sum(-sum(p * math.log2(p) for p in row if p > 0) for row in head) / seq
-    punct = [
-        all(not c.isalnum() and not c.isspace() and c not in "$+<=>^`|~" for c in t) and t for t in tokens
-    ]
+    punct = [t != "" and all(unicodedata.category(c)[0] == "P" for c in t) for t in tokens]
 
     def on(keys):
         return sum(sum(head[i][j] for j in range(seq) if keys[j]) for i in range(seq)) / seq
@@ -61,7 +60,7 @@ def plain_summary(head, tokens):  # [seq][seq], list[str] -> dict of floats
         "previous": sum(previous) / len(previous) if previous else 0.0,
         "next": sum(following) / len(following) if following else 0.0,
         "self": sum(head[i][i] for i in range(seq)) / seq,
-        "punctuation": on([bool(p) for p in punct]),
+        "punctuation": on(punct),
     }
 
 
