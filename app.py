@@ -8,7 +8,7 @@ import streamlit as st
 
 from attention import tokenize
 from views.common import compute, plain
-from views.controls import sidebar
+from views.controls import controls
 from views.page import TAB, Page
 from views.steps import head_picker, status
 from views.tabs import SECTIONS, TABS
@@ -18,22 +18,22 @@ def intro():
     st.title("Attention, step by step")
     st.markdown(
         "Attention lets every word of a sentence gather information from the other words, weighted by "
-        "how relevant each one is. Type a sentence in the sidebar and follow it through every step "
-        "of scaled dot-product attention:"
+        "how relevant each one is. Type a sentence and follow it through every step of scaled "
+        "dot-product attention:"
     )
     st.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
 
 
 def main():
     st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
-    settings, notices = sidebar()
     intro()
+    settings, notices = controls()
     for notice in notices:
         st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
     if settings is None:
         return
     if not tokenize(settings.sentence):
-        st.warning("Type a sentence in the sidebar to see its attention.")
+        st.warning("Type a sentence above to see its attention.")
         return
     trace = compute(settings)
     st.info(status(trace))

@@ -1,7 +1,7 @@
 """From settings to every intermediate the page draws: one validated dataclass in, one trace out.
 
-sentence -> tokens (cut or padded to seq_len) -> X (+ positions) -> Q, K, V per head
-         -> scores -> scaled -> masked -> weights -> weights·V -> concat -> ·W_O
+sentence -> tokens (one per word, or cut or padded to a fixed seq_len) -> X (+ positions)
+         -> Q, K, V per head -> scores -> scaled -> masked -> weights -> weights·V -> concat -> ·W_O
 """
 
 import numbers
@@ -25,7 +25,7 @@ EMBEDDING_KINDS = ("hashed", "char codes", "random")
 DEFAULT_SENTENCE = "The weather is beautiful today in Melbourne"
 MAX_CHARS = 5000  # about 800 words: well past the 512 positions the page can show
 LIMITS = {  # inclusive ranges of the numeric settings
-    "seq_len": (1, 512),
+    "seq_len": (0, 512),  # 0: as many positions as the sentence has tokens
     "d_model": (1, 512),
     "d_k": (1, 512),
     "n_heads": (1, 8),
@@ -42,7 +42,7 @@ class Settings:
     """Everything that determines the numbers on the page. Validated once, on creation."""
 
     sentence: str = DEFAULT_SENTENCE
-    seq_len: int = 10  # the notebook's 10 positions: 7 words + 3 [PAD]
+    seq_len: int = 0  # 0 follows the sentence; a fixed length cuts or pads with [PAD]
     d_model: int = 16
     d_k: int = 16
     n_heads: int = 1
@@ -73,6 +73,11 @@ class Settings:
                 f"embedding='char codes' makes d_model the longest word's length, {longest}: "
                 f"at most {LIMITS['d_model'][1]}"
             )
+
+    @property
+    def length(self):
+        """The number of positions: seq_len when fixed, else the sentence's tokens (at most 512)."""
+        return self.seq_len or min(len(tokenize(self.sentence)), LIMITS["seq_len"][1])
 
     @property
     def divisor(self):
@@ -151,7 +156,7 @@ def run(settings):  # Settings -> Trace
     words = tokenize(settings.sentence)
     if not words:
         raise ValueError("the sentence is empty: type at least one word")
-    tokens, is_pad = fit_tokens(words, settings.seq_len)
+    tokens, is_pad = fit_tokens(words, settings.length)
     weights_rng, x_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(2))
     x = embed(list(tokens[: (~is_pad).sum()]), is_pad, settings, x_rng)
     d_model, width = x.shape[1], settings.n_heads * settings.d_k

@@ -165,5 +165,5 @@ def from_params(params, ignore=()):  # Mapping[str, str | list[str]], keys -> (S
     """
     values, cell_text, notices = _read(params, ignore)
     settings = _settings(values, notices)
-    cell, notice = _cell(cell_text, settings.seq_len) if cell_text is not None else (None, None)
+    cell, notice = _cell(cell_text, settings.length) if cell_text is not None else (None, None)
     return settings, cell, notices + ([notice] if notice else [])

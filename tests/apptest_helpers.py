@@ -14,6 +14,8 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from attention import Settings
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60  # seconds; a cold first run on two cores takes a few
 
@@ -69,11 +71,25 @@ def texts(elements):  # ElementList -> list[str]
     return [e.value for e in elements]
 
 
-def widget_values(at):  # AppTest -> dict[str, value] of every sidebar setting, by Settings field
+def fix_length(at, n):  # AppTest, int -> the seq_len slider set to n (the page not yet run again)
+    """Switch on a fixed sequence length (a run draws its slider), then set it to n."""
+    at.toggle(key="fixed_length").set_value(True).run()
+    return at.slider(key="seq_len").set_value(n)
+
+
+def optional(at, key, default):  # AppTest, str, value -> the slider's value, or the default when hidden
+    found = [w for w in at.slider if w.key == key]
+    return found[0].value if found else default
+
+
+def widget_values(at):  # AppTest -> dict[str, value] of every setting on the page, by Settings field
+    fixed = at.toggle(key="fixed_length").value
     return {
         "sentence": at.text_input(key="sentence").value,
-        **{k: at.slider(key=k).value for k in ("seq_len", "d_k", "seed", "d_model", "n_heads")},
-        **{k: at.slider(key=k).value for k in ("window", "prefix", "temperature")},
+        "seq_len": at.slider(key="seq_len").value if fixed else 0,
+        **{k: at.number_input(key=k).value for k in ("d_k", "temperature")},
+        **{k: at.slider(key=k).value for k in ("seed", "n_heads")},
+        **{k: optional(at, k, getattr(Settings(), k)) for k in ("d_model", "window", "prefix")},
         "embedding": at.selectbox(key="embedding").value,
         "mask": at.selectbox(key="mask").value,
         "weight_init": at.radio(key="weight_init").value,

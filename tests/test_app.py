@@ -11,7 +11,7 @@ import pytest
 
 from attention import MASK_KINDS, Settings, char_embeddings, run
 from attention.embed import sinusoidal_positions
-from tests.apptest_helpers import close, figures, outside_code, page, texts, ticktext, title, z
+from tests.apptest_helpers import close, figures, fix_length, outside_code, page, texts, ticktext, title, z
 from views.page import GRID_LIMIT
 
 STAGES = (
@@ -51,13 +51,15 @@ def test_default_page_draws_every_stage_with_the_package_numbers():
     figs = figures(at)
     assert set(STAGES) <= set(figs), sorted(figs)
     assert_stages_match(figs, Settings())
-    assert "Showing 7 tokens + 3 padding." in texts(at.info)
+    assert "Showing 7 tokens." in texts(at.info)  # the sequence follows the sentence: no [PAD]
     assert not at.warning
+    assert "[PAD]" not in ticktext(figs["weights"])
 
 
-def test_default_weights_rows_sum_to_one_and_padding_keys_are_blank():
-    at = page()
-    t = run(Settings())
+def test_with_a_fixed_length_rows_sum_to_one_and_padding_keys_are_blank():
+    at = page({"n": "10"})
+    t = run(Settings(seq_len=10))
+    assert at.toggle(key="fixed_length").value and at.slider(key="seq_len").value == 10
     w = z(figures(at)["weights"])
     assert w.shape == (10, 10)
     assert np.isnan(w[:, 7:]).all() and np.isfinite(w[:, :7]).all()  # [PAD] keys drawn blank, nothing else
@@ -77,8 +79,8 @@ def test_sentence_d_k_length_and_seed_each_change_the_figures_as_the_package_doe
             lambda: at.text_input(key="sentence").input("a quick brown fox jumps"),
             "a quick brown fox jumps",
         ),
-        ("d_k", lambda: at.slider(key="d_k").set_value(64), 64),
-        ("seq_len", lambda: at.slider(key="seq_len").set_value(8), 8),
+        ("d_k", lambda: at.number_input(key="d_k").set_value(64), 64),
+        ("seq_len", lambda: fix_length(at, 8), 8),
         ("seed", lambda: at.slider(key="seed").set_value(41), 41),
     ]
     before = z(figures(at)["scores"])
@@ -100,7 +102,7 @@ def test_sentence_d_k_length_and_seed_each_change_the_figures_as_the_package_doe
 
 def test_a_short_sequence_shows_the_first_tokens_only():
     at = page()
-    at.slider(key="seq_len").set_value(3).run()
+    fix_length(at, 3).run()
     assert "Showing the first 3 of 7 tokens (raise the sequence length to see more)." in texts(at.info)
     figs = figures(at)
     assert ticktext(figs["weights"]) == ["The", "weather", "is"]
@@ -110,7 +112,7 @@ def test_a_short_sequence_shows_the_first_tokens_only():
 def test_a_repeated_word_keeps_its_own_row():
     at = page()
     at.text_input(key="sentence").input("the cat sat on the mat")
-    at.slider(key="seq_len").set_value(6).run()
+    fix_length(at, 6).run()
     fig = figures(at)["weights"]
     assert ticktext(fig) == ticktext(fig, "yaxis") == ["the", "cat", "sat", "on", "the", "mat"]
     rows = fig["data"][0]["y"]
@@ -154,7 +156,7 @@ def test_an_empty_sentence_asks_for_one_and_draws_nothing():
     for sentence in ("", "   \t  "):
         at.text_input(key="sentence").input(sentence).run()
         assert not at.exception
-        assert "Type a sentence in the sidebar to see its attention." in texts(at.warning)
+        assert "Type a sentence above to see its attention." in texts(at.warning)
         assert not at.get("plotly_chart")
 
 
@@ -164,7 +166,7 @@ def test_the_longest_sentence_at_the_longest_sequence():
     n = len(sentence.split())
     at = page()
     at.text_input(key="sentence").input(sentence)
-    at.slider(key="seq_len").set_value(512).run()
+    fix_length(at, 512).run()
     assert not at.exception
     assert f"Showing the first 512 of {n} tokens (raise the sequence length to see more)." in texts(at.info)
     w = z(figures(at)["weights"])
@@ -192,13 +194,11 @@ def test_any_unicode_goes_through():
 def test_character_codes_make_x_as_wide_as_the_longest_word():
     at = page()
     at.selectbox(key="embedding").set_value("char codes").run()
-    assert at.slider(key="d_model").proto.disabled
+    assert "d_model" not in [w.key for w in at.slider]  # X's width is the longest word's, shown as text
+    assert "d_model = 9: the longest word's length, one column per character." in texts(at.caption)
     fig = figures(at)["x"]
-    tokens = Settings().sentence.split()
-    expected = np.zeros((10, 9))
-    expected[:7] = char_embeddings(tokens)
-    np.testing.assert_array_equal(z(fig), expected)
-    assert title(fig) == "X: 10 tokens × d_model = 9"
+    np.testing.assert_array_equal(z(fig), char_embeddings(Settings().sentence.split()))
+    assert title(fig) == "X: 7 tokens × d_model = 9"
     assert_stages_match(figures(at), Settings(embedding="char codes"))
 
 
@@ -207,7 +207,7 @@ def test_random_embeddings_and_d_model():
     at.selectbox(key="embedding").set_value("random")
     at.slider(key="d_model").set_value(24).run()
     figs = figures(at)
-    assert z(figs["x"]).shape == (10, 24) and z(figs["projections"]).shape == (24, 16)
+    assert z(figs["x"]).shape == (7, 24) and z(figs["projections"]).shape == (24, 16)
     assert_stages_match(figs, Settings(embedding="random", d_model=24))
 
 
@@ -231,7 +231,7 @@ def test_three_heads_show_a_picker_a_grid_and_the_output_projection():
     close(z(figs["weights"]), blanked(t.attention.weights[2], t.mask))
     close(z(figs["scores"]), t.attention.scores[2], atol=1e-5)
     assert title(figs["head_out"]) == "weights · V (head 2)"
-    at.slider(key="seq_len").set_value(GRID_LIMIT + 2).run()
+    fix_length(at, GRID_LIMIT + 2).run()
     assert "grid" not in figures(at) and "Output" in figures(at)
     assert f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above." in texts(
         at.info
@@ -239,12 +239,16 @@ def test_three_heads_show_a_picker_a_grid_and_the_output_projection():
 
 
 def test_every_mask_blanks_exactly_the_hidden_cells():
-    at = page()
-    at.slider(key="window").set_value(2)
-    at.slider(key="prefix").set_value(4)
+    at = page({"n": "10"})  # 7 words + 3 [PAD]: every kind but "none" hides the padding keys too
+    sizes = {"sliding window": ("window", 2), "prefix": ("prefix", 4)}
     for kind in MASK_KINDS:
         at.selectbox(key="mask").set_value(kind).run()
-        t = run(Settings(mask=kind, window=2, prefix=4))
+        assert sorted({"window", "prefix"} & {w.key for w in at.slider}) == sorted(
+            [sizes[kind][0]] if kind in sizes else []
+        )  # a mask's own control is shown only for that mask
+        if kind in sizes:
+            at.slider(key=sizes[kind][0]).set_value(sizes[kind][1]).run()
+        t = run(Settings(seq_len=10, mask=kind, window=2, prefix=4))
         figs = figures(at)
         w = z(figs["weights"])
         hidden = np.zeros((10, 10), bool) if t.mask is None else ~t.mask
@@ -256,7 +260,7 @@ def test_every_mask_blanks_exactly_the_hidden_cells():
 
 def test_scaling_off_and_temperature():
     at = page()
-    at.slider(key="temperature").set_value(2.0).run()
+    at.number_input(key="temperature").set_value(2.0).run()
     figs = figures(at)
     close(z(figs["scaled"]), z(figs["scores"]) / (2.0 * 4.0), atol=1e-5)
     assert "**÷τ·√d_k = 2 × 4.00 = ÷8.00** for d_k = 16." in texts(at.markdown)
@@ -282,5 +286,5 @@ def test_positions_are_added_to_x():
     plain = z(figures(at)["x"])
     at.toggle(key="positions").set_value(True).run()
     x = z(figures(at)["x"])
-    close(x - plain, sinusoidal_positions(10, 16), atol=1e-5)
+    close(x - plain, sinusoidal_positions(7, 16), atol=1e-5)
     assert_stages_match(figures(at), Settings(positions=True))

@@ -60,7 +60,7 @@ def test_without_scaling_a_wide_head_saturates_more_rows_than_with_it():
     for scaling in (True, False):
         counts[scaling] = saturated_rows(run(Settings(d_k=256, scaling=scaling)).attention.weights[0])[0]
     assert counts[False] > counts[True]
-    assert f"**{counts[False]} of 10 rows saturated (largest weight > 0.95).**" in texts(
+    assert f"**{counts[False]} of 7 rows saturated (largest weight > 0.95).**" in texts(
         lab(SATURATED_UNSCALED).markdown
     )
 
@@ -69,7 +69,7 @@ def test_the_try_it_button_sets_a_wide_unscaled_head():
     at = lab()
     at.button(key="try_saturation").click().run()
     assert not at.exception
-    assert at.slider(key="d_k").value == 256 and at.toggle(key="scaling").value is False
+    assert at.number_input(key="d_k").value == 256 and at.toggle(key="scaling").value is False
     assert at.query_params["dk"] == "256" and at.query_params["scale"] == "0"
     t = run(Settings(d_k=256, scaling=False))
     close(z(figures(at)["lab_weights"]), np.where(t.mask, t.attention.weights[0], np.nan))
@@ -123,8 +123,8 @@ def test_the_explanation_shows_the_arithmetic_of_the_cell(params):
 
 
 def test_a_masked_cell_says_so_and_weighs_exactly_zero():
-    at = lab({"cell": "2,8"})  # key 8 is [PAD], masked by the default padding mask
-    t = run(Settings())
+    at = lab({"cell": "2,8", "n": "10"})  # key 8 is [PAD], masked by the default padding mask
+    t = run(Settings(seq_len=10))
     assert t.tokens[8] == "[PAD]" and not t.mask[2, 8]
     e = explain_trace_cell(t, 0, 2, 8)
     assert e.masked and e.weight == 0.0 and t.attention.weights[0][2, 8] == 0.0
@@ -137,8 +137,8 @@ def test_a_masked_cell_says_so_and_weighs_exactly_zero():
 @pytest.mark.parametrize("cell", [(3, 5), (0, 0), (2, 8)])
 def test_the_products_add_up_to_the_score(cell):
     i, j = cell
-    at = lab({"cell": f"{i},{j}"})
-    t = run(Settings())
+    at = lab({"cell": f"{i},{j}", "n": "10"})
+    t = run(Settings(seq_len=10))
     bars = figures(at)["products"]["data"][0]
     products = array(bars["y"])
     q, k = t.attention.q[0][i], t.attention.k[0][j]
@@ -151,7 +151,7 @@ def test_the_products_add_up_to_the_score(cell):
 def test_a_click_on_the_weights_explains_that_cell():
     at = lab()
     points = figures(at)["lab_weights"]["data"][1]
-    k = 3 * 10 + 5  # the marker of query 3, key 5
+    k = 3 * 7 + 5  # the marker of query 3, key 5
     customdata = array(points["customdata"])[k].tolist()
     assert customdata[:2] == [3, 5]
     as_sent = {str(n): v for n, v in enumerate(customdata)}  # a typed-array row arrives as {"0": i, ..}
@@ -249,7 +249,7 @@ def test_the_spread_chart_draws_the_sweep_and_marks_the_current_d_k():
         (16, 16, "x2"),
         (16, 16, "x3"),
     ]
-    at.slider(key="d_k").set_value(64).run()
+    at.number_input(key="d_k").set_value(64).run()
     moved = figures(at)["spread"]
     assert {(s["x0"], s["x1"]) for s in moved["layout"]["shapes"]} == {(64, 64)}
     assert "current d_k = 64" in title(moved)

@@ -19,7 +19,7 @@ def test_masks_tab_draws_every_mask_beside_its_weights():
     assert {f"pg_mask_{k}" for k in MASK_KINDS} | {f"pg_weights_{k}" for k in MASK_KINDS} == set(figs)
     for kind in MASK_KINDS:
         t = run(Settings(mask=kind))
-        mask = np.ones((10, 10), bool) if t.mask is None else t.mask
+        mask = np.ones((7, 7), bool) if t.mask is None else t.mask
         np.testing.assert_array_equal(z(figs[f"pg_mask_{kind}"]), mask.astype(float), err_msg=kind)
         close(z(figs[f"pg_weights_{kind}"]), np.where(mask, t.attention.weights[0], np.nan))
 
@@ -101,7 +101,7 @@ def downloads(monkeypatch):  # -> dict of file name -> bytes, as each download b
 
 def test_share_tab_links_to_this_state_and_offers_every_number(downloads):
     at = page(tab="Share & export")
-    at.slider(key="d_k").set_value(64)
+    at.number_input(key="d_k").set_value(64)
     at.selectbox(key="mask").set_value("causal").run()
     assert not at.exception
     [link] = texts(at.code)

@@ -19,7 +19,7 @@ CHANGED = {  # a non-default value for every setting
     "n_heads": 2,
     "mask": "sliding window",
     "window": 4,
-    "prefix": 3,
+    "prefix": 2,  # the default: its control is shown only for the prefix mask (tested on its own below)
     "scaling": False,
     "temperature": 1.5,
     "weight_init": "uniform",
@@ -30,10 +30,13 @@ DEFAULTS = vars(Settings())
 
 def change_everything(at):  # AppTest -> AppTest, every widget set to CHANGED, not yet run
     at.text_input(key="sentence").input(CHANGED["sentence"])
-    for name in ("seq_len", "d_k", "seed", "d_model", "n_heads", "window", "prefix", "temperature"):
-        at.slider(key=name).set_value(CHANGED[name])
     at.selectbox(key="embedding").set_value(CHANGED["embedding"])
     at.selectbox(key="mask").set_value(CHANGED["mask"])
+    at.toggle(key="fixed_length").set_value(True).run()  # draws the length and the window sliders
+    for name in ("seq_len", "seed", "d_model", "n_heads", "window"):
+        at.slider(key=name).set_value(CHANGED[name])
+    for name in ("d_k", "temperature"):
+        at.number_input(key=name).set_value(CHANGED[name])
     at.radio(key="weight_init").set_value(CHANGED["weight_init"])
     at.toggle(key="scaling").set_value(CHANGED["scaling"])
     at.toggle(key="positions").set_value(CHANGED["positions"])
@@ -54,7 +57,7 @@ def test_every_control_survives_a_round_trip_through_the_address():
     assert not at.exception
     assert widget_values(at) == CHANGED
     params = dict(at.query_params)
-    assert set(params) == set(KEYS.values()) | {"tab"}  # every setting differs from its default
+    assert set(params) == set(KEYS.values()) - {"p"} | {"tab"}  # every setting but the prefix changed
     assert params["dk"] == "8" and params["tab"] == "Compare" and params["scale"] == "0"
     again = page(params=params)
     assert widget_values(again) == CHANGED
@@ -62,6 +65,14 @@ def test_every_control_survives_a_round_trip_through_the_address():
     assert "Before and after" in texts(again.header)
     assert not again.warning
     assert dict(again.query_params) == params  # reading the link does not rewrite it
+
+
+def test_a_masks_own_control_round_trips_when_that_mask_is_chosen():
+    at = page({"mask": "prefix", "p": "3"})
+    assert at.slider(key="prefix").value == 3 and widget_values(at)["prefix"] == 3
+    assert "window" not in [w.key for w in at.slider]
+    at.slider(key="prefix").set_value(5).run()
+    assert at.query_params["p"] == "5"
 
 
 def test_the_share_link_restores_the_page():

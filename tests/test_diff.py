@@ -13,7 +13,7 @@ from attention.diff import MAPS, align_tokens, diff_traces, shuffle_words
 from attention.pipeline import DEFAULT_SENTENCE, PAD, Settings, run
 
 FAST = settings(max_examples=100, deadline=None)
-BASE = Settings()  # 7 words + 3 [PAD]
+BASE = Settings(seq_len=10)  # 7 words + 3 [PAD]
 INSERTED = BASE.replace(sentence="The weather is very beautiful today in Melbourne")
 
 

@@ -8,6 +8,8 @@ import pytest
 from attention.core import scaled_dot_product_attention
 from attention.pipeline import MASK_KINDS, MAX_CHARS, PAD, Settings, run
 
+NOTEBOOK = Settings(seq_len=10)  # the notebook's 10 positions: 7 words + 3 [PAD]
+
 
 def arrays_of(trace):  # Trace -> dict[str, ndarray | None], every array in the trace by name
     out = {name: getattr(trace, name) for name in ("is_pad", "x", "w_q", "w_k", "w_v", "w_o", "mask")}
@@ -21,7 +23,7 @@ def arrays_of(trace):  # Trace -> dict[str, ndarray | None], every array in the 
     [
         ("d_k", 0),
         ("d_k", 513),
-        ("seq_len", 0),
+        ("seq_len", 513),
         ("n_heads", 0),
         ("n_heads", 9),
         ("d_model", 0),
@@ -34,6 +36,7 @@ def arrays_of(trace):  # Trace -> dict[str, ndarray | None], every array in the 
         ("temperature", 0),
         ("temperature", float("nan")),
         ("seq_len", True),
+        ("seq_len", -1),
         ("d_k", False),
         ("seq_len", 2.5),
         ("d_k", "16"),
@@ -75,8 +78,17 @@ def test_run_is_deterministic_for_a_seed_and_changes_with_it():
     assert not np.array_equal(a.attention.weights, c.attention.weights)
 
 
-def test_default_run_has_seven_words_and_three_masked_pads():
+def test_by_default_the_sequence_follows_the_sentence():
     t = run(Settings())
+    assert t.tokens == ("The", "weather", "is", "beautiful", "today", "in", "Melbourne")
+    assert not t.is_pad.any() and t.n_dropped == 0 and t.attention.weights.shape == (1, 7, 7)
+    assert Settings().length == 7 and Settings(sentence="a b").length == 2
+    assert Settings(sentence=" ".join(["w"] * 600)).length == 512  # at most 512 positions
+    assert run(Settings(sentence="a b", seq_len=5)).tokens == ("a", "b", PAD, PAD, PAD)
+
+
+def test_the_notebooks_ten_positions_have_seven_words_and_three_masked_pads():
+    t = run(NOTEBOOK)
     words = ["The", "weather", "is", "beautiful", "today", "in", "Melbourne"]
     assert t.tokens == (*words, PAD, PAD, PAD)
     assert t.is_pad.tolist() == [False] * 7 + [True] * 3
@@ -130,7 +142,7 @@ def test_the_pipeline_is_single_head_attention_on_the_projections():
 
 @pytest.mark.parametrize("mask", MASK_KINDS)
 def test_every_mask_kind_runs_and_masks_the_padding(mask):
-    t = run(Settings(mask=mask))
+    t = run(NOTEBOOK.replace(mask=mask))
     weights = t.attention.weights[0]
     allowed = np.ones((10, 10), bool) if t.mask is None else t.mask
     assert np.all(np.isfinite(weights))
@@ -144,8 +156,8 @@ def test_every_mask_kind_runs_and_masks_the_padding(mask):
 
 
 def test_editing_one_word_changes_only_its_row_and_column_of_the_scores():
-    before = run(Settings())
-    after = run(Settings(sentence="The rain is beautiful today in Melbourne"))
+    before = run(NOTEBOOK)
+    after = run(NOTEBOOK.replace(sentence="The rain is beautiful today in Melbourne"))
     a, b = before.attention.scores[0], after.attention.scores[0]
     others = np.arange(10) != 1
     assert np.array_equal(a[np.ix_(others, others)], b[np.ix_(others, others)])
@@ -183,16 +195,16 @@ def test_permuting_the_words_permutes_the_weights():
 
 
 def test_char_codes_embedding_is_as_wide_as_the_longest_word():
-    t = run(Settings(embedding="char codes"))
+    t = run(NOTEBOOK.replace(embedding="char codes"))
     assert t.x.shape == (10, 9)  # "beautiful" and "Melbourne" have 9 letters
     assert t.x[0, :3].tolist() == [20, 8, 5] and np.all(t.x[0, 3:] == 0)
     assert t.w_q.shape == (9, 16)
-    t = run(Settings(embedding="char codes", positions=True, n_heads=2))
+    t = run(NOTEBOOK.replace(embedding="char codes", positions=True, n_heads=2))
     assert t.x.shape == (10, 9) and t.w_o.shape == (32, 9) and t.attention.output.shape == (10, 9)
 
 
 def test_random_embedding_comes_from_the_seeded_generator():
-    a, b = run(Settings(embedding="random")), run(Settings(embedding="random"))
+    a, b = run(NOTEBOOK.replace(embedding="random")), run(NOTEBOOK.replace(embedding="random"))
     assert np.array_equal(a.x, b.x)
     assert np.all((a.x[:7] >= 0) & (a.x[:7] < 1)) and np.all(a.x[7:] == 0)
     assert not np.array_equal(a.x, run(Settings(embedding="random", seed=1)).x)
@@ -201,7 +213,7 @@ def test_random_embedding_comes_from_the_seeded_generator():
 def test_n_heads_two_has_an_output_projection_and_one_head_has_none():
     t = run(Settings(n_heads=2, d_k=8))
     assert t.w_q.shape == (16, 16) and t.w_o.shape == (16, 16)
-    assert t.attention.weights.shape == (2, 10, 10)
+    assert t.attention.weights.shape == (2, 7, 7)
     np.testing.assert_allclose(t.attention.output, t.attention.concat @ t.w_o, rtol=1e-12)
     assert run(Settings(n_heads=1)).w_o is None
 

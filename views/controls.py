@@ -1,8 +1,11 @@
-"""The sidebar: every setting, read from the URL on the first run and written back on each."""
+"""The controls: the first screen's sentence, d_k, √d_k and seed, the rest in the sidebar; all in the URL."""
+
+import math
 
 import streamlit as st
 
-from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings
+from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings, tokenize
+from attention.embed import char_width
 from attention.pipeline import LIMITS, MAX_CHARS
 from exchange.share import TAB_KEY, from_params, to_params
 from views.page import CELL, SENTENCE, TAB
@@ -14,6 +17,9 @@ EMBEDDING_HELP = {
     "random": "random: X = rand(seq, d_model), as in the notebook; ignores the words",
 }
 INIT_HELP = {"normal": "normal, variance 1/d_model", "uniform": "uniform [0, 1), as in the notebook"}
+D_K_STEPS = tuple(2**p for p in range(10))  # 1, 2, 4, .., 512
+TEMPERATURES = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0)  # ≈ log-spaced
+FIXED = "fixed_length"  # the toggle: a fixed sequence length instead of one position per word
 
 
 def load_url_once():
@@ -28,65 +34,138 @@ def load_url_once():
         notices.append(f"unknown tab {tab[:40]!r} ignored; showing {TABS[0]!r}")
     for name, value in vars(settings).items():
         st.session_state[name] = value
+    st.session_state[FIXED] = settings.seq_len > 0
     st.session_state[CELL] = cell
     st.session_state["settings_from_url"] = True
     return notices
 
 
-def slider(label, name, help=None, disabled=False):
+def slider(label, name, help=None):
     low, high = LIMITS[name]
-    return st.slider(label, low, high, key=name, help=help, disabled=disabled)
+    low = 1 if name == "seq_len" else low  # seq_len 0 (follow the sentence) is the toggle's, not the slider's
+    return st.slider(label, low, high, key=name, help=help)
 
 
-def basic_ui():
-    """Sentence, sequence length, d_k and seed: the controls a first-time visitor needs."""
-    st.text_input("Sentence", key=SENTENCE, max_chars=MAX_CHARS, help="Words are split on spaces.")
-    slider("Sequence length", "seq_len", "Tokens beyond it are dropped; missing ones become [PAD].")
-    slider("d_k (width of a query and a key)", "d_k", "Scores are divided by √d_k.")
-    slider("Seed", "seed", "Draws the projection weights (and random embeddings).")
+def nearest(options, value):  # sorted numbers, number -> the option closest to value on a log scale
+    return min(options, key=lambda o: abs(math.log(o) - math.log(value)))
 
 
-def advanced_ui():
-    """Every other setting, in an expander."""
-    with st.expander("Advanced", expanded=False):
-        kind = st.selectbox("Embedding", EMBEDDING_KINDS, key="embedding", format_func=EMBEDDING_HELP.get)
-        slider(
-            "d_model (embedding width)",
-            "d_model",
-            disabled=kind == "char codes",
-            help="With character codes, d_model is the longest word's length.",
-        )
-        slider("Heads", "n_heads")
-        st.selectbox("Mask", MASK_KINDS, key="mask")
-        slider("Sliding-window width", "window", help="Used by the sliding-window mask.")
-        slider("Prefix length", "prefix", help="Used by the prefix mask.")
-        st.toggle("Divide scores by √d_k", key="scaling")
-        st.slider(
-            "Temperature τ",
-            *LIMITS["temperature"],
-            step=0.05,
-            key="temperature",
-            help="weights = softmax(scores / (τ·√d_k)); τ = 1 is standard attention.",
-        )
-        st.radio("Weight init", WEIGHT_INITS, key="weight_init", format_func=INIT_HELP.get)
-        st.toggle("Sinusoidal positions", key="positions", help="Add position vectors to X.")
+def step_changed(exact, step):
+    """The powers-of-two slider moved: the exact value follows it."""
+    st.session_state[exact] = st.session_state[step]
 
 
-def sidebar():  # -> (Settings | None, list[str])
-    """Draw the controls; return the settings they describe and any notices about the URL."""
-    notices = load_url_once()
+def exact_changed(exact, step, options):
+    """The exact value was typed: the slider shows the nearest step."""
+    st.session_state[step] = nearest(options, st.session_state[exact])
+
+
+def stepped(label, name, options, help=None, fmt="%d"):
+    """A slider over a few log-spaced steps beside a box for the exact value, both bound to `name`."""
+    step = f"{name}_step"
+    value = st.session_state.setdefault(name, getattr(Settings(), name))
+    st.session_state.setdefault(step, nearest(options, value))
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.select_slider(label, options, key=step, on_change=step_changed, args=(name, step), help=help)
+    low, high = LIMITS[name]
+    kind = type(options[0])
+    right.number_input(
+        f"exact {label.split(' ')[0]}",
+        kind(low),
+        kind(high),
+        key=name,
+        format=fmt,
+        on_change=exact_changed,
+        args=(name, step, options),
+        label_visibility="collapsed",
+    )
+
+
+def fit_changed():
+    """Fixing the length starts from the sentence's own length; releasing it follows the sentence again."""
+    if st.session_state[FIXED]:
+        words = len(tokenize(st.session_state.get(SENTENCE, "")))
+        st.session_state["seq_len"] = min(max(words, 1), LIMITS["seq_len"][1])
+
+
+def first_screen_ui():
+    """The sentence and the controls that matter most, in the main area above the maps."""
+    st.text_input(
+        "Sentence",
+        key=SENTENCE,
+        max_chars=MAX_CHARS,
+        help="Words are split on spaces; press Enter to apply.",
+        placeholder="Type a sentence and press Enter",
+    )
+    dk, scaling, seed = st.columns([5, 2, 2], vertical_alignment="bottom")
+    with dk:
+        stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, "Scores are divided by √d_k.")
+    scaling.toggle("Divide by √d_k", key="scaling", help="Off: scores go to softmax unscaled (÷τ only).")
+    with seed:
+        slider("Seed", "seed", "Draws the projection weights (and random embeddings).")
+
+
+def length_ui():
+    """The sequence follows the sentence unless a fixed length is chosen."""
+    st.toggle("Fixed sequence length", key=FIXED, on_change=fit_changed, help="Off: one position per word.")
+    if st.session_state.get(FIXED):
+        slider("Sequence length", "seq_len", "Tokens beyond it are dropped; missing ones become [PAD].")
+
+
+def model_ui(words):
+    """Embedding, widths, heads, initialisation and positions."""
+    kind = st.selectbox("Embedding", EMBEDDING_KINDS, key="embedding", format_func=EMBEDDING_HELP.get)
+    if kind == "char codes":
+        st.caption(f"d_model = {char_width(words)}: the longest word's length, one column per character.")
+    else:
+        slider("d_model (embedding width)", "d_model")
+    slider("Heads", "n_heads")
+    st.radio("Weight init", WEIGHT_INITS, key="weight_init", format_func=INIT_HELP.get)
+    st.toggle("Sinusoidal positions", key="positions", help="Add position vectors to X.")
+
+
+def mask_ui():
+    """The mask, with its own width or length only when that mask is chosen."""
+    mask = st.selectbox("Mask", MASK_KINDS, key="mask")
+    if mask == "sliding window":
+        slider("Sliding-window width", "window", help="Each token sees itself and the tokens before it.")
+    if mask == "prefix":
+        slider("Prefix length", "prefix", help="The first tokens see each other fully.")
+    stepped(
+        "Temperature τ", "temperature", TEMPERATURES, "softmax(scores / (τ·√d_k)); τ = 1 is standard.", "%.2f"
+    )
+
+
+def sidebar_ui():
+    """Every other setting, in the sidebar."""
     with st.sidebar:
-        st.header("Settings")
-        basic_ui()
-        advanced_ui()
-    defaults = vars(Settings())  # a widget that is hidden this run keeps its default
+        st.header("More settings")
+        length_ui()
+        model_ui(tokenize(st.session_state.get(SENTENCE, "")))
+        mask_ui()
+
+
+def read_settings(notices):  # list[str] -> (Settings | None, list[str])
+    """The settings the widgets describe; a widget not drawn this run stands at its default."""
+    defaults = vars(Settings())
     values = {name: st.session_state.get(name, default) for name, default in defaults.items()}
+    if not st.session_state.get(FIXED):
+        values["seq_len"] = 0
     try:
-        settings = Settings(**values)
+        return Settings(**values), notices
     except ValueError as err:  # the widgets keep every value in range; only a combination can fail
         return None, [*notices, f"{err}. Choose another embedding or shorten the word."]
-    params = to_params(settings, st.session_state.get(CELL))
-    if st.session_state.get(TAB, TABS[0]) != TABS[0]:
-        params[TAB_KEY] = st.session_state[TAB]
-    st.query_params.from_dict(params)
+
+
+def controls():  # -> (Settings | None, list[str])
+    """Draw the controls; return the settings they describe and any notices about the URL."""
+    notices = load_url_once()
+    first_screen_ui()
+    sidebar_ui()
+    settings, notices = read_settings(notices)
+    if settings is not None:
+        params = to_params(settings, st.session_state.get(CELL))
+        if st.session_state.get(TAB, TABS[0]) != TABS[0]:
+            params[TAB_KEY] = st.session_state[TAB]
+        st.query_params.from_dict(params)
     return settings, notices

@@ -19,7 +19,7 @@ def section(page):
         "exactly 0 (blank cells), and softmax spreads each row's whole weight over the keys left: "
         "every row still sums to 1. Window width and prefix length are under *Advanced*."
     )
-    kinds = MASK_KINDS if settings.seq_len <= LARGE else (settings.mask,)
+    kinds = MASK_KINDS if settings.length <= LARGE else (settings.mask,)
     if len(kinds) == 1:
         st.info(f"With more than {LARGE} positions only the chosen mask is drawn.")
     for kind in kinds:
