@@ -1,0 +1,180 @@
+"""Latency of nine heatmaps drawn in place (views/live_chart.py) against `st.plotly_chart`.
+
+Run `python bench/inplace.py` from the repository root (about 10 minutes on 2 cores); it prints a
+Markdown table. Not a test: timings depend on the machine, and ratios are what carries over.
+
+One Streamlit server runs a small page (written to a temporary folder, with static serving on)
+in three variants, each open in its own tab: "live", 9 heatmaps in one in-place component; "plotly",
+the same 9 figures through `st.plotly_chart`; "demo", 3 of them through `st.plotly_chart`, the
+yardstick. The figures are the page's own (`charts.figures.heatmap`, n × n random weights).
+Two interactions, each a keyboard step of a slider, so every repetition shows new numbers:
+"all maps" changes every map, "one map" only the first. For each length the variants are
+measured in turn, REPS times (interleaved), after one warm-up each; the table shows medians.
+
+latency, to request, server, payload and f32 are measured as in bench/latency.py (keydown to the
+frame after the last DOM change or plotly_afterplot in the main area, once quiet for 1.5 s).
+plots kept: the share of `.js-plotly-plot` nodes present before the step that are still in the
+page after it; elements kept: the same over every element inside those plots.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import CHROMIUM_ARGS, IDLE, chromium_path, free_port, healthy  # noqa: E402
+from latency import PROBE, Frames, measure  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "10,128,512").split(","))
+REPS = int(os.environ.get("BENCH_REPS", "5"))
+VARIANTS = ("live", "plotly", "demo")
+PAGE = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+import numpy as np
+import streamlit as st
+from charts.figures import heatmap
+from views.live_chart import live_charts
+
+variant, n = st.query_params.get("variant", "live"), int(st.query_params.get("n", 10))
+step = st.slider("all maps", 0, 10_000, 0, key="all")
+one = st.slider("one map", 0, 10_000, 0, key="one")
+tokens = [f"w{{i}}" for i in range(n)]
+figures = []
+for k in range(3 if variant == "demo" else 9):
+    rng = np.random.default_rng([step, k, one if k == 0 else 0])
+    figures.append(heatmap(rng.random((n, n)), tokens, tokens, f"map {{k}}", kind="weights"))
+if variant == "live":
+    live_charts(figures, key="bench")
+else:
+    for k, fig in enumerate(figures):
+        st.plotly_chart(fig, key=f"map{{k}}", theme=None)
+"""
+TAG = """() => {
+    window.__before = new WeakSet();
+    const plots = document.querySelectorAll('.js-plotly-plot');
+    for (const el of document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')) window.__before.add(el);
+    window.__plots = [...plots];
+}"""
+KEPT = """() => {
+    const all = [...document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')];
+    const plots = window.__plots.filter(p => document.contains(p)).length / window.__plots.length;
+    return [plots, all.filter(el => window.__before.has(el)).length / all.length];
+}"""
+
+
+def slider_step(key):
+    """One keyboard step of a slider, after tagging every plot element to see what survives."""
+
+    def act(page):
+        page.evaluate(TAG)
+        page.locator(f".st-key-{key}").get_by_role("slider").focus()
+        page.keyboard.press("ArrowRight")
+
+    return act
+
+
+def open_variant(browser, base, variant, n):  # -> (page, Frames)
+    page = browser.new_page(viewport={"width": 1400, "height": 5200})
+    page.add_init_script(PROBE)
+    frames = Frames(page)
+    page.set_default_timeout(300_000)
+    page.goto(f"{base}/?variant={variant}&n={n}")
+    page.wait_for_selector(IDLE)
+    page.wait_for_function(
+        "k => document.querySelectorAll('.js-plotly-plot').length === k", arg=3 + 6 * (variant != "demo")
+    )
+    return page, frames
+
+
+def one_run(page, frames, key):  # -> dict of one repetition
+    page.bring_to_front()
+    result = measure(page, frames, slider_step(key))
+    result["plots kept"], result["elements kept"] = page.evaluate(KEPT)
+    return result
+
+
+def bench_length(browser, base, n):  # -> list of table rows
+    tabs = {v: open_variant(browser, base, v, n) for v in VARIANTS}
+    cases = [(v, key) for v in VARIANTS for key in (("all",) if v == "demo" else ("all", "one"))]
+    runs = {case: [] for case in cases}
+    for case in cases:
+        one_run(*tabs[case[0]], case[1])  # warm-up: caches, components, plotly.js
+    for _ in range(REPS):
+        for case in cases:
+            runs[case].append(one_run(*tabs[case[0]], case[1]))
+    for page, _ in tabs.values():
+        page.close()
+    rows = []
+    for (variant, key), rs in runs.items():
+        row = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+        rows.append(
+            row | {"n": n, "variant": variant, "interaction": key, "runs": [round(r["latency"]) for r in rs]}
+        )
+        print(f"  {variant} {key} at {n}: {rows[-1]['runs']} ms", file=sys.stderr)
+    demo = next(r["latency"] for r in rows if r["variant"] == "demo")
+    return [r | {"ratio": r["latency"] / demo} for r in rows]
+
+
+def table(rows):  # -> str, Markdown
+    head = (
+        "| tokens | variant | maps changed | latency (median) | ÷ demo | to request | server | payload | "
+        "f32 shown | payload / f32 | plots kept | elements kept | runs (ms) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    lines = []
+    for r in rows:
+        changed = {"all": "all", "one": "1"}[r["interaction"]]
+        lines.append(
+            f"| {r['n']} | {r['variant']} | {changed} | {r['latency']:.0f} ms | {r['ratio']:.2f}× | "
+            f"{r['to request']:.0f} ms | {r['server']:.0f} ms | {r['payload'] / 1e3:.1f} kB | "
+            f"{r['f32'] / 1e3:.1f} kB | {r['payload'] / r['f32']:.2f}× | {r['plots kept']:.0%} | "
+            f"{r['elements kept']:.0%} | {r['runs']} |"
+        )
+    return head + "\n".join(lines)
+
+
+def serve(folder, port, log):  # -> the server process of the benchmark page
+    (folder / "page.py").write_text(PAGE)
+    command = [sys.executable, "-m", "streamlit", "run", "page.py", "--server.headless", "true"]
+    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
+    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    command += ["--server.enableStaticServing", "true"]
+    return subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+
+
+def main():
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-inplace-") as folder,
+        open(Path(folder) / "log", "w") as log,
+    ):
+        server = serve(Path(folder), port, log)
+        try:
+            for _ in range(240):
+                if healthy(base):
+                    break
+                time.sleep(0.25)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+                )
+                rows = [row for n in LENGTHS for row in bench_length(browser, base, n)]
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
