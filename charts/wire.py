@@ -26,7 +26,8 @@ from numbers import Real
 import numpy as np
 
 VERSION = 1
-MIN_LIST = 16  # lists shorter than this stay plain JSON: a reference would not be smaller
+MIN_LIST = 16  # number lists shorter than this stay plain JSON: a reference would not be smaller
+MIN_LABELS = 64  # characters: string lists shorter than this stay plain JSON, longer ones are shared
 TYPED = {"float32": np.float32, "uint8": np.uint8, "int32": np.int32}
 PLOTLY_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "u1": "uint8", "i2": "int16"}
 PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
@@ -94,7 +95,7 @@ class Packer:
             typed = plotly_typed(v) if "bdata" in v else None
             return self.array(typed) if typed is not None else {k: self.value(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):
-            if len(v) >= MIN_LIST and all(isinstance(x, str) for x in v):
+            if all(isinstance(x, str) for x in v) and sum(len(x) + 3 for x in v) >= MIN_LABELS:
                 return self.strings(list(v))
             if len(v) >= MIN_LIST and all(isinstance(x, Real) and not isinstance(x, bool) for x in v):
                 return self.array(np.asarray(v))

@@ -20,7 +20,14 @@ import streamlit as st
 
 from charts import wire
 
-JS = Path(__file__).with_name("live_chart.js").read_text()
+
+def compact(js):  # str -> str: the script without comment lines and indentation
+    """The component's script travels in every rerun's message: send it without its comments."""
+    lines = (line.strip() for line in js.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+JS = compact(Path(__file__).with_name("live_chart.js").read_text())
 CSS = """
 .lc-fig { position: relative; }
 .lc-over { position: absolute; inset: 0; pointer-events: none; overflow: hidden; }
