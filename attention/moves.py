@@ -1,0 +1,82 @@
+"""What moved: the weights before and after a change, cell by cell, and the sentence that says it.
+
+After any change the page marks the cells whose weight moved by more than a threshold, and names the
+biggest move: the query whose largest weight changed most ("d_k 16 → 32: the largest weight of "it"
+fell from 0.41 to 0.33"). Tokens are matched by position when the two token lists are equal, and by
+`attention.diff.align_tokens` otherwise, so an inserted word is new, not a shifted neighbour.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from attention.diff import align_tokens, changed_settings
+
+THRESHOLD = 0.02  # a weight that moved by more than this is marked
+
+
+@dataclass(frozen=True)
+class Moves:
+    """How the shown head's weights moved between two runs, on the tokens of the later one."""
+
+    changed: np.ndarray  # bool [seq, seq]  |after − before| > threshold, or a row/column that is new
+    delta: np.ndarray  # [seq, seq]  after − before; NaN where the cell has no earlier counterpart
+    query: int | None  # the row whose largest weight moved most (None when nothing moved)
+    before_max: float  # that row's largest weight before (NaN when the row is new)
+    after_max: float  # and after
+    settings: tuple  # ((name, before, after), ..) of every setting that changed
+    threshold: float
+
+
+def _matched(before_tokens, after_tokens):  # -> int [seq_after], the before position of each, -1 if new
+    if tuple(before_tokens) == tuple(after_tokens):
+        return np.arange(len(after_tokens))
+    where = np.full(len(after_tokens), -1)
+    for i, j in align_tokens(before_tokens, after_tokens).matched:
+        where[j] = i
+    return where
+
+
+def what_moved(before, after, head=0, threshold=THRESHOLD):  # Trace, Trace, int, float -> Moves
+    """Cell-by-cell change of one head's weights from `before` to `after` (the same head, or head 0)."""
+    w_after = after.attention.weights[head]
+    w_before = before.attention.weights[min(head, before.attention.weights.shape[0] - 1)]
+    where = _matched(before.tokens, after.tokens)
+    old = np.where(where >= 0, where, 0)
+    known = (where >= 0)[:, None] & (where >= 0)[None, :]
+    delta = np.where(known, w_after - w_before[np.ix_(old, old)], np.nan)
+    changed = ~known | (np.abs(np.nan_to_num(delta)) > threshold)
+    top_after = w_after.max(axis=1, initial=0.0)
+    top_before = np.where(where >= 0, w_before[old].max(axis=1, initial=0.0), np.nan)
+    gap = np.abs(top_after - top_before)
+    query = int(np.nanargmax(gap)) if np.any(gap > threshold) else None
+    pick = (lambda a: float(a[query])) if query is not None else (lambda a: float("nan"))
+    settings = changed_settings(before.settings, after.settings)
+    return Moves(changed, delta, query, pick(top_before), pick(top_after), settings, threshold)
+
+
+def _setting(name, old, new):  # -> str, one changed setting in a few words
+    if name == "sentence":
+        return "the sentence changed"
+    if isinstance(old, bool):
+        return f"{name} {'on' if new else 'off'}"
+    return f"{name} {old:g} → {new:g}" if isinstance(old, float) else f"{name} {old} → {new}"
+
+
+def describe(moves, tokens):  # Moves, list[str] -> str
+    """One line saying what changed and the biggest move, e.g. 'd_k 16 → 32: the largest weight of "it"
+    fell from 0.41 to 0.33'. Empty when nothing changed."""
+    cause = "; ".join(_setting(*s) for s in moves.settings)
+    n = int(np.count_nonzero(moves.changed))
+    if moves.query is None and moves.changed.size and np.isnan(moves.delta).all():
+        return f"{cause}: every word is new"
+    if moves.query is None:
+        effect = "no weight moved by more than " + f"{moves.threshold:g}" if cause else ""
+        return f"{cause}: {effect}" if effect else cause
+    word = f'"{tokens[moves.query]}"'
+    if np.isnan(moves.before_max):
+        effect = f"{word} is new; its largest weight is {moves.after_max:.2f}"
+    else:
+        verb = "rose" if moves.after_max > moves.before_max else "fell"
+        effect = f"the largest weight of {word} {verb} from {moves.before_max:.2f} to {moves.after_max:.2f}"
+    return f"{cause}: {effect} ({n} cells moved by more than {moves.threshold:g})"
