@@ -77,6 +77,10 @@ wait_healthy() { # URL PID NAME -> waits up to 90 s; fails if the process exits 
   done
 }
 
+# glibc raises its mmap threshold after large frees, so later large arrays come from the heap and
+# a replica's memory stays at its peak; a fixed threshold hands every freed array back to the system.
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-65536}"
+
 read -r -a ports <<<"$(free_ports "$replicas")"
 replica_pids=()
 for i in "${!ports[@]}"; do

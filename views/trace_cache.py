@@ -21,7 +21,7 @@ from collections import OrderedDict
 import numpy as np
 
 BUDGET_ENV = "ATTENTION_CACHE_MB"
-DEFAULT_MB = 256  # three of the largest traces; with the server's own ~250 MB it stays under 800 MB
+DEFAULT_MB = 128  # the largest float64 trace is 75 MB; see BENCHMARKS.md for the server's peak
 
 
 def _root(array):  # np.ndarray -> the array that owns the memory a view looks into
