@@ -1,14 +1,19 @@
 """The byte-bounded trace cache: sizes counted right, evicted by bytes in LRU order, safe in threads."""
 
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from attention import Settings, run
 from views.trace_cache import DEFAULT_MB, TraceCache, array_bytes, budget_from_env
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -174,3 +179,10 @@ def test_budget_from_env():
 def test_the_largest_trace_fits_the_default_budget():
     trace = run(Settings(sentence="a " * 600, seq_len=512, n_heads=8, d_model=512, d_k=64))
     assert array_bytes(trace) < DEFAULT_MB * 2**20
+
+
+def test_the_cache_module_loads_no_streamlit():
+    code = "import sys, views.trace_cache; print(sorted(m for m in sys.modules if m.startswith('streamlit')))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
