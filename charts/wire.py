@@ -5,7 +5,7 @@ and a remount in the browser. Here the figures travel as one payload:
 
     [uint32 little-endian: n] [n bytes: UTF-8 JSON header, space-padded to 4 bytes] [body]
 
-The header is {"version", "labels", "figures"}. "labels" maps a short digest to a list of strings
+The header is {"version", "group", "labels", "figures"}. "labels" maps a short digest to a list of strings
 (category labels shared by every trace and figure that uses them, sent once). Each figure is
 {"hash", "offset", "size", "spec": {"data", "layout"}, "config"}: in the spec every array is
 {"$array": dtype, "shape": [...], "offset": k} with k counted from the figure's own "offset" in the
@@ -124,8 +124,11 @@ def encode(fig, config, labels):  # -> (figure header entry without offset, body
     return {"hash": h, "size": len(body), "spec": spec, "config": config}, body
 
 
-def pack(figures, configs=None, names=None):  # list of go.Figure | dict -> bytes
-    """The figures as one payload; configs: Plotly config dicts, names: one name per figure (or None)."""
+def pack(figures, configs=None, names=None, group=None):  # list of go.Figure | dict -> bytes
+    """The figures as one payload; configs: Plotly config dicts, names: one name per figure (or None).
+
+    group: a name shared by payloads whose maps the browser links (hover outlines), or None.
+    """
     configs = configs or [{} for _ in figures]
     labels, entries, bodies, offset = {}, [], [], 0
     for k, (fig, config) in enumerate(zip(figures, configs, strict=True)):
@@ -133,7 +136,8 @@ def pack(figures, configs=None, names=None):  # list of go.Figure | dict -> byte
         entries.append(entry | {"offset": offset, "name": None if names is None else names[k]})
         bodies.append(body)
         offset += len(body)
-    header = json.dumps({"version": VERSION, "labels": labels, "figures": entries}, ensure_ascii=False)
+    head = {"version": VERSION, "group": group, "labels": labels, "figures": entries}
+    header = json.dumps(head, ensure_ascii=False)
     head = header.encode()
     head += b" " * (-len(head) % 4)
     return struct.pack("<I", len(head)) + head + b"".join(bodies)

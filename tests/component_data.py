@@ -1,21 +1,20 @@
 """What the in-place chart components of a page carry, read from an AppTest run.
 
 AppTest runs no JavaScript, so a page test reads the numbers each map would show from the
-component's payload: the same bytes the browser receives.
+components' payloads: the same bytes the browser receives. `live_charts(figures, key=...)` mounts
+one component per figure, keyed "live_<key>.<index>".
 """
 
 from charts.wire import unpack
-from views.live_chart import KEY_PREFIX
-
-COMPONENT = "attention_live_charts"
+from views.live_chart import COMPONENT, KEY_PREFIX
 
 
 def live_figures(at):  # AppTest -> dict[key -> list of figure dicts with numpy arrays]
-    """Every live_charts component on the page, by the key the view gave it, with its figures in order."""
+    """Every live_charts call on the page, by the key the view gave it, with its figures in order."""
     found = {}
     for element in at.get("bidi_component"):
-        if element.proto.component_name != COMPONENT:
+        if element.proto.component_name != COMPONENT or not (element.key or "").startswith(KEY_PREFIX):
             continue
-        key = element.key or element.proto.id
-        found[key.removeprefix(KEY_PREFIX)] = unpack(element.proto.bytes)
-    return found
+        key, index = element.key.removeprefix(KEY_PREFIX).rsplit(".", 1)
+        found.setdefault(key, []).append((int(index), unpack(element.proto.bytes)))
+    return {key: [fig for _, figs in sorted(parts) for fig in figs] for key, parts in found.items()}

@@ -37,12 +37,17 @@ def test_the_payload_follows_the_widgets(app):
     assert first["data"][0]["x"] == ["#0 &lt;b&gt;x&lt;/b&gt;", "#1 y"]
 
 
-def test_plotly_js_is_copied_next_to_the_app(tmp_path):
+def test_plotly_js_and_the_script_are_copied_next_to_the_app(tmp_path):
     target = live_chart.ensure_plotly_static(tmp_path)
     assert target == tmp_path / "static" / "plotly.min.js"
     assert target.read_bytes()[:200] == live_chart.PLOTLY_JS.read_bytes()[:200]
     assert not target.is_symlink()  # Streamlit refuses links that leave the static folder
     assert live_chart.ensure_plotly_static(tmp_path).stat().st_mtime == target.stat().st_mtime
+    script = tmp_path / "static" / "live_chart.js"
+    assert script.read_text() == live_chart.SCRIPT.read_text()
+    script.write_text("// an older version")
+    live_chart.ensure_plotly_static(tmp_path)
+    assert script.read_text() == live_chart.SCRIPT.read_text()
 
 
 def test_png_export_is_named_after_the_title():

@@ -2,8 +2,10 @@
 // arrays; each figure keeps its own plot div for the life of the component, and only figures whose
 // hash changed are redrawn with Plotly.react. plotly.js is loaded once, from the app's static folder.
 // Label text reaches Plotly only as data (already escaped); nothing here writes HTML.
+// This module is loaded once per page: its variables are shared by every instance.
 const PLOTLY_URL = "app/static/plotly.min.js";
 const TYPES = { float32: Float32Array, uint8: Uint8Array, int32: Int32Array };
+const GROUPS = new Map(); // group name -> Set of instance states whose maps are linked on hover
 let plotlyLoading = null;
 
 function loadPlotly() {
@@ -83,8 +85,23 @@ function showBand(plot, heat, along, label) {
   s.display = "block";
 }
 
+function peers(state) {
+  return state.group === null ? [state] : GROUPS.get(state.group);
+}
+
+function join(state, group) {
+  if (state.group === group) return;
+  GROUPS.get(state.group)?.delete(state);
+  state.group = group;
+  if (group === null) return;
+  if (!GROUPS.has(group)) GROUPS.set(group, new Set());
+  GROUPS.get(group).add(state);
+}
+
 function clearBands(state) {
-  for (const el of state.root.querySelectorAll(".lc-band")) el.style.display = "none";
+  for (const peer of peers(state)) {
+    for (const el of peer.root.querySelectorAll(".lc-band")) el.style.display = "none";
+  }
 }
 
 // The heatmap a hovered or clicked point belongs to: the heatmap itself, or a cell overlay
@@ -101,7 +118,7 @@ function onHover(state, plot, event) {
   const src = pt && sourceHeat(plot, pt);
   clearBands(state);
   if (!src) return;
-  for (const other of state.plots) {
+  for (const other of [...peers(state)].flatMap((peer) => peer.plots)) {
     for (const heat of other.heats) {
       if (heat.ykey === src.ykey) showBand(other, heat, "y", pt.y);
       if (heat.xkey === src.xkey) showBand(other, heat, "x", pt.x);
@@ -167,6 +184,7 @@ async function render(state, bytes) {
   const Plotly = await loadPlotly();
   const wire = decode(bytes);
   const figures = wire.head.figures;
+  join(state, wire.head.group ?? null);
   clearBands(state);
   while (state.plots.length > figures.length) {
     const plot = state.plots.pop();
@@ -216,7 +234,7 @@ function mount(parentElement) {
   const error = document.createElement("div");
   error.className = "lc-error";
   parentElement.append(root, error);
-  const state = { root, error, plots: [], next: null, busy: false };
+  const state = { root, error, plots: [], next: null, busy: false, group: null };
   state.observer = follow(state);
   return state;
 }
@@ -232,6 +250,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   // Called when the element leaves the page (or when a stale call is superseded): start afresh.
   return () => {
     state.observer.disconnect();
+    join(state, null);
     if (window.Plotly) for (const plot of state.plots) window.Plotly.purge(plot.gd);
     state.root.remove();
     state.error.remove();

@@ -1,17 +1,21 @@
-"""Plotly figures drawn by one component that updates them in place.
+"""Plotly figures drawn by components that update them in place.
 
 `st.plotly_chart` hashes the whole figure into its element id, so every data change unmounts the
-chart and draws a new one. This component keeps one plot per figure for the life of the page, sends
-the figures as one compact payload (charts/wire.py) and redraws only those whose content changed,
-with `Plotly.react`. plotly.js comes from the app's static folder (`server.enableStaticServing`),
-loaded once per page; `ensure_plotly_static` copies it there from the installed plotly package.
+chart and draws a new one. Here each figure is one component instance with a stable key: its plot
+lives as long as the page, gets a compact payload (charts/wire.py) and is redrawn with
+`Plotly.react` only when its content changed. One instance per figure, not one for all, because
+Streamlit sends an unchanged element's message (over 10 kB) as a reference to the copy the browser
+already holds: when one map of nine changes, only that map's bytes travel.
 
-A click on a cell comes back as a trigger value (present in the rerun the click started, None
-otherwise); hovering a cell outlines its row and column in every map drawn on the same labels.
+The script (views/live_chart.js) and plotly.js are served from the app's static folder
+(`server.enableStaticServing`), loaded once per page; the component itself carries a two-line
+loader, since its code travels in every rerun's message. A click on a cell comes back as a trigger
+value (present in the rerun the click started, None otherwise); hovering a cell outlines its row
+and column in every map of the same `live_charts` call drawn on the same labels.
 """
 
+import hashlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,14 +24,11 @@ import streamlit as st
 
 from charts import wire
 
-
-def compact(js):  # str -> str: the script without comment lines and indentation
-    """The component's script travels in every rerun's message: send it without its comments."""
-    lines = (line.strip() for line in js.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
-
-
-JS = compact(Path(__file__).with_name("live_chart.js").read_text())
+SCRIPT = Path(__file__).with_name("live_chart.js")
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+VERSION = hashlib.blake2b(SCRIPT.read_bytes(), digest_size=6).hexdigest()  # a new URL for a new script
+LOADER = f"""const url = new URL("app/static/live_chart.js?v={VERSION}", document.baseURI).href;
+export default async function (component) {{ return (await import(url)).default(component); }}"""
 CSS = """
 .lc-fig { position: relative; }
 .lc-over { position: absolute; inset: 0; pointer-events: none; overflow: hidden; }
@@ -35,10 +36,10 @@ CSS = """
   box-shadow: inset 0 0 0 1px rgba(232, 89, 12, 0.9); }
 .lc-error { color: #c92a2a; }
 """
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-KEY_PREFIX = "live_"  # the component's session-state key, never clashing with a widget's key
+KEY_PREFIX = "live_"  # the components' session-state keys, never clashing with a widget's key
+COMPONENT = "attention_live_charts"
 
-_component = st.components.v2.component("attention_live_charts", js=JS, css=CSS, isolate_styles=False)
+_component = st.components.v2.component(COMPONENT, js=LOADER, css=CSS, isolate_styles=False)
 
 
 def app_folder():  # -> Path, the folder of the script Streamlit runs (where its static/ folder lives)
@@ -48,22 +49,29 @@ def app_folder():  # -> Path, the folder of the script Streamlit runs (where its
     return Path(ctx.main_script_path).parent if ctx else Path.cwd()
 
 
-def ensure_plotly_static(folder=None):  # Path | None -> Path of the served copy
-    """Copy the installed plotly.min.js to <app folder>/static/, where Streamlit serves it.
+def publish(source, folder):  # Path, Path | None -> Path of the served copy in <folder>/static/
+    """Copy a file into the static folder, unless an identical copy is there.
 
     A copy, not a link: Streamlit resolves links and refuses files outside the static folder. The
     copy is written under a temporary name and renamed, so two servers starting at once never
-    serve half a file; it is refreshed when the installed plotly changes size.
+    serve half a file.
     """
-    target = Path(folder or app_folder()) / "static" / "plotly.min.js"
-    if target.exists() and target.stat().st_size == PLOTLY_JS.stat().st_size:
-        return target
+    target = Path(folder or app_folder()) / "static" / source.name
+    same_size = target.exists() and target.stat().st_size == source.stat().st_size
+    if same_size and (source.stat().st_size > 1_000_000 or target.read_bytes() == source.read_bytes()):
+        return target  # plotly.min.js: the same size means the same release
     target.parent.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(fd)
-    shutil.copyfile(PLOTLY_JS, tmp)
+    with os.fdopen(fd, "wb") as out:
+        out.write(source.read_bytes())
     os.replace(tmp, target)
     return target
+
+
+def ensure_plotly_static(folder=None):  # Path | None -> Path of the served plotly.min.js
+    """Put the installed plotly.min.js and the component's script where Streamlit serves them."""
+    publish(SCRIPT, folder)
+    return publish(PLOTLY_JS, folder)
 
 
 def export_config(fig):  # go.Figure | dict -> Plotly config: a PNG export named after the title
@@ -74,31 +82,35 @@ def export_config(fig):  # go.Figure | dict -> Plotly config: a PNG export named
     return {"toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
 
 
-def payload(figures):  # list | dict of figures -> bytes
-    names = list(figures) if isinstance(figures, dict) else None
+def payloads(figures, group=None):  # list | dict of figures -> list of bytes, one per figure
+    names = list(figures) if isinstance(figures, dict) else [None] * len(figures)
     figs = list(figures.values()) if isinstance(figures, dict) else list(figures)
-    return wire.pack(figs, [export_config(f) for f in figs], names)
+    return [wire.pack([f], [export_config(f)], [name], group) for f, name in zip(figs, names, strict=True)]
 
 
 def live_charts(figures, key, height=None, on_click=None):
-    """Draw figures (a list, or a dict name -> figure) in one in-place component; -> click or None.
+    """Draw figures (a list, or a dict name -> figure) in place, one component each; -> click or None.
 
     The click is the dict the browser sent for the rerun it started: {"figure": index, "name":
     dict key or None, "trace", "x", "y", "z", "row", "col", "customdata"}. on_click(click), if
-    given, is called before the script reruns, like a widget callback. Needs
-    `server.enableStaticServing = true`; without it the component says it could not load plotly.js.
+    given, is called before the script reruns, like a widget callback. height: pixels per figure
+    (None: the figure's own). Needs `server.enableStaticServing = true`; without it the page says
+    that plotly.js could not be loaded.
     """
     ensure_plotly_static()
-    state_key = KEY_PREFIX + key
+    clicks = []
+    for k, data in enumerate(payloads(figures, group=key)):
+        state_key = f"{KEY_PREFIX}{key}.{k}"
 
-    def clicked():
-        if on_click is not None:
-            on_click(st.session_state[state_key].get("click"))
+        def clicked(state_key=state_key, k=k):
+            if on_click is not None:
+                on_click(st.session_state[state_key].get("click") | {"figure": k})
 
-    result = _component(
-        key=state_key,
-        data=payload(figures),
-        height="content" if height is None else height,
-        on_click_change=clicked,
-    )
-    return result.get("click")
+        result = _component(
+            key=state_key,
+            data=data,
+            height="content" if height is None else height,
+            on_click_change=clicked,
+        )
+        clicks.append(result.get("click") and result["click"] | {"figure": k})
+    return next((c for c in clicks if c), None)
