@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from attention import Settings
+from views.common import TRACES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60  # seconds; a cold first run on two cores takes a few
@@ -22,7 +23,8 @@ TIMEOUT = 60  # seconds; a cold first run on two cores takes a few
 
 def start(params=None, tab=None):  # dict[str, str] | None, str | None -> AppTest (not yet run)
     """A fresh session of the page, opened with URL parameters and on a tab, with an empty cache."""
-    st.cache_data.clear()  # the cache is global to the process: no test sees another's results
+    st.cache_data.clear()  # the caches are global to the process: no test sees another's results
+    TRACES.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update(params or {})
     if tab is not None:

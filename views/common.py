@@ -5,12 +5,14 @@ import re
 import streamlit as st
 
 from attention import Settings, Trace, run
+from views.trace_cache import TraceCache
+
+TRACES = TraceCache.from_env()  # bounded by bytes (ATTENTION_CACHE_MB, default 128), shared by every session
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # a 512-token, 8-head trace is ~200 MB
 def compute(settings: Settings) -> Trace:
     """The one call into the package for a set of settings, cached across reruns and sessions."""
-    return run(settings)
+    return TRACES.get(settings, lambda: run(settings))
 
 
 def literal(text):  # str -> str
