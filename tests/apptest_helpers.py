@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from attention import Settings
+from tests.component_data import header_names, live_figures
 from views.common import TRACES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -38,13 +39,20 @@ def page(params=None, tab=None):  # -> AppTest after its first run, which must n
     return at
 
 
-def figures(at):  # AppTest -> dict[str, dict], chart key ("x", "weights", ...) -> figure JSON
-    """Every Plotly chart on the page, by the key the page gave it without its "fig_" prefix."""
+def figures(at):  # AppTest -> dict[str, dict], figure name ("x", "weights", ...) -> figure
+    """Every figure on the page by its name: each in-place chart component's named figures, and any
+    `st.plotly_chart` by the key the page gave it without its "fig_" prefix."""
     out = {}
     for element in at.get("plotly_chart"):
         match = re.search(r"fig_(.+)$", element.proto.id)
         assert match, f"a chart without a key: {element.proto.id}"
         out[match.group(1)] = json.loads(element.proto.spec)
+    for key, figs in live_figures(at).items():
+        names = header_names(at, key)
+        for k, fig in enumerate(figs):
+            name = names[k] or f"{key}_{k}"
+            assert name not in out, f"two figures named {name!r}"
+            out[name] = fig
     return out
 
 

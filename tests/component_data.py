@@ -5,7 +5,7 @@ components' payloads: the same bytes the browser receives. `live_charts(figures,
 one component per figure, keyed "live_<key>.<index>".
 """
 
-from charts.wire import unpack
+from charts.wire import header, unpack
 from views.live_chart import COMPONENT, KEY_PREFIX
 
 
@@ -18,3 +18,10 @@ def live_figures(at):  # AppTest -> dict[key -> list of figure dicts with numpy 
         key, index = element.key.removeprefix(KEY_PREFIX).rsplit(".", 1)
         found.setdefault(key, []).append((int(index), unpack(element.proto.bytes)))
     return {key: [fig for _, figs in sorted(parts) for fig in figs] for key, parts in found.items()}
+
+
+def header_names(at, key):  # AppTest, str -> list of figure names (None where unnamed) of one component
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == COMPONENT and (element.key or "").removeprefix(KEY_PREFIX) == key:
+            return [f.get("name") for f in header(element.proto.bytes)["figures"]]
+    raise KeyError(key)
