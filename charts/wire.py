@@ -5,8 +5,9 @@ and a remount in the browser. Here the figures travel as one payload:
 
     [uint32 little-endian: n] [n bytes: UTF-8 JSON header, space-padded to 4 bytes] [body]
 
-The header is {"version", "group", "labels", "figures"}. "labels" maps a short digest to a list of strings
-(category labels shared by every trace and figure that uses them, sent once). Each figure is
+The header is {"version", "group", "labels", "figures"}. "group" names the payloads whose maps the
+browser links on hover. "labels" maps a short digest (of the list's JSON) to a list of strings: category
+labels shared by every trace and figure of the payload that uses them, sent once. Each figure is
 {"hash", "offset", "size", "spec": {"data", "layout"}, "config"}: in the spec every array is
 {"$array": dtype, "shape": [...], "offset": k} with k counted from the figure's own "offset" in the
 body, a long list of strings is {"$labels": digest}, and a long list drawn from few strings (an
@@ -107,17 +108,20 @@ class Packer:
         return v
 
 
-def figure_parts(fig):  # go.Figure | dict -> (list of trace dicts, layout dict)
-    """The figure's own data and layout, numpy arrays untouched (no base64 round trip)."""
+def figure_parts(fig):  # go.Figure | dict -> (list of trace dicts, layout dict, list of frame dicts)
+    """The figure's own data, layout and animation frames, numpy arrays untouched (no base64 round trip)."""
     if isinstance(fig, dict):
-        return fig.get("data", []), fig.get("layout", {})
-    return fig._data, fig._layout  # a go.Figure's validated properties, arrays still numpy
+        return fig.get("data", []), fig.get("layout", {}), fig.get("frames", [])
+    frames = [f.to_plotly_json() for f in fig.frames]
+    return fig._data, fig._layout, frames  # a go.Figure's validated properties, arrays still numpy
 
 
 def encode(fig, config, labels):  # -> (figure header entry without offset, body bytes)
     packer = Packer(labels)
-    data, layout = figure_parts(fig)
+    data, layout, frames = figure_parts(fig)
     spec = {"data": [packer.value(t) for t in data], "layout": packer.value(layout)}
+    if frames:  # an animation: Plotly plays them in the browser, no rerun per frame
+        spec["frames"] = [packer.value(f) for f in frames]
     text = json.dumps({"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False)
     body = b"".join(packer.chunks)
     h = digest(text.encode() + body)  # label lists enter through their digests in the text
