@@ -9,19 +9,24 @@ import streamlit as st
 from attention import tokenize
 from views.common import compute, plain
 from views.controls import controls
+from views.first import first_screen
 from views.page import TAB, Page
-from views.steps import head_picker, status
+from views.steps import head_picker
 from views.tabs import SECTIONS, TABS
+
+COMPACT = "<style>.block-container {padding-top: 2.2rem; padding-bottom: 2rem;}</style>"  # no user text
 
 
 def intro():
-    st.title("Attention, step by step")
-    st.markdown(
-        "Attention lets every word of a sentence gather information from the other words, weighted by "
-        "how relevant each one is. Type a sentence and follow it through every step of scaled "
-        "dot-product attention:"
+    st.html(COMPACT)  # the first screen holds the maps: less blank space above the title
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.markdown("## Attention, step by step")
+    right.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
+    st.caption(
+        "Every word of a sentence gathers information from the other words, weighted by how relevant "
+        "each one is. Type a sentence, move d_k, and watch the scores, the scaled scores and the weights "
+        "change below; the tabs walk through every step."
     )
-    st.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
 
 
 def main():
@@ -36,8 +41,8 @@ def main():
         st.warning("Type a sentence above to see its attention.")
         return
     trace = compute(settings)
-    st.info(status(trace))
     page = Page(settings, trace, head_picker(settings.n_heads), TABS)
+    first_screen(page)
     for tab, name in zip(st.tabs(TABS, key=TAB, on_change="rerun"), TABS, strict=True):
         with tab:
             if tab.open:

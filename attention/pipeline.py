@@ -114,6 +114,10 @@ class Trace:
         return max(self.n_words - len(self.tokens), 0)
 
     @property
+    def dropped(self):  # the words cut off by a fixed sequence length, in order
+        return tuple(tokenize(self.settings.sentence)[len(self.words) :]) if self.n_dropped else ()
+
+    @property
     def n_pad(self):
         return int(self.is_pad.sum())
 

@@ -13,8 +13,10 @@ labels shared by every trace and figure of the payload that uses them, sent once
 body, a long list of strings is {"$labels": digest}, and a long list drawn from few strings (an
 overlay's x/y) is {"$labels": digest, "index": <int32 array>}. Arrays are float32 (NaN kept, so
 masked cells stay blank), uint8 (masks, booleans) or int32, each starting on a 4-byte boundary so the
-browser can view them in place. A figure's "hash" covers its spec, config, labels and bytes and
-nothing of the other figures, so the browser redraws only the figures whose hash changed.
+browser can view them in place; a short 1-D float64 array (a bar chart's heights) keeps float64, so
+the few numbers it holds reach the hover with every digit. A figure's "hash" covers its spec,
+config, labels and bytes and nothing of the other figures, so the browser redraws only the figures
+whose hash changed.
 """
 
 import base64
@@ -29,7 +31,8 @@ import numpy as np
 VERSION = 1
 MIN_LIST = 16  # number lists shorter than this stay plain JSON: a reference would not be smaller
 MIN_LABELS = 64  # characters: string lists shorter than this stay plain JSON, longer ones are shared
-TYPED = {"float32": np.float32, "uint8": np.uint8, "int32": np.int32}
+TYPED = {"float32": np.float32, "float64": np.float64, "uint8": np.uint8, "int32": np.int32}
+EXACT_LIMIT = 4096  # a 1-D float64 array this short (bar heights, a row) keeps every digit
 PLOTLY_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "u1": "uint8", "i2": "int16"}
 PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
 
@@ -68,7 +71,8 @@ class Packer:
     def array(self, a):  # np.ndarray -> reference
         if a.dtype.kind in "OUS":
             return self.value(a.tolist())
-        a = wire_array(a)
+        exact = a.dtype == np.float64 and a.ndim == 1 and a.size <= EXACT_LIMIT
+        a = a if exact else wire_array(a)
         ref = {"$array": a.dtype.name, "shape": list(a.shape), "offset": self.size}
         data = a.tobytes()
         self.chunks.append(data + b"\0" * (-len(data) % 4))

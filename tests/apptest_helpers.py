@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from attention import Settings
-from tests.component_data import header_names, live_figures
+from tests.component_data import named_figures
 from views.common import TRACES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -47,12 +47,9 @@ def figures(at):  # AppTest -> dict[str, dict], figure name ("x", "weights", ...
         match = re.search(r"fig_(.+)$", element.proto.id)
         assert match, f"a chart without a key: {element.proto.id}"
         out[match.group(1)] = json.loads(element.proto.spec)
-    for key, figs in live_figures(at).items():
-        names = header_names(at, key)
-        for k, fig in enumerate(figs):
-            name = names[k] or f"{key}_{k}"
-            assert name not in out, f"two figures named {name!r}"
-            out[name] = fig
+    for name, fig in named_figures(at).items():
+        assert name not in out, f"two figures named {name!r}"
+        out[name] = fig
     return out
 
 
@@ -69,12 +66,22 @@ def z(fig, trace=0):  # figure JSON -> [rows, cols] float64 (NaN where a cell is
     return array(fig["data"][trace]["z"]).astype(np.float64)
 
 
+def weights(fig):  # the first screen's weights figure -> [rows, cols] float64, the weights themselves
+    """The weights a map shows in its cells and hover (its `text`; its z is the colour, ÷ row max)."""
+    return array(fig["data"][0]["text"]).astype(np.float64)
+
+
 def ticktext(fig, axis="xaxis"):  # figure JSON -> list[str]
     return fig["layout"][axis]["ticktext"]
 
 
 def title(fig):  # figure JSON -> str
     return fig["layout"]["title"]["text"]
+
+
+def status_line(at):  # AppTest -> str, the first screen's line on what is shown and what moved
+    (line,) = [c for c in texts(at.caption) if c.startswith("Showing ")]
+    return line
 
 
 def texts(elements):  # ElementList -> list[str]

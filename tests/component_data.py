@@ -20,8 +20,15 @@ def live_figures(at):  # AppTest -> dict[key -> list of figure dicts with numpy 
     return {key: [fig for _, figs in sorted(parts) for fig in figs] for key, parts in found.items()}
 
 
-def header_names(at, key):  # AppTest, str -> list of figure names (None where unnamed) of one component
+def named_figures(at):  # AppTest -> dict[figure name -> figure dict], every named figure of every call
+    """Each figure drawn by the component, by the name the view gave it (calls with a dict of figures)."""
+    found = {}
     for element in at.get("bidi_component"):
-        if element.proto.component_name == COMPONENT and (element.key or "").removeprefix(KEY_PREFIX) == key:
-            return [f.get("name") for f in header(element.proto.bytes)["figures"]]
-    raise KeyError(key)
+        if element.proto.component_name != COMPONENT or not (element.key or "").startswith(KEY_PREFIX):
+            continue
+        names = [f.get("name") for f in header(element.proto.bytes)["figures"]]
+        for name, fig in zip(names, unpack(element.proto.bytes), strict=True):
+            if name is not None:
+                assert name not in found, f"two figures named {name!r}"
+                found[name] = fig
+    return found

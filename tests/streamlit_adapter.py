@@ -3,7 +3,8 @@
 AppTest has no wrapper for a selectable chart or for a widget set to a value only the browser
 sends, and no way to read a deferred download; these helpers reach into its internals for that:
 the element-id format ("...-<key>"), `AppTest._run` with widget states, and
-`MediaFileManager.add_deferred`. When Streamlit changes them, only this file changes.
+`MediaFileManager.add_deferred`, and the trigger widget behind a chart component's clicks. When
+Streamlit changes them, only this file changes.
 """
 
 import json
@@ -37,6 +38,33 @@ def click(at, key, point):  # AppTest, str, dict -> AppTest after the rerun
     (chart,) = [e for e in at.get("plotly_chart") if e.proto.id.endswith(f"-fig_{key}")]
     selection = {"points": [point], "point_indices": [point["point_index"]], "box": [], "lasso": []}
     return send(at, chart.proto.id, json.dumps({"selection": selection}))
+
+
+def click_map(at, name, row, col, **extra):  # AppTest, figure name, int, int -> AppTest after the rerun
+    """A click on cell (row, col) of the in-place chart that draws the figure `name`, as the browser
+    sends it: the component's trigger widget ("<id>__events") with [{"event": "click", "value": ..}]."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    from charts.wire import header
+    from tests.component_data import COMPONENT
+
+    for element in at.get("bidi_component"):
+        names = [f.get("name") for f in header(element.proto.bytes)["figures"]]
+        if element.proto.component_name == COMPONENT and name in names:
+            click = {"figure": names.index(name), "name": name, "row": row, "col": col} | extra
+            payload = [{"event": "click", "value": click}]
+            return send_json(at, _make_trigger_id(element.proto.id, "events"), json.dumps(payload))
+    raise KeyError(f"no chart draws a figure named {name!r}")
+
+
+def send_json(at, widget_id, json_value):  # AppTest, str, str -> AppTest after the rerun of a trigger
+    states = at.main.root.get_widget_states()
+    kept = [w for w in states.widgets if w.id != widget_id]
+    del states.widgets[:]
+    states.widgets.extend([*kept, WidgetState(id=widget_id, json_trigger_value=json_value)])
+    at._run(states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def record_downloads(monkeypatch):  # -> dict of file name -> bytes, filled by every download button drawn

@@ -11,7 +11,19 @@ import pytest
 
 from attention import MASK_KINDS, Settings, char_embeddings, run
 from attention.embed import sinusoidal_positions
-from tests.apptest_helpers import close, figures, fix_length, outside_code, page, texts, ticktext, title, z
+from tests.apptest_helpers import (
+    close,
+    figures,
+    fix_length,
+    outside_code,
+    page,
+    status_line,
+    texts,
+    ticktext,
+    title,
+    weights,
+    z,
+)
 from views.page import GRID_LIMIT
 
 STAGES = (
@@ -42,7 +54,7 @@ def assert_stages_match(figs, s):  # figure JSON by key, Settings -> None
         close(z(figs["qkv"], panel), m[0], atol=1e-5)
     for name, m in (("scores", a.scores), ("scaled", a.scaled)):
         close(z(figs[name]), m[0], atol=1e-5)
-    close(z(figs["weights"]), blanked(a.weights[0], t.mask))
+    close(weights(figs["weights"]), blanked(a.weights[0], t.mask))
     assert ticktext(figs["weights"]) == [html.escape(tok, quote=False) for tok in t.tokens]
 
 
@@ -51,7 +63,7 @@ def test_default_page_draws_every_stage_with_the_package_numbers():
     figs = figures(at)
     assert set(STAGES) <= set(figs), sorted(figs)
     assert_stages_match(figs, Settings())
-    assert "Showing 7 tokens." in texts(at.info)  # the sequence follows the sentence: no [PAD]
+    assert status_line(at).startswith("Showing 7 tokens.")  # the sequence follows the sentence: no [PAD]
     assert not at.warning
     assert "[PAD]" not in ticktext(figs["weights"])
 
@@ -60,7 +72,7 @@ def test_with_a_fixed_length_rows_sum_to_one_and_padding_keys_are_blank():
     at = page({"n": "10"})
     t = run(Settings(seq_len=10))
     assert at.toggle(key="fixed_length").value and at.slider(key="seq_len").value == 10
-    w = z(figures(at)["weights"])
+    w = weights(figures(at)["weights"])
     assert w.shape == (10, 10)
     assert np.isnan(w[:, 7:]).all() and np.isfinite(w[:, :7]).all()  # [PAD] keys drawn blank, nothing else
     np.testing.assert_allclose(np.nansum(w, axis=1), 1.0, atol=1e-6)
@@ -97,13 +109,17 @@ def test_sentence_d_k_length_and_seed_each_change_the_figures_as_the_package_doe
         close(z(figs["scaled"]), z(figs["scores"]) / np.sqrt(s.d_k), atol=1e-5)
         before = after
     assert "**÷√d_k = ÷8.00** for d_k = 64." in texts(at.markdown)
-    assert "Showing 5 tokens + 3 padding." in texts(at.info)
+    assert status_line(at).startswith("Showing 5 tokens + 3 padding.")
 
 
 def test_a_short_sequence_shows_the_first_tokens_only():
     at = page()
     fix_length(at, 3).run()
-    assert "Showing the first 3 of 7 tokens (raise the sequence length to see more)." in texts(at.info)
+    assert status_line(at).startswith("Showing the first 3 of 7 tokens.")
+    assert "The fixed length of 3 drops 4 words: ` beautiful today in Melbourne `" in texts(at.warning)
+    at.button(key="fit").click().run()  # one click back to one position per word
+    assert not at.toggle(key="fixed_length").value and status_line(at).startswith("Showing 7 tokens.")
+    fix_length(at, 3).run()
     figs = figures(at)
     assert ticktext(figs["weights"]) == ["The", "weather", "is"]
     assert_stages_match(figs, Settings(seq_len=3))
@@ -157,7 +173,7 @@ def test_an_empty_sentence_asks_for_one_and_draws_nothing():
         at.text_input(key="sentence").input(sentence).run()
         assert not at.exception
         assert "Type a sentence above to see its attention." in texts(at.warning)
-        assert not at.get("plotly_chart")
+        assert not figures(at)
 
 
 def test_the_longest_sentence_at_the_longest_sequence():
@@ -168,8 +184,8 @@ def test_the_longest_sentence_at_the_longest_sequence():
     at.text_input(key="sentence").input(sentence)
     fix_length(at, 512).run()
     assert not at.exception
-    assert f"Showing the first 512 of {n} tokens (raise the sequence length to see more)." in texts(at.info)
-    w = z(figures(at)["weights"])
+    assert status_line(at).startswith(f"Showing the first 512 of {n} tokens.")
+    w = weights(figures(at)["weights"])
     assert w.shape == (512, 512)
     close(w, run(Settings(sentence=sentence, seq_len=512)).attention.weights[0])
 
@@ -228,7 +244,7 @@ def test_three_heads_show_a_picker_a_grid_and_the_output_projection():
     close(z(figs["Output"]), t.attention.output, atol=1e-5)
     picker.set_value(2).run()
     figs = figures(at)
-    close(z(figs["weights"]), blanked(t.attention.weights[2], t.mask))
+    close(weights(figs["weights"]), blanked(t.attention.weights[2], t.mask))
     close(z(figs["scores"]), t.attention.scores[2], atol=1e-5)
     assert title(figs["head_out"]) == "weights · V (head 2)"
     fix_length(at, GRID_LIMIT + 2).run()
@@ -250,7 +266,7 @@ def test_every_mask_blanks_exactly_the_hidden_cells():
             at.slider(key=sizes[kind][0]).set_value(sizes[kind][1]).run()
         t = run(Settings(seq_len=10, mask=kind, window=2, prefix=4))
         figs = figures(at)
-        w = z(figs["weights"])
+        w = weights(figs["weights"])
         hidden = np.zeros((10, 10), bool) if t.mask is None else ~t.mask
         np.testing.assert_array_equal(np.isnan(w), hidden, err_msg=kind)
         close(w, blanked(t.attention.weights[0], t.mask))

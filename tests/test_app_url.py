@@ -7,7 +7,7 @@ import pytest
 from attention import Settings
 from attention.pipeline import MAX_CHARS
 from exchange.share import KEYS
-from tests.apptest_helpers import outside_code, page, shown, texts, widget_values
+from tests.apptest_helpers import figures, outside_code, page, shown, texts, widget_values
 
 CHANGED = {  # a non-default value for every setting
     "sentence": "one two three two one",
@@ -115,14 +115,14 @@ def test_a_bad_value_in_the_address_falls_back_with_a_notice(params, setting, va
     expected = DEFAULTS if setting is None else DEFAULTS | {setting: value}
     assert widget_values(at) == expected
     assert [w for w in texts(at.warning) if notice in shown(w)], texts(at.warning)
-    assert at.get("plotly_chart")  # the page still draws
+    assert figures(at)  # the page still draws
     assert set(at.query_params) <= set(KEYS.values())  # the unusable value is gone from the address
 
 
 def test_an_unknown_tab_in_the_address_opens_the_first_tab():
     at = page(params={"tab": "<script>"})
     assert not at.exception
-    assert "tab" not in at.query_params and at.get("plotly_chart")
+    assert "tab" not in at.query_params and figures(at)
     assert "Before and after" not in texts(at.header)
 
 
@@ -131,7 +131,7 @@ def test_a_megabyte_link_opens_the_default_page():
     at = page(params={"s": "x" * 1_000_000, "dk": "64"})
     assert not at.exception
     assert widget_values(at) == DEFAULTS
-    assert at.get("plotly_chart") and at.query_params == {}
+    assert figures(at) and at.query_params == {}
 
 
 def test_a_link_cannot_put_markup_on_the_page():
@@ -148,5 +148,5 @@ def test_a_word_too_wide_for_character_codes_is_refused_with_a_notice():
     assert widget_values(at)["embedding"] == "hashed"  # the link's combination falls back
     assert any("char codes" in shown(w) for w in texts(at.warning)), texts(at.warning)
     at.selectbox(key="embedding").set_value("char codes").run()  # chosen by hand: a notice, no traceback
-    assert not at.exception and not at.get("plotly_chart")
+    assert not at.exception and not figures(at)
     assert any("Choose another embedding" in shown(w) for w in texts(at.warning))

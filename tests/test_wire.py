@@ -129,3 +129,14 @@ def test_values_json_cannot_carry_are_refused_or_blanked():
         wire.pack([{"data": [{"type": "heatmap", "z": np.array([[2**40]])}], "layout": {}}])
     [back] = wire.unpack(wire.pack([{"data": [], "layout": {"yaxis": {"range": [float("nan"), 1.0]}}}]))
     assert back["layout"]["yaxis"]["range"] == [None, 1.0]
+
+
+def test_a_short_row_of_float64_keeps_every_digit_and_a_matrix_goes_as_float32():
+    y = np.array([0.1, 1 / 3, 2.0**-40])
+    fig = {"data": [{"type": "bar", "y": y}, {"type": "heatmap", "z": np.full((2, 2), 1 / 3)}]}
+    (back,) = wire.unpack(wire.pack([fig]))
+    assert back["data"][0]["y"].dtype == np.float64
+    np.testing.assert_array_equal(back["data"][0]["y"], y)
+    assert back["data"][1]["z"].dtype == np.float32
+    long = wire.unpack(wire.pack([{"data": [{"y": np.zeros(wire.EXACT_LIMIT + 1)}]}]))[0]
+    assert long["data"][0]["y"].dtype == np.float32

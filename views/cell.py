@@ -5,7 +5,7 @@ import streamlit as st
 
 from attention.explain import explain_trace_cell
 from charts import lab as lf
-from views.common import chart, literal
+from views.common import draw, literal
 from views.page import CELL
 
 
@@ -44,7 +44,7 @@ def explain_ui(trace, h, i, j):
     st.markdown(
         f"Query #{i} {literal(trace.tokens[i])} looking at key #{j} {literal(trace.tokens[j])}, head {h}:"
     )
-    chart(lf.products_chart(e.products, e.top), key="products")
+    draw({"products": lf.products_chart(e.products, e.top)}, key="products")
     biggest = ", ".join(f"m={m} ({e.products[m]:+.4g})" for m in e.top)
     divisor = 1 / e.scale
     lines = [

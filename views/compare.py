@@ -4,7 +4,7 @@ import streamlit as st
 
 from attention.diff import MAPS, diff_traces, permutation, permuted_gap, shuffle_words
 from charts import figures as fg
-from views.common import chart, compute, plain
+from views.common import compute, draw, plain
 from views.page import PINNED, SENTENCE
 
 TAB = "Compare"
@@ -34,13 +34,14 @@ def differences(before, after, h):
         st.info(f"No difference maps: {d.incompatible}.")
         return
     st.caption(f"Compared on the {len(d.labels)} tokens present in both states; red = grew, blue = shrank.")
-    for col, name in zip(st.columns(3), MAPS, strict=True):
-        with col:
-            z = getattr(d, name)[h]
-            fig = fg.heatmap(
-                z, list(d.labels), list(d.labels), f"{TITLES[name]}: after − before", value="difference"
-            )
-            chart(fig, key=f"diff_{name}")
+    labels = list(d.labels)
+    figs = {
+        f"diff_{name}": fg.heatmap(
+            getattr(d, name)[h], labels, labels, f"{TITLES[name]}: after − before", value="difference"
+        )
+        for name in MAPS
+    }
+    draw(figs, key="diff", columns=3)
 
 
 def positions_check(before, after, h):

@@ -14,7 +14,7 @@ from attention.scaling import (
 from charts import lab as lf
 from charts.figures import symmetric_range
 from views.cell import cell_ui
-from views.common import chart, clicked, compute
+from views.common import compute, draw
 from views.page import CELL, LARGE
 from views.weights import weights_figure
 
@@ -40,7 +40,7 @@ def rows_ui(trace, h):
         fig = weights_figure(trace, h, "Attention weights (click a cell to explain it)")
         if n <= LARGE:
             fig = lf.clickable(fig, trace.tokens, trace.tokens, a.weights[h])
-        chart(fig, key="lab_weights", on_select=pick_clicked, selection_mode="points")
+        draw({"lab_weights": fig}, key="lab_weights", on_click=pick_clicked)
     with right:
         st.dataframe(
             {
@@ -61,9 +61,10 @@ def rows_ui(trace, h):
         st.caption(f"With more than {LARGE} tokens, pick the cell with the boxes below.")
 
 
-def pick_clicked():
-    cell = clicked("lab_weights")
-    if cell:
+def pick_clicked(click):
+    """A click on a cell of the weights: that cell is explained below."""
+    if click and click.get("row") is not None and click.get("col") is not None:
+        cell = (int(click["row"]), int(click["col"]))
         st.session_state.update({CELL: cell, "cell_q": cell[0], "cell_k": cell[1]})
 
 
@@ -76,7 +77,7 @@ def spread_ui(settings):
         "notebook's uniform [0, 1) weights (dotted) are worse: all positive, so scores grow like d_k "
         "and even ÷√d_k cannot stop its rows from saturating."
     )
-    chart(lf.spread_chart([sweep("normal"), sweep("uniform")], settings.d_k), key="spread")
+    draw({"spread": lf.spread_chart([sweep("normal"), sweep("uniform")], settings.d_k)}, key="spread")
 
 
 def gradient_ui(trace, h, i):
@@ -91,12 +92,13 @@ def gradient_ui(trace, h, i):
     rows = {"with ÷√d_k": on.attention.weights[h][i], "without scaling": off.attention.weights[h][i]}
     jacobians = {name: softmax_jacobian(w) for name, w in rows.items()}
     zrange = symmetric_range(*jacobians.values())
-    for col, (name, jac) in zip(st.columns(2), jacobians.items(), strict=True):
-        with col:
-            norm = float(jacobian_norm(rows[name]))
-            chart(
-                lf.jacobian_heatmap(jac, trace.tokens, f"{name}: ‖J‖ = {norm:.3g}", zrange), key=f"jac_{name}"
-            )
+    figs = {
+        f"jac_{name}": lf.jacobian_heatmap(
+            jac, trace.tokens, f"{name}: ‖J‖ = {jacobian_norm(rows[name]):.3g}", zrange
+        )
+        for name, jac in jacobians.items()
+    }
+    draw(figs, key="jacobians", columns=2)
 
 
 def section(page):

@@ -4,7 +4,7 @@
 // Label text reaches Plotly only as data (already escaped); nothing here writes HTML.
 // This module is loaded once per page: its variables are shared by every instance.
 const PLOTLY_URL = "app/static/plotly.min.js";
-const TYPES = { float32: Float32Array, uint8: Uint8Array, int32: Int32Array };
+const TYPES = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, int32: Int32Array };
 const GROUPS = new Map(); // group name -> Set of instance states whose maps are linked on hover
 let plotlyLoading = null;
 
@@ -34,7 +34,11 @@ function restore(v, wire, base) {
   if (v === null || typeof v !== "object") return v;
   if ("$array" in v) {
     const count = v.shape.reduce((a, b) => a * b, 1);
-    const flat = new TYPES[v.$array](wire.body, base + v.offset, count);
+    const start = base + v.offset;
+    const flat =
+      v.$array === "float64" // 8-byte values may sit on a 4-byte boundary: view a copy
+        ? new Float64Array(wire.body.slice(start, start + 8 * count))
+        : new TYPES[v.$array](wire.body, start, count);
     if (v.shape.length !== 2) return flat;
     const width = v.shape[1];
     return Array.from({ length: v.shape[0] }, (_, i) => flat.subarray(i * width, (i + 1) * width));
@@ -167,7 +171,7 @@ async function draw(Plotly, state, plot, wire, fig) {
   delete spec.layout.width;
   spec.layout.autosize = true;
   const config = { displaylogo: false, responsive: false, ...fig.config };
-  await Plotly.react(plot.gd, spec.data, spec.layout, config);
+  await Plotly.react(plot.gd, { data: spec.data, layout: spec.layout, frames: spec.frames, config });
   plot.hash = fig.hash;
   plot.name = fig.name;
   for (const heat of plot.heats) for (const b of Object.values(heat.bands ?? {})) b.remove();

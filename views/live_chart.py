@@ -88,29 +88,33 @@ def payloads(figures, group=None):  # list | dict of figures -> list of bytes, o
     return [wire.pack([f], [export_config(f)], [name], group) for f, name in zip(figs, names, strict=True)]
 
 
-def live_charts(figures, key, height=None, on_click=None):
+def live_charts(figures, key, height=None, on_click=None, columns=1, group=None):
     """Draw figures (a list, or a dict name -> figure) in place, one component each; -> click or None.
 
     The click is the dict the browser sent for the rerun it started: {"figure": index, "name":
     dict key or None, "trace", "x", "y", "z", "row", "col", "customdata"}. on_click(click), if
     given, is called before the script reruns, like a widget callback. height: pixels per figure
-    (None: the figure's own). Needs `server.enableStaticServing = true`; without it the page says
-    that plotly.js could not be loaded.
+    (None: the figure's own); columns: figures side by side, in that many columns; group: maps
+    linked on hover across calls (default: this call's key). Needs
+    `server.enableStaticServing = true`; without it the page says that plotly.js could not be loaded.
     """
     ensure_plotly_static()
     clicks = []
-    for k, data in enumerate(payloads(figures, group=key)):
+    many = not isinstance(columns, int) or columns > 1
+    places = st.columns(columns) if many else [st.container()]
+    for k, data in enumerate(payloads(figures, group=group or key)):
         state_key = f"{KEY_PREFIX}{key}.{k}"
 
         def clicked(state_key=state_key, k=k):
             if on_click is not None:
                 on_click(st.session_state[state_key].get("click") | {"figure": k})
 
-        result = _component(
-            key=state_key,
-            data=data,
-            height="content" if height is None else height,
-            on_click_change=clicked,
-        )
+        with places[k % len(places)]:
+            result = _component(
+                key=state_key,
+                data=data,
+                height="content" if height is None else height,
+                on_click_change=clicked,
+            )
         clicks.append(result.get("click") and result["click"] | {"figure": k})
     return next((c for c in clicks if c), None)

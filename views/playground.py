@@ -4,7 +4,7 @@ import streamlit as st
 
 from attention import MASK_KINDS
 from charts import figures as fg
-from views.common import chart, compute
+from views.common import compute, draw
 from views.page import LARGE
 from views.weights import MASK_TEXT, row_sum_check
 
@@ -30,28 +30,16 @@ def section(page):
                 window=settings.window, prefix=settings.prefix
             )
         )
-        left, right = st.columns(2)
-        mask = trace.mask
-        with left:
-            chart(
-                fg.heatmap(
-                    trace.allowed(),
-                    trace.tokens,
-                    trace.tokens,
-                    f"{kind} mask (1 = may attend)",
-                    kind="mask",
-                    value="may attend",
-                ),
-                key=f"pg_mask_{kind}",
-            )
-        with right:
-            fig = fg.heatmap(
-                fg.blank(trace.attention.weights[h], mask),
-                trace.tokens,
-                trace.tokens,
-                f"Weights under the {kind} mask",
-                kind="weights",
-                value="weight",
-            )
-            chart(fig, key=f"pg_weights_{kind}")
+        tokens, mask = trace.tokens, trace.mask
+        title = f"{kind} mask (1 = may attend)"
+        weights = fg.blank(trace.attention.weights[h], mask)
+        figs = {
+            f"pg_mask_{kind}": fg.heatmap(
+                trace.allowed(), tokens, tokens, title, kind="mask", value="may attend"
+            ),
+            f"pg_weights_{kind}": fg.heatmap(
+                weights, tokens, tokens, f"Weights under the {kind} mask", kind="weights", value="weight"
+            ),
+        }
+        draw(figs, key=f"pg_{kind}", columns=2)
         st.caption(row_sum_check(trace.attention.weights[h], mask))

@@ -5,7 +5,7 @@ import streamlit as st
 from charts import figures as fg
 from charts import grids
 from views import weights
-from views.common import chart, chips
+from views.common import chips, draw
 
 TAB = "Step by step"
 
@@ -14,9 +14,7 @@ def status(trace):  # Trace -> str
     """What part of the sentence is shown: "showing 7 tokens + 3 padding"."""
     n_real = len(trace.words)
     if trace.n_dropped:
-        return (
-            f"Showing the first {n_real} of {trace.n_words} tokens (raise the sequence length to see more)."
-        )
+        return f"Showing the first {n_real} of {trace.n_words} tokens."
     return f"Showing {n_real} tokens" + (f" + {trace.n_pad} padding." if trace.n_pad else ".")
 
 
@@ -57,17 +55,11 @@ def tokens_stage(trace):
     chips(trace.words)
     if trace.n_pad:
         st.caption(f"{trace.n_pad} [PAD] positions fill the sequence: zero vectors, masked as keys.")
-    chart(
-        fg.heatmap(
-            trace.x,
-            trace.tokens,
-            fg.dims(trace.x.shape[1]),
-            f"X: {trace.x.shape[0]} tokens × d_model = {trace.x.shape[1]}",
-            names=("token", "dimension"),
-            value="x",
-        ),
-        key="x",
+    title = f"X: {trace.x.shape[0]} tokens × d_model = {trace.x.shape[1]}"
+    x = fg.heatmap(
+        trace.x, trace.tokens, fg.dims(trace.x.shape[1]), title, names=("token", "dimension"), value="x"
     )
+    draw({"x": x}, key="x")
 
 
 def projections_stage(trace, h):
@@ -84,26 +76,15 @@ def projections_stage(trace, h):
     title = f"The projections, each d_model × d_k = {d_model} × {s.d_k}" + (
         f" (head {h})" if s.n_heads > 1 else ""
     )
-    chart(
-        grids.heatmap_row(
-            ws,
-            fg.dims(d_model),
-            fg.dims(s.d_k),
-            title,
-            ("W_Q", "W_K", "W_V"),
-            names=("dimension of x", "dimension of q/k/v"),
-            value="weight",
-        ),
-        key="projections",
-    )
+    names = ("dimension of x", "dimension of q/k/v")
+    w = grids.heatmap_row(ws, fg.dims(d_model), fg.dims(s.d_k), title, ("W_Q", "W_K", "W_V"), names, "weight")
     title = f"Queries, keys and values, each {len(tokens)} tokens × d_k = {s.d_k}"
-    chart(
-        grids.heatmap_row([a.q[h], a.k[h], a.v[h]], tokens, fg.dims(s.d_k), title, ("Q", "K", "V")), key="qkv"
-    )
+    qkv = grids.heatmap_row([a.q[h], a.k[h], a.v[h]], tokens, fg.dims(s.d_k), title, ("Q", "K", "V"))
+    draw({"projections": w, "qkv": qkv}, key="projections")
 
 
-def scores_stage(trace, h):
-    a, s = trace.attention, trace.settings
+def scores_stage(trace):
+    s = trace.settings
     st.subheader("3 · Scores Q·Kᵀ and 4 · scaled scores")
     st.markdown(
         "Every query is compared with every key by a dot product: a large score means the key matches "
@@ -118,26 +99,10 @@ def scores_stage(trace, h):
         st.markdown(f"**÷{tau} = ÷{s.divisor:.2f}** for d_k = {s.d_k}.")
     else:
         st.markdown(f"**Scaling is off**: scaled = scores ÷ τ = scores ÷ {s.temperature:g}.")
-    shared = st.toggle(
-        "Same colour range for both",
-        value=True,
-        key="shared_range",
-        help="On: the scaled map looks paler by exactly the factor above.",
+    st.caption(
+        "The first two maps at the top of the page are the scores and the scaled scores, on one colour "
+        "range: the scaled map looks paler by exactly this factor."
     )
-    zrange = fg.symmetric_range(a.scores[h], a.scaled[h]) if shared else None
-    left, right = st.columns(2)
-    with left:
-        chart(
-            fg.heatmap(a.scores[h], trace.tokens, trace.tokens, "Scores Q·Kᵀ", zrange=zrange, value="score"),
-            key="scores",
-        )
-    with right:
-        chart(
-            fg.heatmap(
-                a.scaled[h], trace.tokens, trace.tokens, "Scaled scores", zrange=zrange, value="scaled score"
-            ),
-            key="scaled",
-        )
 
 
 def section(page):
@@ -145,7 +110,7 @@ def section(page):
     trace, h = page.trace, page.head
     tokens_stage(trace)
     projections_stage(trace, h)
-    scores_stage(trace, h)
+    scores_stage(trace)
     weights.mask_stage(trace, h)
     weights.weights_stage(trace, h)
     weights.output_stage(trace, h)

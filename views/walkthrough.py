@@ -4,7 +4,7 @@ import streamlit as st
 
 from attention import walkthrough
 from charts import figures as fg
-from views.common import chart
+from views.common import draw
 
 TAB = "From the notebook"
 
@@ -29,11 +29,8 @@ def section(page):
         names=("word", "character"),
         value="code",
     )
-    chart(chart_x, key="char_codes")
-    chart(
-        fg.bars(w.weights, w.tokens, "Length-based weights (they sum to 1)", value="weight"),
-        key="length_weights",
-    )
+    bars = fg.bars(w.weights, w.tokens, "Length-based weights (they sum to 1)", value="weight")
+    draw({"char_codes": chart_x, "length_weights": bars}, key="walkthrough")
     st.markdown("**The weighted sum, every position kept:**")
     st.dataframe({f"char {i}": [v] for i, v in enumerate(w.vector)}, hide_index=True)
     st.metric("Processed output: the sum of the vector", f"{w.total:.12g}")

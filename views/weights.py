@@ -5,7 +5,7 @@ import streamlit as st
 from attention.scaling import row_stats, row_sums, saturation_summary
 from charts import figures as fg
 from charts import grids
-from views.common import chart
+from views.common import draw
 from views.page import GRID_LIMIT, LARGE
 
 MASK_TEXT = {
@@ -32,24 +32,16 @@ def mask_stage(trace, h):
     mask_fig = fg.heatmap(
         trace.mask, trace.tokens, trace.tokens, "Mask (1 = may attend)", kind="mask", value="may attend"
     )
-    if len(trace.tokens) > LARGE:  # one large map fewer to send and draw; the weights show it too
-        chart(mask_fig, key="mask")
-        st.caption(
-            f"Above {LARGE} tokens the masked scores are not drawn again: the weights below "
-            "show the same blank cells."
-        )
-        return
-    left, right = st.columns(2)
-    with left:
-        chart(mask_fig, key="mask")
-    with right:
+    figs = {"mask": mask_fig}
+    if len(trace.tokens) <= LARGE:  # above that, one large map fewer to send and draw: the weights show it
         masked = fg.blank(trace.attention.scaled[h], trace.mask)
-        chart(
-            fg.heatmap(
-                masked, trace.tokens, trace.tokens, "Scaled scores after the mask", value="scaled score"
-            ),
-            key="masked",
+        title = "Scaled scores after the mask"
+        figs["masked"] = fg.heatmap(masked, trace.tokens, trace.tokens, title, value="scaled score")
+    else:
+        st.caption(
+            f"Above {LARGE} tokens the masked scores are not drawn again: the weights show the blank cells."
         )
+    draw(figs, key="mask", columns=len(figs))
 
 
 def row_sum_check(weights, mask):  # [seq, seq], bool [seq, seq] | None -> str
@@ -76,11 +68,10 @@ def weights_stage(trace, h):
     st.markdown(
         "Softmax turns each row of scaled scores into weights between 0 and 1 that add up to 1: "
         "exponentiate, then divide by the row's total. Each row says how a query shares its attention "
-        "among the keys; the orange square marks where it looks most."
+        "among the keys: the third map at the top of the page, where the orange square marks where "
+        "each query looks most."
     )
     st.latex(r"w_{ij} = \frac{e^{s_{ij} - \max_k s_{ik}}}{\sum_{j'} e^{s_{ij'} - \max_k s_{ik}}}")
-    fig = weights_figure(trace, h, "Attention weights")
-    chart(fg.mark_row_max(fig, a.weights[h], trace.tokens, trace.tokens), key="weights")
     st.success(row_sum_check(a.weights[h], trace.mask))
     st.caption(
         saturation_summary(row_stats(a.weights[h])) + ": the Scaling lab tab explains why that matters."
@@ -95,17 +86,11 @@ def output_stage(trace, h):
         "a new vector for the token that carries what it found in the rest of the sentence."
     )
     st.latex(r"\text{output}_i = \sum_j w_{ij}\, v_j \qquad \text{output} = \text{weights} \cdot V")
-    chart(
-        fg.heatmap(
-            a.heads[h],
-            trace.tokens,
-            fg.dims(s.d_k),
-            f"weights · V (head {h})",
-            names=("token", "dimension"),
-            value="output",
-        ),
-        key="head_out",
+    title = f"weights · V (head {h})"
+    out = fg.heatmap(
+        a.heads[h], trace.tokens, fg.dims(s.d_k), title, names=("token", "dimension"), value="output"
     )
+    draw({"head_out": out}, key="head_out")
     if s.n_heads == 1:
         return
     st.markdown(
@@ -113,17 +98,18 @@ def output_stage(trace, h):
         "placed side by side (concatenated) and W_O mixes them back to d_model numbers per token."
     )
     if len(trace.tokens) <= GRID_LIMIT:
-        chart(grids.head_grid(a.weights, trace.tokens), key="grid")
+        draw({"grid": grids.head_grid(a.weights, trace.tokens)}, key="grid")
     else:
         st.info(f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above.")
     st.latex(r"\text{MultiHead}(X) = [\text{head}_1, \dots, \text{head}_h]\, W_O")
-    cols = st.columns(3)
     width = fg.dims(a.concat.shape[1])
     panels = (
         (a.concat, trace.tokens, width, "Concatenated heads", ("token", "dimension")),
         (trace.w_o, width, fg.dims(trace.w_o.shape[1]), "W_O", ("input dimension", "output dimension")),
         (a.output, trace.tokens, fg.dims(a.output.shape[1]), "Output", ("token", "dimension")),
     )
-    for col, (m, rows, cols_, title, names) in zip(cols, panels, strict=True):
-        with col:
-            chart(fg.heatmap(m, rows, cols_, f"{title}: {m.shape[0]} × {m.shape[1]}", names=names), key=title)
+    figs = {
+        title: fg.heatmap(m, rows, cols, f"{title}: {m.shape[0]} × {m.shape[1]}", names=names)
+        for m, rows, cols, title, names in panels
+    }
+    draw(figs, key="heads_out", columns=3)

@@ -1,0 +1,119 @@
+"""The weights map of the first screen: numbers in the cells, a colour range per row, what moved, [PAD].
+
+Typical rows of attention peak at 0.1-0.5, so on a fixed 0..1 scale most of the map is dark. By
+default each row is coloured from 0 to its own largest weight (the colour then says "how much of
+this row's attention", the number in the cell says the weight itself); 0..1 stays one click away.
+Up to NUMBERS_LIMIT tokens every cell prints its weight. Each row's largest weight is outlined,
+cells that moved since the last change are marked with a dashed outline, and [PAD] rows and
+columns are greyed.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from charts.figures import WEIGHTS, axis, categories, layout, margin
+
+NUMBERS_LIMIT = 16  # tokens; up to this many, every cell prints its weight
+SHAPES_LIMIT = 40  # tokens; up to this many, outlines are drawn as shapes that grow with the cell
+RANGES = ("row", "0-1")  # colour from 0 to each row's largest weight, or from 0 to 1
+TOP, MOVED, PAD_GREY = "#ff6b00", "#d6336c", "rgba(134, 142, 150, 0.55)"
+
+
+def row_scaled(weights):  # [rows, cols] -> [rows, cols], each row divided by its largest weight (NaN kept)
+    top = np.nanmax(np.where(np.isnan(weights), -np.inf, weights), axis=1, keepdims=True)
+    return np.where(top > 0, weights / np.where(top > 0, top, 1), 0.0 * weights)
+
+
+def row_tops(weights):  # [rows, cols] -> [(row, col)] of each row's single largest weight (ties skipped)
+    w = np.nan_to_num(np.asarray(weights, dtype=np.float64))
+    top = w.max(axis=1, keepdims=True)
+    unique = np.sum(w >= top - 1e-12 * top, axis=1) == 1
+    live = np.nonzero((top[:, 0] > 0) & unique)[0]
+    return list(zip(live.tolist(), w[live].argmax(axis=1).tolist(), strict=True))
+
+
+def _cell(i, j, colour, dash="solid", width=2.5, inset=0.0):  # -> a rectangle shape around cell (i, j)
+    lo, hi = -0.5 + inset, 0.5 - inset
+    return {
+        "type": "rect",
+        "x0": j + lo,
+        "x1": j + hi,
+        "y0": i + lo,
+        "y1": i + hi,
+        "line": {"color": colour, "width": width, "dash": dash},
+        "layer": "above",
+    }
+
+
+def _band(first, last, along):  # -> a grey band over rows (along="y") or columns (along="x")
+    other = "x" if along == "y" else "y"
+    band = {f"{along}0": first - 0.5, f"{along}1": last + 0.5, f"{other}ref": "paper", f"{other}0": 0}
+    return band | {
+        f"{other}1": 1,
+        "type": "rect",
+        "fillcolor": PAD_GREY,
+        "line": {"width": 0},
+        "layer": "above",
+    }
+
+
+def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [seq] -> (shapes, traces)
+    """Outlines of the row maxima and the moved cells, and the [PAD] bands.
+
+    On a category axis a number is a category's position, so the shapes sit on cells by index.
+    """
+    n, shapes = len(cats), []
+    if is_pad is not None and np.any(is_pad):
+        first = int(np.argmax(is_pad))  # padding is always at the end
+        shapes += [_band(first, n - 1, "y"), _band(first, n - 1, "x")]
+    moved_cells = [] if moved is None else list(zip(*np.nonzero(moved), strict=True))
+    if n <= SHAPES_LIMIT:
+        shapes += [_cell(i, j, TOP) for i, j in tops]
+        shapes += [_cell(int(i), int(j), MOVED, "dot", 1.5, 0.12) for i, j in moved_cells]
+        return shapes, []
+    dots = []
+    for cells, colour, symbol, name in ((tops, TOP, "square-open", "largest in its row"),
+                                        (moved_cells, MOVED, "circle-open", "moved")):  # fmt: skip
+        if cells:
+            x, y = [cats[j] for _, j in cells], [cats[i] for i, _ in cells]
+            marker = {"symbol": symbol, "size": 5, "color": colour}
+            dots.append(go.Scatter(x=x, y=y, mode="markers", marker=marker, name=name, hoverinfo="skip"))
+    return shapes, dots
+
+
+def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None):
+    """The weights [seq, seq] (NaN = masked, drawn blank) as the first screen draws them.
+
+    colour: "row" or "0-1"; moved: bool [seq, seq] of cells to mark; is_pad: bool [seq].
+    """
+    w = np.asarray(weights, dtype=np.float32)
+    n = len(tokens)
+    if w.shape != (n, n):
+        raise ValueError(f"{title!r}: weights of shape {w.shape} do not fit {n} tokens")
+    z = row_scaled(w) if colour == "row" else w
+    numbers = {"texttemplate": "%{text:.2f}", "textfont": {"size": 11}} if n <= NUMBERS_LIMIT else {}
+    heat = go.Heatmap(
+        z=z,
+        text=w,  # the weight itself, for the numbers and the hover
+        x=categories(tokens),
+        y=categories(tokens),
+        colorscale=WEIGHTS,
+        zmin=0.0,
+        zmax=1.0,
+        hovertemplate="query %{y}<br>key %{x}<br>weight %{text:.6g}<extra></extra>",
+        hoverongaps=False,
+        colorbar={"thickness": 12, "len": 0.9, "outlinewidth": 0, "title": _bar_title(colour)},
+        **numbers,
+    )
+    shapes, dots = _marks(categories(tokens), row_tops(w), moved, is_pad)
+    axes = {
+        "xaxis": axis(tokens, "key") | {"side": "bottom", "tickangle": -45},
+        "yaxis": axis(tokens, "query") | {"autorange": "reversed"},
+    }
+    height = min(720, 160 + 22 * max(n, 8))
+    extra = {"margin": margin(tokens, tokens), "shapes": shapes, "showlegend": False}
+    return go.Figure([heat, *dots], layout=layout(title, height) | axes | extra)
+
+
+def _bar_title(colour):  # -> the colour bar's title, above it so the map keeps its width
+    return {"text": "÷ row max" if colour == "row" else "weight", "side": "top", "font": {"size": 11}}

@@ -1,0 +1,85 @@
+"""The first screen: the card's three maps side by side, what moved since the last change, and a click.
+
+Scores Q·Kᵀ, scaled scores and the softmax weights of the head shown, in one in-place chart
+component (so hovering a cell outlines its row and column in all three). After any change the
+cells whose weight moved are marked and one line names the biggest move.
+"""
+
+import streamlit as st
+
+from attention.moves import describe, what_moved
+from charts import figures as fg
+from charts.weights import RANGES, weights_map
+from views.common import compute, literal
+from views.controls import FIXED
+from views.live_chart import live_charts
+from views.page import CELL
+from views.steps import status
+
+SHOWN, BEFORE = "first_shown", "first_before"  # the settings drawn last, and the ones before them
+RANGE_NAMES = {"row": "0 – row max", "0-1": "0 – 1"}
+
+
+def remember(settings):  # Settings -> Settings | None, the state before the last change
+    """Keep the settings shown before the latest change, so the page can say what it moved."""
+    if st.session_state.get(SHOWN) != settings:
+        st.session_state[BEFORE] = st.session_state.get(SHOWN)
+        st.session_state[SHOWN] = settings
+    return st.session_state.get(BEFORE)
+
+
+def moved_line(trace, h):  # -> (bool [seq, seq] | None, str)
+    before = remember(trace.settings)
+    if before is None:
+        return None, ""
+    moves = what_moved(compute(before), trace, h)
+    return moves.changed, describe(moves, trace.tokens)
+
+
+def select_cell(click):
+    """A click on a map selects its cell for "Explain this cell" (and the share link)."""
+    if click and click.get("row") is not None and click.get("col") is not None:
+        st.session_state[CELL] = (int(click["row"]), int(click["col"]))
+
+
+def figures(trace, h, colour, moved):  # -> dict name -> figure, the three maps of the first screen
+    a, tokens = trace.attention, list(trace.tokens)
+    zrange = fg.symmetric_range(a.scores[h], a.scaled[h])
+    scores = fg.heatmap(a.scores[h], tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score")
+    scores.update_traces(showscale=False)  # one colour bar, beside the scaled map, serves both
+    title = f"Scaled: ÷{trace.settings.divisor:.3g}"
+    weights = fg.blank(a.weights[h], trace.mask)
+    return {
+        "scores": scores,
+        "scaled": fg.heatmap(a.scaled[h], tokens, tokens, title, zrange=zrange, value="scaled score"),
+        "weights": weights_map(weights, tokens, "Softmax weights", colour, moved, trace.is_pad),
+    }
+
+
+def fit_to_sentence():
+    st.session_state[FIXED] = False
+
+
+def cut_notice(trace):
+    """A fixed length that cut the sentence says which words were dropped, with a way back."""
+    words = " ".join(trace.dropped)
+    shown = words if len(words) <= 120 else words[:120] + "…"
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.warning(f"The fixed length of {len(trace.tokens)} drops {trace.n_dropped} words: {literal(shown)}")
+    right.button("Fit to the sentence", on_click=fit_to_sentence, key="fit", width="stretch")
+
+
+def first_screen(page):
+    """The three maps, the colour-range choice and the line saying what moved."""
+    trace, h = page.trace, page.head
+    if trace.n_dropped:
+        cut_notice(trace)
+    moved, line = moved_line(trace, h)
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    hint = "change the sentence or a setting: the cells whose weight moves are outlined."
+    left.caption(f"{status(trace)} " + (line or hint[0].upper() + hint[1:]))
+    colour = right.segmented_control(
+        "Colours of the weights", RANGES, key="colour", default="row", format_func=RANGE_NAMES.get
+    )
+    figs = figures(trace, h, colour or "row", moved)
+    live_charts(figs, key="first", columns=[0.85, 1, 1.3], on_click=select_cell, group="page")
