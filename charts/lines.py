@@ -34,8 +34,8 @@ def stacked(weights):  # [seq, seq] | [n_heads, seq, seq] -> [n_heads, seq, seq]
 
 def pairs(weights, threshold=THRESHOLD):  # [n_heads, seq, seq] -> list of (head, query, key, weight)
     """Every (head, query, key) whose weight reaches the threshold (NaN, a masked cell, never does)."""
-    heads, queries, keys = np.nonzero(np.nan_to_num(weights, nan=0.0) >= threshold)
-    return [(int(h), int(q), int(k), float(weights[h, q, k])) for h, q, k in zip(heads, queries, keys)]
+    found = np.argwhere(np.nan_to_num(weights, nan=0.0) >= threshold)  # [n_lines, 3] in (h, q, k) order
+    return [(int(h), int(q), int(k), float(weights[h, q, k])) for h, q, k in found]
 
 
 def line(head, query, key, weight, name, cats):  # -> go.Scatter, one query→key line
@@ -119,11 +119,12 @@ def line_view(weights, tokens, title, names=None, threshold=THRESHOLD):
     traces += [column(tokens, 0, "y", "query"), column(tokens, 1, "y2", "key")]
     traces += legend_entries(tokens, names)
     legend = {"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "font": FONT | {"size": 11}}
+    isolate = {"itemclick": "toggleothers", "itemdoubleclick": False, "title": {"text": "query"}}
     extra = {
         "xaxis": {"range": [-0.03, 1.03], "visible": False, "fixedrange": True},
         "yaxis": axes(tokens, "left"),
         "yaxis2": axes(tokens, "right") | {"overlaying": "y"},
-        "legend": legend | {"itemclick": "toggleothers", "itemdoubleclick": False, "title": {"text": "query"}},
+        "legend": legend | isolate,
         "legend2": legend | {"y": 1.0, "yanchor": "bottom", "itemclick": False, "itemdoubleclick": False},
         "margin": {"l": 10, "r": 10, "t": 80, "b": 10},
         "hovermode": "closest",

@@ -63,7 +63,8 @@ def test_tokens_and_names_are_shown_literally():
     w = np.eye(3)
     fig = line_view(w, hostile, "hostile", names=["<i>head</i>"])
     shown = [*fig.layout.yaxis.ticktext, *fig.layout.yaxis2.ticktext]
-    assert shown == ['&lt;a href="https://x.test"&gt;go&lt;/a&gt;', "&lt;b&gt;bold&lt;/b&gt;", "&amp;amp;"] * 2
+    escaped = ['&lt;a href="https://x.test"&gt;go&lt;/a&gt;', "&lt;b&gt;bold&lt;/b&gt;", "&amp;amp;"]
+    assert shown == escaped * 2
     text = fig.to_json()
     assert "<b>" not in text and "<a " not in text and "<i>" not in text
     assert [t.name for t in fig.data if t.legend == "legend2"] == ["&lt;i&gt;head&lt;/i&gt;"]
