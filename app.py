@@ -7,6 +7,7 @@ Run with `streamlit run app.py`. The maths lives in the `attention` package, the
 import streamlit as st
 
 from attention import tokenize
+from views.animation import animation
 from views.common import compute, plain
 from views.controls import controls
 from views.first import first_screen
@@ -43,6 +44,7 @@ def main():
     trace = compute(settings)
     page = Page(settings, trace, head_picker(settings.n_heads), TABS)
     first_screen(page)
+    animation(page)
     for tab, name in zip(st.tabs(TABS, key=TAB, on_change="rerun"), TABS, strict=True):
         with tab:
             if tab.open:
