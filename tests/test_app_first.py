@@ -1,0 +1,87 @@
+"""The first screen, headless: three maps of the head shown, numbers in the cells, what moved."""
+
+import numpy as np
+
+from attention import Settings, run
+from attention.moves import what_moved
+from charts.weights import NUMBERS_LIMIT, row_scaled
+from tests.apptest_helpers import array, close, figures, page, status_line, ticktext, weights, z
+from tests.streamlit_adapter import click_map
+
+
+def shapes(fig, colour):  # figure -> set of (row, col) outlined in that colour
+    found = set()
+    for s in fig["layout"].get("shapes", []):
+        if s.get("line", {}).get("color") == colour and s.get("xref", "x") == "x":
+            found.add((round(s["y0"] + 0.5), round(s["x0"] + 0.5)))
+    return found
+
+
+def test_the_three_maps_hold_the_scores_the_scaled_scores_and_the_weights():
+    at = page()
+    t = run(Settings())
+    figs = figures(at)
+    close(z(figs["scores"]), t.attention.scores[0], atol=1e-5)
+    close(z(figs["scaled"]), t.attention.scaled[0], atol=1e-5)
+    w = weights(figs["weights"])
+    close(w, t.attention.weights[0])
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-6)
+    assert ticktext(figs["weights"]) == list(t.tokens) and "[PAD]" not in ticktext(figs["weights"])
+    zs = figs["scores"]["data"][0]
+    assert (zs["zmin"], zs["zmax"]) == (figs["scaled"]["data"][0]["zmin"], figs["scaled"]["data"][0]["zmax"])
+
+
+def test_up_to_sixteen_tokens_every_cell_prints_its_weight():
+    at = page()
+    heat = figures(at)["weights"]["data"][0]
+    assert heat["texttemplate"] == "%{text:.2f}"
+    close(array(heat["text"]).astype(float), run(Settings()).attention.weights[0])
+    words = " ".join(f"w{i}" for i in range(NUMBERS_LIMIT + 1))
+    at.text_input(key="sentence").input(words).run()
+    assert "texttemplate" not in figures(at)["weights"]["data"][0]  # 17 tokens: colours and hover only
+
+
+def test_each_row_is_coloured_to_its_own_largest_weight_or_to_one():
+    at = page()
+    w = run(Settings()).attention.weights[0]
+    heat = figures(at)["weights"]["data"][0]
+    close(z(figures(at)["weights"]), row_scaled(w))
+    assert np.allclose(np.nanmax(z(figures(at)["weights"]), axis=1), 1.0)
+    assert heat["colorbar"]["title"]["text"] == "÷ row max"
+    at.segmented_control(key="colour").set_value("0-1").run()
+    close(z(figures(at)["weights"]), w)
+    assert figures(at)["weights"]["data"][0]["colorbar"]["title"]["text"] == "weight"
+
+
+def test_the_row_maxima_are_outlined():
+    at = page()
+    w = run(Settings()).attention.weights[0]
+    assert shapes(figures(at)["weights"], "#ff6b00") == {(i, int(np.argmax(w[i]))) for i in range(len(w))}
+
+
+def test_after_a_change_the_moved_cells_are_marked_and_the_biggest_move_named():
+    at = page()
+    assert not shapes(figures(at)["weights"], "#d6336c")  # nothing moved yet
+    at.number_input(key="d_k").set_value(32).run()
+    before, after = run(Settings()), run(Settings(d_k=32))
+    moves = what_moved(before, after)
+    marked = shapes(figures(at)["weights"], "#d6336c")
+    assert marked == {(int(i), int(j)) for i, j in zip(*np.nonzero(moves.changed), strict=True)}
+    assert 0 < len(marked) < 49
+    word = after.tokens[moves.query]
+    line = status_line(at)
+    assert f'd_k 16 → 32: the largest weight of "{word}"' in line
+    assert f"from {moves.before_max:.2f} to {moves.after_max:.2f}" in line
+
+
+def test_padding_is_greyed_when_the_length_is_fixed():
+    at = page({"n": "10"})
+    grey = [s for s in figures(at)["weights"]["layout"]["shapes"] if s.get("fillcolor")]
+    assert len(grey) == 2  # the [PAD] rows and the [PAD] columns
+    assert {(s.get("y0"), s.get("x0")) for s in grey} == {(6.5, 0), (0, 6.5)}
+
+
+def test_a_click_on_the_weights_selects_that_cell_for_the_share_link():
+    at = page()
+    click_map(at, "weights", 2, 4)
+    assert at.session_state["cell"] == (2, 4) and at.query_params["cell"] == "2,4"
