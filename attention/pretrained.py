@@ -145,3 +145,49 @@ def default_query(tokens, keep, word="it"):  # list[str], bool [seq], str -> int
 def kept_weights(trace, keep):  # EncoderTrace, bool [seq] -> [n_layers, n_heads, kept, kept]
     """Every head's weights on the kept word pieces, each row rescaled over the kept keys."""
     return without_tokens(trace.weights, keep)
+
+
+def position(tokens, word):  # list[str], str -> int | None
+    """The first position of a word piece, or None when the text has none."""
+    return tokens.index(word) if word in tokens else None
+
+
+def default_key(trace, query):  # EncoderTrace, int -> int
+    """The piece a query takes most from, averaged over every layer and head; [CLS], [SEP] and the
+    query itself aside (the query itself when nothing else is left)."""
+    mean = trace.weights[:, :, query].mean(axis=(0, 1))  # [seq]
+    others = np.array([t not in SPECIAL for t in trace.tokens]) & (np.arange(len(mean)) != query)
+    return int(np.flatnonzero(others)[mean[others].argmax()]) if others.any() else int(query)
+
+
+def head_table(summary):  # HeadSummary -> dict[str, list], one row per head, layer then head
+    """A head summary as table columns: layer, head, pattern, entropy and each share."""
+    from attention.rollout import SHARES
+
+    n_layers, n_heads = summary.entropy.shape
+    layers, heads = np.divmod(np.arange(n_layers * n_heads), n_heads)
+    columns = {"layer": layers.tolist(), "head": heads.tolist(), "pattern": summary.pattern.ravel().tolist()}
+    columns["entropy"] = summary.entropy.ravel().tolist()
+    return columns | {name: getattr(summary, name).ravel().tolist() for name in SHARES}
+
+
+def heads_by_pattern(summary):  # HeadSummary -> dict[str, list[(layer, head)]]
+    """The heads grouped by their pattern, the largest group first; within a group the strongest
+    first (the largest share of the pattern's kind, the highest entropy for "broad")."""
+    groups = {}
+    for layer, head in np.ndindex(summary.pattern.shape):
+        groups.setdefault(str(summary.pattern[layer, head]), []).append((layer, head))
+
+    def strength(pattern, lh):
+        values = summary.entropy if pattern in ("broad", "mixed") else getattr(summary, pattern)
+        return -float(values[lh])
+
+    ordered = {p: sorted(hs, key=lambda lh, p=p: strength(p, lh)) for p, hs in groups.items()}
+    return dict(sorted(ordered.items(), key=lambda item: -len(item[1])))
+
+
+def default_pair(trace):  # EncoderTrace -> (query, key)
+    """The cell the page asks about first: "it" (else the first word piece) and the key it takes most from."""
+    words = kept(trace.tokens, True)
+    query = default_query(trace.tokens, words if words.any() else kept(trace.tokens, False))
+    return query, default_key(trace, query)

@@ -1,10 +1,46 @@
-"""Figures of the pretrained model: every layer and head at once, and one token followed through all."""
+"""Figures of the pretrained model: every head at once, the heads ranked for one cell, the heads grouped
+by pattern, one opened head as a large map, and one token followed through all heads."""
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.figures import WEIGHTS, categories, escape, heatmap, style
+
+MAP_HEIGHT = (600, 900)  # pixels: the opened head's map is at least this tall, and at most
+
+
+def head_cell(fig, z, cats, layer, head, row, col):  # one small map, and a marker that reports (layer, head)
+    fig.add_trace(
+        go.Heatmap(z=np.asarray(z, np.float32), x=cats, y=cats, coloraxis="coloraxis", hoverinfo="skip"),
+        row=row,
+        col=col,
+    )
+    middle = cats[len(cats) // 2]
+    fig.add_trace(
+        go.Scatter(
+            x=[middle],
+            y=[middle],
+            customdata=[[layer, head]],
+            mode="markers",
+            marker={"symbol": "square", "size": 70, "opacity": 0},
+            showlegend=False,
+            hovertemplate=f"layer {layer}, head {head}<extra>click to open</extra>",
+        ),
+        row=row,
+        col=col,
+    )
+
+
+def small_multiples(fig, title, height):  # go.Figure -> go.Figure, the grids' shared styling
+    fig.update_layout(
+        coloraxis={"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "showscale": False},
+        clickmode="event+select",
+        dragmode=False,
+    )
+    fig.update_xaxes(type="category", showticklabels=False)
+    fig.update_yaxes(type="category", showticklabels=False, autorange="reversed")
+    return style(fig, title, height=height)
 
 
 def model_grid(attentions, tokens):  # [n_layers, n_heads, seq, seq], list[str] -> go.Figure
@@ -19,41 +55,76 @@ def model_grid(attentions, tokens):  # [n_layers, n_heads, seq, seq], list[str] 
         row_titles=[f"layer {layer}" for layer in range(n_layers)],
     )
     cats = categories(tokens)
-    middle = cats[len(cats) // 2]
     for layer in range(n_layers):
         for h in range(n_heads):
-            fig.add_trace(
-                go.Heatmap(
-                    z=np.asarray(attentions[layer, h], dtype=np.float32),
-                    x=cats,
-                    y=cats,
-                    coloraxis="coloraxis",
-                    hoverinfo="skip",
-                ),
-                row=layer + 1,
-                col=h + 1,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=[middle],
-                    y=[middle],
-                    customdata=[[layer, h]],
-                    mode="markers",
-                    marker={"symbol": "square", "size": 70, "opacity": 0},
-                    showlegend=False,
-                    hovertemplate=f"layer {layer}, head {h}<extra>click to open</extra>",
-                ),
-                row=layer + 1,
-                col=h + 1,
-            )
-    fig.update_layout(
-        coloraxis={"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "showscale": False},
-        clickmode="event+select",
-        dragmode=False,
+            head_cell(fig, attentions[layer, h], cats, layer, h, layer + 1, h + 1)
+    title = "All heads: a row per layer (click one to open it)"
+    return small_multiples(fig, title, 110 * n_layers + 80)
+
+
+def pattern_grid(attentions, tokens, groups, per_row=12):
+    """The heads grouped by pattern, a row per pattern (its strongest per_row heads); a click reports
+    (layer, head). attentions: [n_layers, n_heads, seq, seq]; groups: pattern -> [(layer, head)]."""
+    cols = max(1, min(per_row, max((len(hs) for hs in groups.values()), default=1)))
+    shown = {p: hs[:cols] for p, hs in groups.items()}
+    titles = [t for hs in shown.values() for t in [f"L{lay} H{h}" for lay, h in hs] + [""] * (cols - len(hs))]
+    fig = make_subplots(
+        len(groups),
+        cols,
+        horizontal_spacing=0.006,
+        vertical_spacing=0.09 if len(groups) > 1 else 0.0,
+        subplot_titles=titles,
+        row_titles=[f"{escape(p)} ({len(groups[p])})" for p in groups],
     )
-    fig.update_xaxes(type="category", showticklabels=False)
-    fig.update_yaxes(type="category", showticklabels=False, autorange="reversed")
-    return style(fig, "All heads: a row per layer (click one to open it)", height=110 * n_layers + 80)
+    cats = categories(tokens)
+    for row, heads in enumerate(shown.values(), start=1):
+        for col, (layer, h) in enumerate(heads, start=1):
+            head_cell(fig, attentions[layer, h], cats, layer, h, row, col)
+    fig.update_annotations(font={"size": 10})
+    title = f"Heads grouped by their pattern (the strongest {cols} of each; click one to open it)"
+    return small_multiples(fig, title, 130 * len(groups) + 90)
+
+
+def ranking(ranked, top, title):  # [(layer, head, weight)] best first, int, str -> go.Figure
+    """The top heads of a ranking as bars, best on top; a click on a bar reports (layer, head)."""
+    best = ranked[:top]
+    fig = go.Figure(
+        go.Bar(
+            x=np.array([w for *_, w in best], dtype=np.float64),
+            y=[f"L{layer} H{h}" for layer, h, _ in best],
+            orientation="h",
+            customdata=np.array([[layer, h] for layer, h, _ in best], dtype=np.int32).reshape(-1, 2),
+            marker_color="#3b5bdb",
+            text=[f"{w:.3f}" for *_, w in best],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="layer %{customdata[0]}, head %{customdata[1]}<br>weight %{x:.6g}"
+            "<extra>click to open</extra>",
+        )
+    )
+    fig.update_xaxes(range=[0, 1.12], title={"text": "weight"}, fixedrange=True)
+    fig.update_yaxes(type="category", autorange="reversed", fixedrange=True)
+    fig.update_layout(dragmode=False)
+    return style(fig, title, height=90 + 26 * len(best))
+
+
+def opened_map(z, tokens, title, kind, value, cell=None):  # [seq, seq], list[str], ... -> go.Figure
+    """One head's matrix as a large map; cell (row, col), if given, outlined."""
+    fig = heatmap(z, tokens, tokens, title, kind=kind, value=value)
+    fig.update_layout(height=int(np.clip(fig.layout.height + 100, *MAP_HEIGHT)))
+    if cell is not None:
+        cats = categories(tokens)
+        fig.add_trace(
+            go.Scatter(
+                x=[cats[cell[1]]],
+                y=[cats[cell[0]]],
+                mode="markers",
+                marker={"symbol": "square-open", "size": 18, "color": "#ff6b00", "line": {"width": 2}},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    return fig
 
 
 def follow_token(weights, keys, token):  # [n_layers, n_heads, seq_k], list[str], str -> go.Figure

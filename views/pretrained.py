@@ -2,20 +2,28 @@
 
 import streamlit as st
 
-from attention.pretrained import default_query, followed, head_view, kept, kept_weights, load
+from attention import pretrained as pm
+from attention.rollout import SHARES, attention_rollout, head_summary, rank_heads
 from charts import figures as fg
+from charts import lines
 from charts import model as mf
 from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
-from views.common import chart, chips, clicked
-from views.page import GRID_LIMIT, SENTENCE
+from views.common import chips, literal, plain
+from views.live_chart import live_charts
+from views.page import GRID_LIMIT, LARGE, SENTENCE
 
 TAB = "Pretrained model"
 EXAMPLE = "The animal didn't cross the street because it was too tired"
+EXAMPLE_PAIR = ("it", "animal")  # the question the example asks: where does "it" look for "animal"?
+VIEWS = {"weights": "Weights", "scores": "Scores Q·Kᵀ", "scaled": "Scaled ÷√d_k"}
+URL_KEYS = {"pt_layer": "pl", "pt_head": "ph", "pt_query": "pq", "pt_key": "pk", "pt_view": "pv"}
+MEAN = "mean"  # the link's head for the average of a layer's heads
+TOP = 8  # heads shown in the ranking
 
 
 @st.cache_resource(show_spinner="Loading all-MiniLM-L6-v2 (once per server)…")
 def encoder():
-    return load()
+    return pm.load()
 
 
 @st.cache_resource(max_entries=4, show_spinner="Running the encoder…")
@@ -23,71 +31,173 @@ def encode(text: str):  # a shared resource, not copied per rerun: at 512 pieces
     return encoder().run(text)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def summaries(text: str):  # -> (rollout [n_layers, seq, seq], HeadSummary) of the sentence's trace
+    trace = encode(text)
+    return attention_rollout(trace.weights), head_summary(trace.weights, trace.tokens)
+
+
 def use_example():
     st.session_state[SENTENCE] = EXAMPLE
     st.session_state.pop("pt_follow", None)  # a new sentence: follow its default token ("it")
+    st.session_state["pt_pair"] = EXAMPLE_PAIR
 
 
-def pickers(trace):  # -> (layer, head | None, hide specials)
+def open_best():
+    st.session_state["pt_open"] = True
+
+
+def open_clicked(click):  # a click on a head of a grid or on a bar of the ranking: open that head
+    if click.get("customdata"):
+        layer, head = (int(v) for v in click["customdata"][:2])
+        st.session_state.update(pt_layer=layer, pt_head=head)
+
+
+def read_link(trace):  # -> list of the link's values that were ignored
+    """The layer, head, tokens and view a shared link names, each put in its widget if it is valid."""
+    c, positions = trace.config, {str(p): p for p in range(len(trace.tokens))}
+    allowed = {
+        "pt_layer": {str(i): i for i in range(c.n_layers)},
+        "pt_head": {str(h): h for h in range(c.n_heads)} | {MEAN: None},
+        "pt_query": positions,
+        "pt_key": positions,
+        "pt_view": {v: v for v in VIEWS},
+    }
+    found = {state: st.query_params.get(key) for state, key in URL_KEYS.items() if key in st.query_params}
+    valid = {state: allowed[state][v] for state, v in found.items() if v in allowed[state]}
+    st.session_state.update(valid)
+    st.session_state["pt_open"] = not {"pt_layer", "pt_head"} <= set(valid)  # no head linked: the best
+    return [f"{URL_KEYS[s]}={v[:24]}" for s, v in found.items() if s not in valid]
+
+
+def write_link(layer, head, query, key, view):
+    values = (layer, MEAN if head is None else head, query, key, view)
+    for url_key, value in zip(URL_KEYS.values(), values, strict=True):
+        st.query_params[url_key] = str(value)
+    if view == "weights":  # the default view stays out of the link
+        del st.query_params[URL_KEYS["pt_view"]]
+
+
+def settle_pair(trace):  # -> list of ignored link values; the query and key widgets hold valid positions
+    """First run of the tab: read the link. A new sentence: its default pair, and its best head opened."""
+    ignored = []
+    if "pt_link_read" not in st.session_state:
+        st.session_state["pt_link_read"] = True
+        ignored = read_link(trace)
+    elif st.session_state.get("pt_text") != trace.text:
+        st.session_state.update(pt_query=None, pt_key=None, pt_open=True)
+    st.session_state["pt_text"] = trace.text
+    words = st.session_state.pop("pt_pair", None)
+    pair = [pm.position(trace.tokens, w) for w in words] if words else [None]
+    if None not in pair:
+        st.session_state.update(pt_query=pair[0], pt_key=pair[1], pt_open=True)
+    if st.session_state.get("pt_query") is None or st.session_state.get("pt_key") is None:
+        st.session_state["pt_query"], st.session_state["pt_key"] = pm.default_pair(trace)
+    return ignored
+
+
+def where_it_looks(trace):  # -> (query, key)
+    st.subheader("Where does a token look? All heads ranked")
+    tokens = trace.tokens
+    left, right = st.columns(2)
+    label = {"format_func": lambda p: f"#{p} {tokens[p]}", "on_change": open_best}
+    query = left.selectbox("Query: the token that looks", range(len(tokens)), key="pt_query", **label)
+    key = right.selectbox("Key: the token looked at", range(len(tokens)), key="pt_key", **label)
+    ranked = rank_heads(trace.weights, query, key)
+    if st.session_state.pop("pt_open", False):
+        st.session_state.update(pt_layer=ranked[0][0], pt_head=ranked[0][1])
+    layer, head, weight = ranked[0]
+    st.markdown(
+        f"{literal(tokens[query])} → {literal(tokens[key])}: of all {len(ranked)} heads, **layer {layer} "
+        f"head {head}** puts the most weight there ({weight:.3f}). Click a bar to open a head."
+    )
+    title = f"The {TOP} heads with the largest weight, query #{query} → key #{key}"
+    live_charts({"pt_ranking": mf.ranking(ranked, TOP, title)}, key="pt_ranking", on_click=open_clicked)
+    return query, key
+
+
+def pickers(trace):  # -> (layer, head | None, hide specials, view)
+    c, cols = trace.config, st.columns([2, 2, 3, 4], vertical_alignment="bottom")
+    layer = cols[0].selectbox("Layer", range(c.n_layers), key="pt_layer", format_func=lambda v: f"layer {v}")
+    heads = {"key": "pt_head", "format_func": lambda v: "average of all heads" if v is None else f"head {v}"}
+    head = cols[1].selectbox("Head", [None, *range(c.n_heads)], **heads)
+    hide = cols[2].toggle("Hide [CLS] and [SEP]", key="pt_hide", help="Each row is rescaled to sum to 1.")
+    st.session_state.setdefault("pt_view", "weights")
+    view = cols[3].segmented_control("Show", list(VIEWS), key="pt_view", format_func=VIEWS.get)
+    return layer, head, hide, view or "weights"
+
+
+def opened(trace, layer, head, keep, view, cell):  # -> dict of the opened head's map and line view
+    hv = pm.head_view(trace, layer, head, keep)
+    name = f"layer {layer}, mean of heads" if head is None else f"layer {layer} head {head}"
+    view = "weights" if head is None else view  # the scores of an average are not shown
+    z = {"weights": hv.weights, "scores": hv.scores, "scaled": hv.scaled}[view]
+    kind, value = ("weights", "weight") if view == "weights" else ("signed", VIEWS[view].split()[0].lower())
+    figs = {"pt_map": mf.opened_map(z, hv.tokens, f"{VIEWS[view]}, {name}", kind, value, cell)}
+    if len(hv.tokens) > LARGE:
+        return figs
     c = trace.config
-    left, middle, right = st.columns([2, 2, 3])
-    layer = left.selectbox("Layer", range(c.n_layers), key="pt_layer", format_func=lambda v: f"layer {v}")
-    heads = [None, *range(c.n_heads)]
-    st.session_state.setdefault("pt_head", 0)  # head 0 first; a click on the grid may set it too
-    head = middle.selectbox(
-        "Head",
-        heads,
-        key="pt_head",
-        format_func=lambda v: "average of all heads" if v is None else f"head {v}",
+    more = st.multiselect(
+        "Line view: compare with up to 3 more heads",
+        [(lay, h) for lay in range(c.n_layers) for h in range(c.n_heads)],
+        key="pt_more",
+        max_selections=lines.MAX_HEADS - 1,
+        format_func=lambda lh: f"layer {lh[0]} head {lh[1]}",
     )
-    hide = right.toggle(
-        "Hide [CLS] and [SEP]",
-        key="pt_hide",
-        help="They soak up much of the attention; hidden, each row is rescaled to sum to 1.",
-    )
-    return layer, head, hide
+    mats = [hv.weights] + [pm.head_view(trace, lay, h, keep).weights for lay, h in more]
+    names = [f"L{layer} {'mean' if head is None else f'H{head}'}"] + [f"L{lay} H{h}" for lay, h in more]
+    title = "Lines: query → key (click a token in the legend for its lines only)"
+    figs["pt_lines"] = lines.line_view(mats, hv.tokens, title, names=names)
+    return figs
 
 
-def stage_views(trace, layer, head, keep):
-    view = head_view(trace, layer, head, keep)
-    tokens = view.tokens
-    if head is None:
-        title = f"Layer {layer}: weights averaged over heads"
-        chart(
-            fg.heatmap(view.weights, tokens, tokens, title, kind="weights", value="mean weight"),
-            key="pt_mean",
-        )
+def rollout_ui(trace):
+    st.subheader("Attention rollout: what reaches the last layer")
+    st.caption(
+        "Rollout (Abnar & Zuidema, 2020) multiplies the layers' head-averaged weights, each mixed half "
+        "and half with the identity for the residual path: an estimate of how much of each input piece "
+        "reaches each position, shown beside the last layer's own weights. All pieces are kept here."
+    )
+    rolled, _ = summaries(trace.text)
+    last, tokens = trace.config.n_layers - 1, trace.tokens
+    raw = pm.head_view(trace, last, None, pm.kept(tokens, False)).weights
+    figs = {
+        "pt_last": fg.heatmap(raw, tokens, tokens, f"Layer {last}: mean of heads", "weights", value="weight"),
+        "pt_rollout": fg.heatmap(rolled[-1], tokens, tokens, "Rollout through every layer", "weights"),
+    }
+    live_charts(figs, key="pt_rollout", columns=2)
+
+
+def head_types_ui(trace):
+    st.subheader("What each head attends to")
+    st.caption(
+        "After Clark et al. (2019): each head's mean row entropy (bits), its average weight on [CLS], [SEP], "
+        "the previous and next piece, itself and punctuation. A share of 0.5 or more names the pattern; "
+        "otherwise a head is broad (high entropy) or mixed. Click a column to sort."
+    )
+    _, summary = summaries(trace.text)
+    numbers = dict.fromkeys(("entropy", *SHARES), st.column_config.NumberColumn(format="%.3f"))
+    st.dataframe(pm.head_table(summary), hide_index=True, height=300, column_config=numbers)
+    if len(trace.tokens) <= GRID_LIMIT:
+        groups = pm.heads_by_pattern(summary)
+        figs = {"pt_patterns": mf.pattern_grid(trace.weights, trace.tokens, groups)}
+        live_charts(figs, key="pt_patterns", on_click=open_clicked)
+
+
+def sidebar_facts(sentence):
+    """The model's sizes and the sentence's word pieces, for the sidebar while this tab is open."""
+    st.header("The model")
+    try:
+        trace = encode(sentence)
+    except ModelNotInstalled:
+        st.caption(f"all-MiniLM-L6-v2 is not installed: {INSTALL_HINT}.")
         return
-    cols = st.columns(3)
-    panels = ((view.scores, "Scores Q·Kᵀ", "score"), (view.scaled, "Scaled ÷√d_k", "scaled score"))
-    zrange = fg.symmetric_range(view.scores)
-    for col, (z, title, value) in zip(cols, panels, strict=False):
-        with col:
-            chart(fg.heatmap(z, tokens, tokens, title, zrange=zrange, value=value), key=f"pt_{title}")
-    with cols[2]:
-        title = f"Weights, layer {layer} head {head}"
-        chart(
-            fg.heatmap(view.weights, tokens, tokens, title, kind="weights", value="weight"), key="pt_weights"
-        )
-
-
-def open_clicked():
-    head = clicked("pt_grid")
-    if head:
-        st.session_state.update(pt_layer=head[0], pt_head=head[1])
-
-
-def follow_ui(trace, keep, tokens):
-    st.subheader("Follow one token through every head")
-    positions = [int(p) for p, k in enumerate(keep) if k]  # a piece keeps its number when others are hidden
-    p = st.selectbox(
-        "Token",
-        positions,
-        index=positions.index(default_query(trace.tokens, keep)),
-        key="pt_follow",
-        format_func=lambda p: f"#{p} {trace.tokens[p]}",
+    c = trace.config
+    st.markdown(
+        f"all-MiniLM-L6-v2, a BERT encoder\n\n- layers: **{c.n_layers}**\n- heads per layer: **{c.n_heads}**"
+        f"\n- d_model: **{c.d_model}**\n- d_k per head: **{c.d_k}**\n- word pieces: **{len(trace.tokens)}**"
+        f" ([CLS] and [SEP] included; {trace.n_truncated} cut off past {c.max_positions})"
     )
-    chart(mf.follow_token(followed(trace, p, keep), tokens, trace.tokens[p]), key="pt_follow_fig")
 
 
 def section(page):
@@ -108,25 +218,32 @@ def section(page):
     chips(trace.tokens)
     if trace.n_truncated:
         st.warning(f"The model reads at most {c.max_positions} pieces: {trace.n_truncated} were cut off.")
-    layer, head, hide = pickers(trace)
-    keep = kept(trace.tokens, hide)
+    ignored = settle_pair(trace)
+    if ignored:
+        st.caption(plain(f"Ignored in the link: {', '.join(ignored)}."))
+    query, key = where_it_looks(trace)
+    layer, head, hide, view = pickers(trace)
+    write_link(layer, head, query, key, view)
+    keep = pm.kept(trace.tokens, hide)
     if not keep.any():
         st.info("The text has no word pieces besides [CLS] and [SEP]: show them to see their attention.")
         return
-    if hide:
-        st.caption(
-            "[CLS] and [SEP] hidden: each row is rescaled over the remaining keys (the same as "
-            "masking them before the softmax)."
-        )
-    stage_views(trace, layer, head, keep)
-    tokens = [t for t, k in zip(trace.tokens, keep, strict=True) if k]
-    follow_ui(trace, keep, tokens)
-    if len(tokens) > GRID_LIMIT:
-        st.info(f"The grid of all heads is drawn up to {GRID_LIMIT} pieces; use the pickers above.")
-        return
-    chart(
-        mf.model_grid(kept_weights(trace, keep), tokens),
-        key="pt_grid",
-        on_select=open_clicked,
-        selection_mode="points",
-    )
+    shown = [int(p) for p, k in enumerate(keep) if k]
+    cell = (shown.index(query), shown.index(key)) if query in shown and key in shown else None
+    live_charts(opened(trace, layer, head, keep, view, cell), key="pt_opened", columns=[3, 2])
+    tokens = [trace.tokens[p] for p in shown]
+    follow_ui(trace, keep, tokens, shown)
+    rollout_ui(trace)
+    head_types_ui(trace)
+    if len(tokens) <= GRID_LIMIT:
+        grid = {"pt_grid": mf.model_grid(pm.kept_weights(trace, keep), tokens)}
+        live_charts(grid, key="pt_grid", on_click=open_clicked)
+
+
+def follow_ui(trace, keep, tokens, shown):  # shown: the positions kept (a piece keeps its number)
+    st.subheader("Follow one token through every head")
+    first = shown.index(pm.default_query(trace.tokens, keep))
+    label = {"key": "pt_follow", "format_func": lambda p: f"#{p} {trace.tokens[p]}"}
+    p = st.selectbox("Token", shown, index=first, **label)
+    fig = mf.follow_token(pm.followed(trace, p, keep), tokens, trace.tokens[p])
+    live_charts({"pt_follow_fig": fig}, key="pt_follow")
