@@ -89,3 +89,23 @@ class Clicked(dict):
     def __missing__(self, name):
         data = self.makers[name]()
         return data.encode() if isinstance(data, str) else data
+
+
+def component_click(at, state_key, click):  # AppTest, str, dict -> AppTest after the rerun
+    """Rerun as after a click on the chart component with session-state key `state_key`.
+
+    The component reports a click through its trigger: a JSON list of {"event", "value"} payloads
+    on a hidden widget whose id is derived from the component's own (Streamlit's `_make_trigger_id`).
+    """
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    (element,) = [e for e in at.get("bidi_component") if e.key == state_key]
+    trigger = _make_trigger_id(element.proto.id, "events")
+    states = at.main.root.get_widget_states()
+    kept = [w for w in states.widgets if w.id != trigger]
+    del states.widgets[:]
+    payload = json.dumps([{"event": "click", "value": click}])
+    states.widgets.extend([*kept, WidgetState(id=trigger, json_trigger_value=payload)])
+    at._run(states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
