@@ -4,9 +4,11 @@ Run `python bench/inplace.py` from the repository root (about 10 minutes on 2 co
 Markdown table. Not a test: timings depend on the machine, and ratios are what carries over.
 
 One Streamlit server runs a small page (written to a temporary folder, with static serving on)
-in three variants, each open in its own tab: "live", 9 heatmaps in one in-place component; "plotly",
-the same 9 figures through `st.plotly_chart`; "demo", 3 of them through `st.plotly_chart`, the
-yardstick. The figures are the page's own (`charts.figures.heatmap`, n × n random weights).
+in variants, each open in its own tab: "live", 9 heatmaps drawn in place by `live_charts` (one
+component instance per figure); "plotly", the same 9 figures through `st.plotly_chart`; "demo", 3
+of them through `st.plotly_chart`, the yardstick; "single" (only when named in BENCH_VARIANTS), the
+9 in one component instance. The figures are the page's own (`charts.figures.heatmap`, n × n
+random weights).
 Two interactions, each a keyboard step of a slider, so every repetition shows new numbers:
 "all maps" changes every map, "one map" only the first. For each length the variants are
 measured in turn, REPS times (interleaved), after one warm-up each; the table shows medians.
@@ -35,14 +37,15 @@ from latency import PROBE, Frames, measure  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "10,128,512").split(","))
 REPS = int(os.environ.get("BENCH_REPS", "5"))
-VARIANTS = ("live", "plotly", "demo")
+VARIANTS = tuple(os.environ.get("BENCH_VARIANTS", "live,plotly,demo").split(","))
 PAGE = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import numpy as np
 import streamlit as st
 from charts.figures import heatmap
-from views.live_chart import live_charts
+from charts import wire
+from views import live_chart
 
 variant, n = st.query_params.get("variant", "live"), int(st.query_params.get("n", 10))
 step = st.slider("all maps", 0, 10_000, 0, key="all")
@@ -53,7 +56,10 @@ for k in range(3 if variant == "demo" else 9):
     rng = np.random.default_rng([step, k, one if k == 0 else 0])
     figures.append(heatmap(rng.random((n, n)), tokens, tokens, f"map {{k}}", kind="weights"))
 if variant == "live":
-    live_charts(figures, key="bench")
+    live_chart.live_charts(figures, key="bench")
+elif variant == "single":  # all nine in one component instance: every byte travels on every change
+    configs = [live_chart.export_config(f) for f in figures]
+    live_chart._component(key="single", data=wire.pack(figures, configs, None, "single"))
 else:
     for k, fig in enumerate(figures):
         st.plotly_chart(fig, key=f"map{{k}}", theme=None)
