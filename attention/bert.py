@@ -5,8 +5,8 @@
                 x = LayerNorm(a + GELU(a W₁ + b₁) W₂ + b₂)
 
 In float64 the numbers differ from the float32 checkpoint's own arithmetic only by float32 rounding.
-In float32 every intermediate stays float32, as PyTorch computes it: about 3× faster, and the
-attention weights still agree with float64 to about 1e-5. Weights are stored [fan_in, fan_out]
+In float32 every intermediate stays float32, as PyTorch computes it: 2-3× faster, and the
+attention weights still agree with float64 within 1e-5. Weights are stored [fan_in, fan_out]
 (PyTorch stores Linear weights transposed), so every projection reads `x @ w + b`, as the formulas do.
 
 The attention follows the package's steps (split_heads, q · kᵀ, softmax of the scaled scores, the
