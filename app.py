@@ -11,6 +11,7 @@ from views.animation import animation
 from views.common import compute, plain
 from views.controls import controls
 from views.first import first_screen
+from views.lesson import lesson_panel, open_from_link
 from views.page import TAB, Page
 from views.steps import head_picker
 from views.tabs import SECTIONS, TABS
@@ -33,8 +34,9 @@ def intro():
 def main():
     st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
     intro()
+    link_notices = open_from_link()  # ?tour=N: before the controls read the address
     settings, notices = controls()
-    for notice in notices:
+    for notice in link_notices + notices:
         st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
     if settings is None:
         return
@@ -43,7 +45,7 @@ def main():
         return
     trace = compute(settings)
     page = Page(settings, trace, head_picker(settings.n_heads), TABS)
-    first_screen(page)
+    first_screen(page, lesson_panel(page))
     animation(page)
     for tab, name in zip(st.tabs(TABS, key=TAB, on_change="rerun"), TABS, strict=True):
         with tab:

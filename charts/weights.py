@@ -17,6 +17,7 @@ NUMBERS_LIMIT = 16  # tokens; up to this many, every cell prints its weight
 SHAPES_LIMIT = 40  # tokens; up to this many, outlines are drawn as shapes that grow with the cell
 RANGES = ("row", "0-1")  # colour from 0 to each row's largest weight, or from 0 to 1
 TOP, MOVED, PAD_GREY = "#ff6b00", "#d6336c", "rgba(134, 142, 150, 0.55)"
+FOCUS = "#1c7ed6"  # the outline of a row to look at
 
 
 def row_scaled(weights):  # [rows, cols] -> [rows, cols], each row divided by its largest weight (NaN kept)
@@ -81,10 +82,11 @@ def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [s
     return shapes, dots
 
 
-def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None):
+def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, focus_row=None):
     """The weights [seq, seq] (NaN = masked, drawn blank) as the first screen draws them.
 
-    colour: "row" or "0-1"; moved: bool [seq, seq] of cells to mark; is_pad: bool [seq].
+    colour: "row" or "0-1"; moved: bool [seq, seq] of cells to mark; is_pad: bool [seq];
+    focus_row: a query row to outline as a whole, or None.
     """
     w = np.asarray(weights, dtype=np.float32)
     n = len(tokens)
@@ -106,6 +108,8 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None):
         **numbers,
     )
     shapes, dots = _marks(categories(tokens), row_tops(w), moved, is_pad)
+    if focus_row is not None and 0 <= focus_row < n:
+        shapes.append(_focus(focus_row, n))
     axes = {
         "xaxis": axis(tokens, "key") | {"side": "bottom", "tickangle": -45},
         "yaxis": axis(tokens, "query") | {"autorange": "reversed"},
@@ -113,6 +117,11 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None):
     height = min(720, 160 + 22 * max(n, 8))
     extra = {"margin": margin(tokens, tokens), "shapes": shapes, "showlegend": False}
     return go.Figure([heat, *dots], layout=layout(title, height) | axes | extra)
+
+
+def _focus(row, n):  # -> a rectangle around the whole of query row `row`
+    line = {"color": FOCUS, "width": 3.5}
+    return {"type": "rect", "x0": -0.5, "x1": n - 0.5, "y0": row - 0.5, "y1": row + 0.5, "line": line}
 
 
 def _bar_title(colour):  # -> the colour bar's title, above it so the map keeps its width

@@ -26,7 +26,8 @@ def load_url_once():
     """On a session's first run, put the URL's settings into the widgets; return its notices."""
     if "settings_from_url" in st.session_state:
         return []
-    settings, cell, notices = from_params(st.query_params.to_dict(), ignore=(TAB_KEY,))
+    ignore = (TAB_KEY, "tour")  # tour: the lesson's step, read by views/lesson.py
+    settings, cell, notices = from_params(st.query_params.to_dict(), ignore=ignore)
     tab = st.query_params.get(TAB_KEY)
     if tab in TABS:
         st.session_state[TAB] = tab

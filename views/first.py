@@ -42,7 +42,7 @@ def select_cell(click):
         st.session_state[CELL] = (int(click["row"]), int(click["col"]))
 
 
-def figures(trace, h, colour, moved):  # -> dict name -> figure, the three maps of the first screen
+def figures(trace, h, colour, moved, focus_row=None):  # -> dict name -> figure, the first screen's maps
     a, tokens = trace.attention, list(trace.tokens)
     zrange = fg.symmetric_range(a.scores[h], a.scaled[h])
     scores = fg.heatmap(a.scores[h], tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score")
@@ -52,7 +52,7 @@ def figures(trace, h, colour, moved):  # -> dict name -> figure, the three maps 
     return {
         "scores": scores,
         "scaled": fg.heatmap(a.scaled[h], tokens, tokens, title, zrange=zrange, value="scaled score"),
-        "weights": weights_map(weights, tokens, "Softmax weights", colour, moved, trace.is_pad),
+        "weights": weights_map(weights, tokens, "Softmax weights", colour, moved, trace.is_pad, focus_row),
     }
 
 
@@ -69,8 +69,8 @@ def cut_notice(trace):
     right.button("Fit to the sentence", on_click=fit_to_sentence, key="fit", width="stretch")
 
 
-def first_screen(page):
-    """The three maps, the colour-range choice and the line saying what moved."""
+def first_screen(page, focus_row=None):
+    """The three maps, the colour-range choice and the line saying what moved; focus_row is outlined."""
     trace, h = page.trace, page.head
     if trace.n_dropped:
         cut_notice(trace)
@@ -81,5 +81,5 @@ def first_screen(page):
     colour = right.segmented_control(
         "Colours of the weights", RANGES, key="colour", default="row", format_func=RANGE_NAMES.get
     )
-    figs = figures(trace, h, colour or "row", moved)
+    figs = figures(trace, h, colour or "row", moved, focus_row)
     live_charts(figs, key="first", columns=[0.85, 1, 1.3], on_click=select_cell, group="page")

@@ -1,0 +1,92 @@
+"""The guided lesson's right answers, read from traces rather than written down in advance.
+
+A prediction is only fair if its answer is the one the page will show, so every answer here is
+computed from the weights the page draws: which key a query row puts most weight on, whether a
+change made the rows sharper or flatter (mean row entropy in bits, as the scaling lab measures
+it), what a mask left of the first row, and whether a shuffled sentence's attention just follows
+its words around. Also here: the tally of a lesson's answers and the step a link asks for.
+"""
+
+import numpy as np
+
+from attention.diff import permutation, permuted_gap
+from attention.scaling import row_stats
+
+SAME_BITS = 0.05  # mean row entropies closer than this (in bits) count as "the same"
+SAME_WEIGHT = 1e-6  # weights closer than this count as equal (ties, a row that only moved)
+SHARPNESS = ("sharper", "flatter", "same")
+FIRST_ROW = ("itself", "blank", "spread")  # all weight on the first token, no weight at all, several keys
+SHUFFLE = ("follows", "changes")  # each word's weights move with it, or they change
+
+
+def find_word(tokens, word):  # seq labels, str -> int | None
+    """The first position whose token is `word`, ignoring case; None if there is none."""
+    wanted = word.casefold()
+    return next((i for i, token in enumerate(tokens) if str(token).casefold() == wanted), None)
+
+
+def top_key(weights, query):  # [seq_q, seq_k], int -> (int, float)
+    """The key the query row puts most weight on (the first of ties), and that weight."""
+    row = np.nan_to_num(np.asarray(weights, dtype=float)[query])
+    key = int(np.argmax(row))
+    return key, float(row[key])
+
+
+def is_top(weights, query, key):  # [seq_q, seq_k], int, int -> bool
+    """Whether `key` gets the row's largest weight (a tie with it counts: "the" twice, no positions)."""
+    row = np.nan_to_num(np.asarray(weights, dtype=float)[query])
+    return bool(row[key] >= row.max() - SAME_WEIGHT)
+
+
+def mean_entropy(weights):  # [.., seq_q, seq_k] -> float, bits over the rows with an allowed key
+    """The mean row entropy in bits: 0 = every row on one key, log2(seq) = every row uniform."""
+    bits = row_stats(np.nan_to_num(np.asarray(weights, dtype=float))).entropy_bits
+    return float(np.nanmean(bits)) if np.any(~np.isnan(bits)) else 0.0
+
+
+def sharpness(before, after, tol=SAME_BITS):  # [seq, seq], [seq, seq] -> (str, float, float)
+    """ "sharper", "flatter" or "same" from `before` to `after`, with both mean row entropies in bits."""
+    b, a = mean_entropy(before), mean_entropy(after)
+    answer = "same" if abs(a - b) < tol else ("sharper" if a < b else "flatter")
+    return answer, b, a
+
+
+def first_row(weights):  # [seq_q, seq_k] -> (str, float)
+    """What the first query row holds: "itself" (all on key 0), "blank" (no weight) or "spread"."""
+    row = np.nan_to_num(np.asarray(weights, dtype=float)[0])
+    if row.max() <= 0:
+        return "blank", 0.0
+    return ("itself" if row[0] >= 1 - SAME_WEIGHT else "spread"), float(row[0])
+
+
+def shuffle_effect(before_tokens, before, after_tokens, after):  # seq labels, [seq, seq] x2 -> (str, float)
+    """Whether attention just follows the words around after a shuffle ("follows") or changes.
+
+    The second value is the largest weight change once the shuffle is undone (inf when the
+    tokens are not a reordering of each other).
+    """
+    p = permutation(list(before_tokens), list(after_tokens))
+    if p is None:
+        return "changes", float("inf")
+    gap = permuted_gap(np.nan_to_num(before), np.nan_to_num(after), p)
+    return ("follows" if gap < SAME_WEIGHT else "changes"), gap
+
+
+def tally(results):  # iterable of bool -> (int, int)
+    """(right, wrong) of the answers given."""
+    results = [bool(r) for r in results]
+    return sum(results), len(results) - sum(results)
+
+
+def step_from_link(text, n_steps):  # str | None, int -> (int | None, str | None)
+    """The 0-based step a link's 1-based `tour` value names, or None and a notice saying why not."""
+    if text is None:
+        return None, None
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdecimal():
+        return None, f"tour={shown!r} is not a step number; the lesson has steps 1 to {n_steps}"
+    number = int(digits) if len(digits.lstrip("0")) <= 6 else 0  # "9" * 5000 would be slow to read
+    if not 1 <= number <= n_steps:
+        return None, f"tour={shown} is not a step of the lesson (1 to {n_steps}); ignored"
+    return number - 1, None

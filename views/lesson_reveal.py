@@ -1,0 +1,153 @@
+"""The lesson's answers and live numbers: each computed from the traces the page draws, then worded.
+
+A question's `Reveal` is computed before the learner answers, from the state on screen and the
+state its reveal will apply, so the answer checked is the one the maps then show.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from attention import lesson
+from attention.diff import shuffle_words
+from attention.rollout import rank_heads
+from attention.scaling import row_stats, saturation_summary
+from charts import figures as fg
+from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
+from views.common import compute, draw, literal
+from views.lesson_steps import KEY, WORD
+from views.pretrained import encode
+
+CHOICE_LIMIT = 40  # tokens offered as answers to "which word"
+
+
+@dataclass(frozen=True)
+class Reveal:
+    right: frozenset  # the choices counted right
+    answer: str  # Markdown: the answer the page shows
+    why: str  # Markdown: one line of why, with the numbers
+    changes: dict  # settings the reveal applies
+
+
+def weights_of(settings, h):  # Settings, int -> [seq, seq], the head's weights (masked = 0)
+    trace = compute(settings)
+    return trace, trace.attention.weights[min(h, settings.n_heads - 1)]
+
+
+def top_key(page, question, query):
+    trace, w = weights_of(page.settings, page.head)
+    key, weight = lesson.top_key(w, query)
+    right = frozenset(j for j in word_choices(trace) if lesson.is_top(w, query, j))
+    word, top = literal(trace.tokens[query]), literal(trace.tokens[key])
+    why = (
+        f"{word} puts {weight:.2f} on {top}, its largest weight: that key's dot product with its query "
+        "is the largest score in the row, and softmax keeps the order. The weights here are random, so "
+        "any word could win; step 10 asks a trained model."
+    )
+    return Reveal(right, top, why, {})
+
+
+def sharpness(page, question, query):
+    after = page.settings.replace(**question.reveal)
+    (_, wb), (_, wa) = weights_of(page.settings, page.head), weights_of(after, page.head)
+    answer, b, a = lesson.sharpness(wb, wa)
+    why = (
+        f"Mean row entropy {b:.2f} → {a:.2f} bits; now {saturation_summary(row_stats(wa))}. Raw scores "
+        f"spread like √d_k (√{after.d_k} = {np.sqrt(after.d_k):.0f}), and softmax hands a wide gap almost "
+        "all the weight."
+    )
+    return Reveal(frozenset({answer}), question.choices[answer], why, dict(question.reveal))
+
+
+def first_row(page, question, query):
+    after = page.settings.replace(**question.reveal)
+    answer, own = lesson.first_row(weights_of(after, page.head)[1])
+    why = (
+        f"The first word has no word before it: its only visible key is itself (weight {own:.2f}), and "
+        "softmax over a single score gives exactly 1. The masked cells are drawn blank."
+    )
+    return Reveal(frozenset({answer}), question.choices[answer], why, dict(question.reveal))
+
+
+def shuffle(page, question, query):
+    changes = {"sentence": shuffle_words(page.settings.sentence, page.settings.seed)}
+    (tb, wb), (ta, wa) = (weights_of(s, page.head) for s in (page.settings, page.settings.replace(**changes)))
+    answer, gap = lesson.shuffle_effect(tb.tokens, wb, ta.tokens, wa)
+    if answer == "follows":
+        why = (
+            "Without positions a word's vector is the same wherever it stands, so every score is the "
+            f"same number in a new place (largest change once the shuffle is undone: {gap:.1g}). Switch "
+            "on positions in the sidebar and the Compare tab's shuffle changes the weights."
+        )
+    else:
+        why = f"The word's vectors depend on their place here: weights change by up to {gap:.2f}."
+    return Reveal(frozenset({answer}), question.choices[answer], why, changes)
+
+
+REVEALS = {"top_key": top_key, "sharpness": sharpness, "first_row": first_row, "shuffle": shuffle}
+
+
+def word_choices(trace):  # Trace -> list of positions offered as answers (real tokens only)
+    return list(range(min(len(trace.words), CHOICE_LIMIT)))
+
+
+def lab_numbers(page, query):
+    """The scaling lab's measures, with and without ÷√d_k, at this d_k."""
+    for scaling, name in ((False, "without ÷√d_k"), (True, "with ÷√d_k")):
+        _, w = weights_of(page.settings.replace(scaling=scaling), page.head)
+        bits = lesson.mean_entropy(w)
+        st.markdown(f"- **{name}**: {saturation_summary(row_stats(w))}; mean row entropy {bits:.2f} bits")
+
+
+def row_numbers(page, query):
+    """The numbers of one row of weights: its largest weight, entropy, effective keys and sum."""
+    if query is None:
+        return
+    w, tokens = page.trace.attention.weights[page.head], page.trace.tokens
+    stats = row_stats(w[query : query + 1])
+    key, weight = lesson.top_key(w, query)
+    seen = int(np.count_nonzero(page.trace.allowed()[query]))
+    st.markdown(
+        f"Row of {literal(tokens[query])}: largest weight {weight:.2f} (on {literal(tokens[key])}); "
+        f"entropy {stats.entropy_bits[0]:.2f} bits of at most {np.log2(max(seen, 1)):.2f}, i.e. about "
+        f"{stats.effective_keys[0]:.1f} of {seen} words' worth of attention; sum {w[query].sum():.6f}."
+    )
+
+
+def head_numbers(page, query):
+    """Where the followed word looks most in each head."""
+    if query is None:
+        return
+    trace, lines = page.trace, []
+    for h in range(trace.settings.n_heads):
+        key, weight = lesson.top_key(trace.attention.weights[h], query)
+        lines.append(f"- head {h}: {literal(trace.tokens[key])} {weight:.2f}")
+    st.markdown(f"Where {literal(trace.tokens[query])} looks most, head by head:\n" + "\n".join(lines))
+
+
+def model_numbers(page, query):
+    """The trained model's head that looks from "it" to "animal" most, and that head's row."""
+    try:
+        trace = encode(page.settings.sentence)  # the Pretrained model tab's cached run
+    except (ModelNotInstalled, ImportError):
+        st.info(f"The trained model is not installed here: {INSTALL_HINT}.")
+        return
+    q, k = lesson.find_word(trace.tokens, WORD), lesson.find_word(trace.tokens, KEY)
+    if q is None or k is None:
+        st.info(
+            f"This step follows “{WORD}” to “{KEY}”: the sentence needs both (Back, then Next restores it)."
+        )
+        return
+    ranked = rank_heads(trace.weights, q, k)
+    layer, head, weight = ranked[0]
+    st.markdown(
+        f"Of its {len(ranked)} heads, **layer {layer} head {head}** puts the most of “{WORD}”'s attention "
+        f"on “{KEY}”: **{weight:.2f}** (a head's rows share 1 among {len(trace.tokens)} word pieces)."
+    )
+    row = trace.weights[layer, head, q]
+    fig = fg.bars(row, trace.tokens, f"Layer {layer} head {head}: where “{WORD}” looks", "weight", 240)
+    draw({"lesson_model": fig}, key="lesson_model")
+
+
+NUMBERS = {"lab": lab_numbers, "row": row_numbers, "heads": head_numbers, "model": model_numbers}
