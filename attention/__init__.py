@@ -39,6 +39,7 @@ from attention.heads import WEIGHT_INITS, MultiHeadTrace, merge_heads, multi_hea
 from attention.masks import MASK_KINDS, build_mask, padding_mask, prefix_mask, sliding_window_mask
 from attention.notebook import length_weights, walkthrough, weighted_sum
 from attention.pipeline import EMBEDDING_KINDS, PAD, Settings, Trace, run
+from attention.rollout import HeadSummary, attention_rollout, head_summary, rank_heads
 from attention.scaling import (
     RowStats,
     SpreadTable,
@@ -51,6 +52,10 @@ from attention.scaling import (
 )
 
 __all__ = [
+    "HeadSummary",
+    "attention_rollout",
+    "head_summary",
+    "rank_heads",
     "CellExplanation",
     "RowStats",
     "SpreadTable",

@@ -216,3 +216,13 @@ def test_float32_gelu_matches_the_float64_gelu_in_every_block(monkeypatch):
     assert got.dtype == np.float32 and got.shape == x.shape
     np.testing.assert_allclose(got.ravel(), expected, rtol=0, atol=2e-6)
     np.testing.assert_allclose(gelu.gelu(x.astype(np.float64)).ravel(), expected, rtol=1e-14, atol=1e-15)
+
+
+def test_encoder_run_takes_a_dtype_and_keeps_float64_as_the_reference(encoder):
+    exact, fast = (
+        encoder.run("the cat sat on the mat"),
+        encoder.run("the cat sat on the mat", dtype=np.float32),
+    )
+    assert exact.weights.dtype == np.float64 and fast.weights.dtype == np.float32
+    assert fast.tokens == exact.tokens and fast.weights.shape == exact.weights.shape
+    np.testing.assert_allclose(fast.weights, exact.weights, atol=1e-4)

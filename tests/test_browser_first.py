@@ -1,0 +1,134 @@
+"""The first screen in Chromium at 1440×900: the sentence box and the three maps without scrolling,
+charts updated in place, hover linked across the maps, a PNG export on each.
+"""
+
+import numpy as np
+import pytest
+
+from attention import Settings, run
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+PLOTS = ".js-plotly-plot"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+ELEVEN = "the quick brown fox jumps over the lazy dog near here"
+# Every plot on the screen, with its title, its box and (for the weights) the numbers in its cells.
+ON_SCREEN = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => {
+    const b = g.getBoundingClientRect();
+    const t = g._fullData && g._fullData[0] && g._fullData[0].text;
+    return {title: g.layout && g.layout.title.text, top: b.top, bottom: b.bottom, left: b.left,
+            right: b.right, text: t ? t.map(r => Array.from(r)) : null};
+})"""
+
+
+@pytest.fixture
+def screen(browser):
+    """A fresh page of a 1440×900 window, as a laptop shows it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(60_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def open_first_screen(page, url, n_maps=3):
+    page.goto(url)
+    page.wait_for_selector(IDLE)
+    page.wait_for_function(
+        f"n => [...document.querySelectorAll('{PLOTS}')].filter(g => g._fullData).length >= n", arg=n_maps
+    )
+
+
+def visible(page):  # -> list of the plots wholly inside the window without scrolling
+    return [
+        p for p in page.evaluate(ON_SCREEN) if p["top"] >= 0 and p["bottom"] <= 900 and p["right"] <= 1440
+    ]
+
+
+def test_the_sentence_and_three_maps_fit_the_first_screen(screen, app_server):
+    open_first_screen(screen, app_server)
+    assert screen.evaluate("window.scrollY") == 0
+    box = screen.locator("[data-testid=stMain] .st-key-sentence input").bounding_box()
+    assert box and box["y"] + box["height"] <= 900 and box["width"] > 600  # wide, in the main area
+    shown = visible(screen)
+    titles = [p["title"] for p in shown]
+    assert {"Scores Q·Kᵀ", "Scaled: ÷4", "Softmax weights"} <= set(titles), titles
+    weights = np.array(next(p for p in shown if p["title"] == "Softmax weights")["text"], dtype=float)
+    assert weights.shape == (7, 7)  # the default sentence, no [PAD]
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_an_eleven_word_sentence_shows_eleven_by_eleven_weights_on_the_first_screen(screen, app_server):
+    open_first_screen(screen, app_server)
+    box = screen.locator(".st-key-sentence input")
+    box.fill(ELEVEN)
+    box.press("Enter")
+    screen.wait_for_timeout(300)
+    screen.wait_for_selector(IDLE)
+    screen.wait_for_function(
+        f"() => [...document.querySelectorAll('{PLOTS}')].some(g => g.layout.title.text === 'Softmax weights'"
+        " && g._fullData[0].text.length === 11)"
+    )
+    (weights,) = [p for p in visible(screen) if p["title"] == "Softmax weights"]
+    expected = run(Settings(sentence=ELEVEN)).attention.weights[0]
+    np.testing.assert_allclose(np.array(weights["text"], dtype=float), expected, rtol=2e-6, atol=1e-7)
+
+
+def test_a_d_k_step_redraws_the_same_plot_nodes_and_marks_what_moved(screen, app_server):
+    open_first_screen(screen, app_server)
+    screen.evaluate(f"document.querySelectorAll('{PLOTS}').forEach((g, k) => {{ g.__tag = k; }})")
+    n = screen.evaluate(f"document.querySelectorAll('{PLOTS}').length")
+    exact = screen.locator(".st-key-d_k input")  # the exact value beside the powers of two: 16 -> 17
+    exact.fill("17")
+    exact.press("Enter")
+    screen.wait_for_timeout(300)
+    screen.wait_for_selector(IDLE)
+    screen.get_by_text("d_k 16 → 17", exact=False).wait_for()
+    screen.wait_for_function(
+        f"() => [...document.querySelectorAll('{PLOTS}')].some(g => g.layout.title.text === 'Scaled: ÷4.12')"
+    )
+    tags = screen.evaluate(f"[...document.querySelectorAll('{PLOTS}')].map(g => g.__tag)")
+    assert tags == list(range(n))  # every plot is the node it was: updated in place, none remounted
+    scaled = screen.evaluate(
+        f"Array.from([...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === "
+        "'Scaled: ÷4.12')._fullData[0].z[0])"
+    )
+    np.testing.assert_allclose(scaled, run(Settings(d_k=17)).attention.scaled[0][0], rtol=2e-6, atol=1e-7)
+
+
+def cell_centre(page, title, row, col):  # -> (x, y) window pixels of a cell of the plot with that title
+    return page.evaluate(
+        """([title, row, col]) => {
+            const g = [...document.querySelectorAll('.js-plotly-plot')]
+                .find(e => e.layout.title.text === title);
+            const b = g.getBoundingClientRect(), xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
+            return [b.left + xa._offset + xa.l2p(col), b.top + ya._offset + ya.l2p(row)];
+        }""",
+        [title, row, col],
+    )
+
+
+def test_hovering_a_weight_outlines_its_row_and_column_in_the_other_maps(screen, app_server):
+    open_first_screen(screen, app_server)
+    x, y = cell_centre(screen, "Softmax weights", 2, 4)
+    screen.mouse.move(x, y)
+    shown = """t => {
+        const g = [...document.querySelectorAll('.js-plotly-plot')].find(e => e.layout.title.text === t);
+        const bands = [...g.closest('.lc-fig').querySelectorAll('.lc-band')];
+        return bands.filter(b => b.style.display === 'block').length;
+    }"""
+    for title in ("Scores Q·Kᵀ", "Scaled: ÷4"):
+        screen.wait_for_function(f"() => ({shown})('{title}') === 2")
+    screen.mouse.move(5, 5)
+    screen.wait_for_function(f"() => ({shown})('Scores Q·Kᵀ') === 0")
+
+
+def test_every_map_offers_a_png_named_after_its_title(screen, app_server):
+    open_first_screen(screen, app_server)
+    screen.locator(PLOTS).first.hover()
+    names = screen.evaluate(
+        f"[...document.querySelectorAll('{PLOTS}')].map(g => g._context.toImageButtonOptions.filename)"
+    )
+    assert names[:3] == ["Scores_Q·Kᵀ", "Scaled", "Softmax_weights"]
+    assert screen.locator(f"{PLOTS} .modebar-btn[data-title='Download plot as a PNG' i]").count() >= 3
