@@ -17,6 +17,7 @@ EXAMPLE = "The animal didn't cross the street because it was too tired"
 EXAMPLE_PAIR = ("it", "animal")  # the question the example asks: where does "it" look for "animal"?
 VIEWS = {"weights": "Weights", "scores": "Scores Q·Kᵀ", "scaled": "Scaled ÷√d_k"}
 URL_KEYS = {"pt_layer": "pl", "pt_head": "ph", "pt_query": "pq", "pt_key": "pk", "pt_view": "pv"}
+LINK = "pt_link"  # this tab's part of the address the session opened with
 MEAN = "mean"  # the link's head for the average of a layer's heads
 TOP = 8  # heads shown in the ranking
 
@@ -43,18 +44,22 @@ def use_example():
     st.session_state["pt_pair"] = EXAMPLE_PAIR
 
 
-def open_best():
-    st.session_state["pt_open"] = True
-
-
 def open_clicked(click):  # a click on a head of a grid or on a bar of the ranking: open that head
     if click.get("customdata"):
         layer, head = (int(v) for v in click["customdata"][:2])
         st.session_state.update(pt_layer=layer, pt_head=head)
 
 
+def keep_link():
+    """Keep this tab's part of the address (URL_KEYS) on a session's first run, before the controls
+    rewrite the address (they ignore those keys); the tab reads it on its own first run."""
+    if LINK not in st.session_state:
+        st.session_state[LINK] = {k: st.query_params[k] for k in URL_KEYS.values() if k in st.query_params}
+
+
 def read_link(trace):  # -> list of the link's values that were ignored
     """The layer, head, tokens and view a shared link names, each put in its widget if it is valid."""
+    link = st.session_state.get(LINK, st.query_params)
     c, positions = trace.config, {str(p): p for p in range(len(trace.tokens))}
     allowed = {
         "pt_layer": {str(i): i for i in range(c.n_layers)},
@@ -63,7 +68,7 @@ def read_link(trace):  # -> list of the link's values that were ignored
         "pt_key": positions,
         "pt_view": {v: v for v in VIEWS},
     }
-    found = {state: st.query_params.get(key) for state, key in URL_KEYS.items() if key in st.query_params}
+    found = {state: link[key] for state, key in URL_KEYS.items() if key in link}
     valid = {state: allowed[state][v] for state, v in found.items() if v in allowed[state]}
     st.session_state.update(valid)
     st.session_state["pt_open"] = not {"pt_layer", "pt_head"} <= set(valid)  # no head linked: the best
@@ -78,12 +83,13 @@ def write_link(layer, head, query, key, view):
         del st.query_params[URL_KEYS["pt_view"]]
 
 
-def settle_pair(trace):  # -> list of ignored link values; the query and key widgets hold valid positions
+def settle_pair(trace):  # the query and key widgets hold valid positions
     """First run of the tab: read the link. A new sentence: its default pair, and its best head opened."""
-    ignored = []
     if "pt_link_read" not in st.session_state:
         st.session_state["pt_link_read"] = True
         ignored = read_link(trace)
+        if ignored:
+            st.caption(plain(f"Ignored in the link: {', '.join(ignored)}."))
     elif st.session_state.get("pt_text") != trace.text:
         st.session_state.update(pt_query=None, pt_key=None, pt_open=True)
     st.session_state["pt_text"] = trace.text
@@ -93,14 +99,14 @@ def settle_pair(trace):  # -> list of ignored link values; the query and key wid
         st.session_state.update(pt_query=pair[0], pt_key=pair[1], pt_open=True)
     if st.session_state.get("pt_query") is None or st.session_state.get("pt_key") is None:
         st.session_state["pt_query"], st.session_state["pt_key"] = pm.default_pair(trace)
-    return ignored
 
 
 def where_it_looks(trace):  # -> (query, key)
     st.subheader("Where does a token look? All heads ranked")
     tokens = trace.tokens
     left, right = st.columns(2)
-    label = {"format_func": lambda p: f"#{p} {tokens[p]}", "on_change": open_best}
+    opens = {"on_change": st.session_state.update, "kwargs": {"pt_open": True}}  # a new pair: its best head
+    label = {"format_func": lambda p: f"#{p} {tokens[p]}"} | opens
     query = left.selectbox("Query: the token that looks", range(len(tokens)), key="pt_query", **label)
     key = right.selectbox("Key: the token looked at", range(len(tokens)), key="pt_key", **label)
     ranked = rank_heads(trace.weights, query, key)
@@ -136,14 +142,10 @@ def opened(trace, layer, head, keep, view, cell):  # -> dict of the opened head'
     figs = {"pt_map": mf.opened_map(z, hv.tokens, f"{VIEWS[view]}, {name}", kind, value, cell)}
     if len(hv.tokens) > LARGE:
         return figs
-    c = trace.config
-    more = st.multiselect(
-        "Line view: compare with up to 3 more heads",
-        [(lay, h) for lay in range(c.n_layers) for h in range(c.n_heads)],
-        key="pt_more",
-        max_selections=lines.MAX_HEADS - 1,
-        format_func=lambda lh: f"layer {lh[0]} head {lh[1]}",
-    )
+    c, limit = trace.config, lines.MAX_HEADS - 1
+    name_of = {"format_func": lambda lh: f"layer {lh[0]} head {lh[1]}", "max_selections": limit}
+    every = [(lay, h) for lay in range(c.n_layers) for h in range(c.n_heads)]
+    more = st.multiselect("Lines: compare with up to 3 more heads", every, key="pt_more", **name_of)
     mats = [hv.weights] + [pm.head_view(trace, lay, h, keep).weights for lay, h in more]
     names = [f"L{layer} {'mean' if head is None else f'H{head}'}"] + [f"L{lay} H{h}" for lay, h in more]
     title = "Lines: query → key (click a token in the legend for its lines only)"
@@ -154,9 +156,9 @@ def opened(trace, layer, head, keep, view, cell):  # -> dict of the opened head'
 def rollout_ui(trace):
     st.subheader("Attention rollout: what reaches the last layer")
     st.caption(
-        "Rollout (Abnar & Zuidema, 2020) multiplies the layers' head-averaged weights, each mixed half "
-        "and half with the identity for the residual path: an estimate of how much of each input piece "
-        "reaches each position, shown beside the last layer's own weights. All pieces are kept here."
+        "Rollout (Abnar & Zuidema, 2020) multiplies the layers' head-averaged weights, each mixed half and "
+        "half with the identity for the residual path: an estimate of how much of each input piece reaches "
+        "each position, beside the last layer's own weights. All pieces are kept here."
     )
     rolled, _ = summaries(trace.text)
     last, tokens = trace.config.n_layers - 1, trace.tokens
@@ -210,17 +212,15 @@ def section(page):
     c = trace.config
     st.markdown(
         f"A pretrained {c.n_layers}-layer, {c.n_heads}-head sentence encoder (d_model = {c.d_model}, "
-        f"d_k = {c.d_k}), run by the very same numpy attention functions as the toy above and checked "
-        "against the reference implementation to 1e-5. The sentence is split by the model's own "
-        "WordPiece tokenizer: `##` marks a piece that continues a word."
+        f"d_k = {c.d_k}), run by the same numpy attention functions as the toy and checked against the "
+        "reference implementation to 1e-5. Its own WordPiece tokenizer splits the sentence (`##`: a piece "
+        "that continues a word)."
     )
     st.button("Try the classic: where does “it” look?", on_click=use_example, key="pt_example")
     chips(trace.tokens)
     if trace.n_truncated:
         st.warning(f"The model reads at most {c.max_positions} pieces: {trace.n_truncated} were cut off.")
-    ignored = settle_pair(trace)
-    if ignored:
-        st.caption(plain(f"Ignored in the link: {', '.join(ignored)}."))
+    settle_pair(trace)
     query, key = where_it_looks(trace)
     layer, head, hide, view = pickers(trace)
     write_link(layer, head, query, key, view)
