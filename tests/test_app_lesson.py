@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from attention import run
 from charts.weights import FOCUS
 from tests.apptest_helpers import figures, outside_code, page, texts, ticktext, weights, widget_values
 from views import lesson_reveal
@@ -20,6 +21,10 @@ def step_text(at):  # -> the progress bar's text, e.g. "**Lesson, step 4 of 10:*
 def tally(at):  # -> the lesson's line counting the predictions
     (line,) = [c for c in texts(at.caption) if c.startswith("Predictions:")]
     return line
+
+
+def right(at):  # -> whether the page says the prediction was right
+    return any(t.startswith("Right: you predicted") for t in texts(at.success))
 
 
 def button(at, key):
@@ -82,22 +87,25 @@ def test_the_start_button_opens_step_one():
 
 def test_which_word_it_attends_to_right_then_wrong():
     i = QUESTIONS[0]
-    at = page({"tour": str(i + 1)})
-    fig = figures(at)["weights"]
-    q = ticktext(fig, "yaxis").index("it")
-    assert focus_rows(fig) == [q]
-    row = weights(fig)[q]
+    full = run(STEPS[i].settings.replace(**STEPS[i].question.reveal))  # the state the answer brings
+    q = full.tokens.index("it")
+    row = full.attention.weights[0][q]
     top, other = int(np.argmax(row)), int(np.argmin(row))
+    at = page({"tour": str(i + 1)})
+    assert "it" not in ticktext(figures(at)["weights"])  # asked before the page can show it
     assert tally(at).startswith("Predictions: 0 right, 0 wrong")
     pick(at, i, top)
-    assert "That is right" in texts(at.success)[0] and tally(at).startswith("Predictions: 1 right, 0 wrong")
+    fig = figures(at)["weights"]
+    assert ticktext(fig) == list(full.tokens) and focus_rows(fig) == [q]  # revealed on the live map
+    assert int(np.argmax(weights(fig)[q])) == top
+    assert right(at) and tally(at).startswith("Predictions: 1 right, 0 wrong")
     assert f"puts {row[top]:.2f} on" in "".join(texts(at.markdown))
     assert not [p for p in at.pills if p.key == f"lesson_pick_{i}"]  # one answer per question
 
     at = page({"tour": str(i + 1)})
     pick(at, i, other)
-    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted")]
-    assert ticktext(fig)[top] in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
+    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted ")]
+    assert f"` {full.tokens[top]} `" in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
 
 
 def test_wider_heads_without_scaling_right_then_wrong():
@@ -108,12 +116,12 @@ def test_wider_heads_without_scaling_right_then_wrong():
     after = weights(figures(at)["weights"])
     assert widget_values(at)["d_k"] == 256 and not widget_values(at)["scaling"]  # revealed on the live maps
     assert entropy(after) < entropy(before) - 0.5
-    assert "That is right" in texts(at.success)[0] and tally(at).startswith("Predictions: 1 right, 0 wrong")
+    assert right(at) and tally(at).startswith("Predictions: 1 right, 0 wrong")
 
     at = page({"tour": str(i + 1)})
     pick(at, i, "flatter")
-    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted")]
-    assert "the page shows: sharper" in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
+    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted ")]
+    assert "the page shows sharper" in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
 
 
 def test_the_causal_first_row_right_then_wrong():
@@ -127,8 +135,8 @@ def test_the_causal_first_row_right_then_wrong():
 
     at = page({"tour": str(i + 1)})
     pick(at, i, "spread")
-    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted")]
-    assert "the page shows: put all its weight" in shown and tally(at).startswith("Predictions: 0 right, 1")
+    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted ")]
+    assert "the page shows put all its weight" in shown and tally(at).startswith("Predictions: 0 right, 1")
 
 
 def test_the_shuffle_without_positions_right_then_wrong():
@@ -146,7 +154,7 @@ def test_the_shuffle_without_positions_right_then_wrong():
 
     at = page({"tour": str(i + 1)})
     pick(at, i, "changes")
-    assert any("the page shows: stays the same" in e for e in texts(at.error))
+    assert any("the page shows stays the same" in e for e in texts(at.error))
     assert tally(at).startswith("Predictions: 0 right, 1 wrong")
 
 
@@ -158,7 +166,7 @@ def test_back_to_an_answered_step_shows_its_revealed_state_and_the_tally_keeps()
     assert widget_values(at)["d_k"] == 256 and widget_values(at)["scaling"]
     button(at, "lesson_back").click().run()
     assert widget_values(at)["d_k"] == 256 and not widget_values(at)["scaling"]
-    assert "That is right" in texts(at.success)[0] and tally(at).startswith("Predictions: 1 right")
+    assert right(at) and tally(at).startswith("Predictions: 1 right")
 
 
 def test_leaving_keeps_the_state_the_lesson_set():
@@ -169,20 +177,20 @@ def test_leaving_keeps_the_state_the_lesson_set():
     assert "tour" not in at.query_params
 
 
-def test_a_hostile_sentence_typed_during_the_lesson_stays_inert():
-    i = QUESTIONS[0]
+HOSTILE = "<b>x</b> [x](https://e.example) it ![i](https://e.example/i.png) <style>*{}</style> `x`"
+
+
+@pytest.mark.parametrize("title", ["Softmax rows", "Several heads"])
+def test_a_hostile_sentence_typed_during_the_lesson_stays_inert(title):
+    i = [s.title for s in STEPS].index(title)
     at = page({"tour": str(i + 1)})
-    hostile = "<b>it</b> [x](https://e.example) ![i](https://e.example/i.png) `it` <style>*{}</style> it"
-    at.text_input(key="sentence").input(hostile).run()
+    at.text_input(key="sentence").input(HOSTILE).run()
     assert not at.exception
-    (pills,) = [p for p in at.pills if p.key == f"lesson_pick_{i}"]
-    lesson_text = [*pills.options, pills.label, *texts(at.markdown), *texts(at.success), *texts(at.error)]
+    lesson_text = [t for t in texts(at.markdown) if "it" in t and "`" in t]
+    assert any("<" in t or "](" in t for t in lesson_text)  # the words are shown, as typed
     for text in lesson_text:
         rest = outside_code(text)
         assert "<" not in rest and "](" not in rest, text
-    pick(at, i, 0)
-    for text in [*texts(at.markdown), *texts(at.success), *texts(at.error)]:
-        assert "<" not in outside_code(text) and "](" not in outside_code(text), text
 
 
 def test_the_trained_models_step_names_the_head_that_looks_from_it_to_animal():

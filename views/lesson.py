@@ -12,9 +12,8 @@ import streamlit as st
 
 from attention import lesson
 from exchange.share import TAB_KEY, to_params
-from views.common import literal
 from views.controls import D_K_STEPS, FIXED, TEMPERATURES, nearest
-from views.lesson_reveal import NUMBERS, REVEALS, word_choices
+from views.lesson_reveal import NUMBERS, REVEALS
 from views.lesson_steps import STEPS, WORD
 from views.page import CELL, TAB
 
@@ -79,17 +78,16 @@ def focus_row(step, trace):  # Step, Trace -> int | None, the row the step asks 
     if step.focus == "first":
         return 0
     if step.focus == "word":
-        found = lesson.find_word(trace.words, WORD)
-        return found if found is not None else len(trace.words) - 1  # no "it": follow the last word
+        return lesson.find_word(trace.words, WORD)
     return None
 
 
-def answered(i, reveal, labels, before):
+def answered(i, reveal, before):
     """Record the learner's first answer, then apply the change the question asked about to `before`."""
     choice = st.session_state.get(PICK.format(i))
     if choice is None or i in answers():
         return
-    record = {"choice": labels[choice], "right": choice in reveal.right, "changes": reveal.changes}
+    record = {"choice": reveal.labels[choice], "right": choice in reveal.right, "changes": reveal.changes}
     answers()[i] = record | {"answer": reveal.answer, "why": reveal.why}
     if reveal.changes:
         apply(before.replace(**reveal.changes))
@@ -99,23 +97,19 @@ def question_ui(i, question, page, query):
     record = answers().get(i)
     if record is None:
         reveal = REVEALS[question.kind](page, question, query)
-        if question.kind == "top_key":
-            labels = {j: literal(page.trace.tokens[j]) for j in word_choices(page.trace)}
-        else:
-            labels = dict(question.choices)
         st.pills(
-            f"**Predict:** {question.prompt}",
-            list(labels),
-            format_func=labels.get,
+            f"**Predict first:** {question.prompt}",
+            list(reveal.labels),
+            format_func=reveal.labels.get,
             key=PICK.format(i),
             on_change=answered,
-            args=(i, reveal, labels, page.settings),
+            args=(i, reveal, page.settings),
         )
-        st.caption("Answer first: the page then shows what really happens.")
         return
-    verdict = st.success if record["right"] else st.error
-    outcome = "right." if record["right"] else f"not this time; the page shows: {record['answer']}."
-    verdict(f"You predicted: {record['choice']}. That is {outcome}")
+    if record["right"]:
+        st.success(f"Right: you predicted {record['choice']}, and so it is.")
+    else:
+        st.error(f"You predicted {record['choice']}; the page shows {record['answer']}.")
     st.markdown(f"**Why.** {record['why']}")
 
 
@@ -128,21 +122,26 @@ def header_ui(i, step):
 
 
 def nav_ui(i):
-    back, forward, out = st.columns(3)
-    back.button("← Back", on_click=go, args=(i - 1,), disabled=i == 0, key="lesson_back", width="stretch")
-    primary = {"type": "primary", "width": "stretch"}
-    if i + 1 < len(STEPS):
-        forward.button("Next →", on_click=go, args=(i + 1,), key="lesson_next", **primary)
-    else:
-        forward.button("Finish", on_click=leave, key="lesson_finish", **primary)
-    out.button("Leave the lesson", on_click=leave, key="lesson_leave", width="stretch")
+    """Back, Next (Finish at the end), Leave and the step's link, in a row that wraps on a phone."""
+    with st.container(horizontal=True):
+        st.button("← Back", on_click=go, args=(i - 1,), disabled=i == 0, key="lesson_back")
+        if i + 1 < len(STEPS):
+            st.button("Next →", on_click=go, args=(i + 1,), key="lesson_next", type="primary")
+        else:
+            st.button("Finish", on_click=leave, key="lesson_finish", type="primary")
+        st.button("Leave the lesson", on_click=leave, key="lesson_leave")
+        with st.popover("Link to this step", icon=":material/link:"):
+            st.caption("Opens the lesson at this step, with its settings: for a class.")
+            st.code(link(i), language=None, wrap_lines=True)
 
 
 def lesson_panel(page):  # Page -> int | None, the row of the weights map to outline
     """The lesson's current step above the first screen, or a button to start it."""
     if not st.session_state.get(ACTIVE):
-        label = f"🎓 Guided lesson: {len(STEPS)} steps, predict then reveal"
-        st.button(label, on_click=go, args=(0,), key="lesson_start", type="tertiary")
+        label = f"Guided lesson: {len(STEPS)} steps, predict then reveal"
+        st.button(
+            label, on_click=go, args=(0,), key="lesson_start", type="tertiary", icon=":material/school:"
+        )
         return None
     i = min(st.session_state.get(STEP, 0), len(STEPS) - 1)
     step = STEPS[i]
@@ -150,13 +149,12 @@ def lesson_panel(page):  # Page -> int | None, the row of the weights map to out
     focus = focus_row(step, page.trace)
     with st.container(border=True, key="lesson"):
         header_ui(i, step)
-        st.markdown(step.text)
-        st.markdown(f"**Look at:** {step.look}")
+        words, numbers = st.columns([3, 2], gap="medium") if step.numbers else (st.container(), None)
+        words.markdown(f"{step.text}\n\n**Look at:** {step.look}")
+        if numbers is not None:
+            with numbers:
+                NUMBERS[step.numbers](page, focus)
         if step.question:
             question_ui(i, step.question, page, focus)
-        if step.numbers:
-            NUMBERS[step.numbers](page, focus)
         nav_ui(i)
-        with st.expander("Link to this step, for a class"):
-            st.code(link(i), language=None, wrap_lines=True)
     return focus

@@ -24,6 +24,7 @@ CHOICE_LIMIT = 40  # tokens offered as answers to "which word"
 
 @dataclass(frozen=True)
 class Reveal:
+    labels: dict  # choice -> Markdown label, in the order offered
     right: frozenset  # the choices counted right
     answer: str  # Markdown: the answer the page shows
     why: str  # Markdown: one line of why, with the numbers
@@ -36,16 +37,20 @@ def weights_of(settings, h):  # Settings, int -> [seq, seq], the head's weights 
 
 
 def top_key(page, question, query):
-    trace, w = weights_of(page.settings, page.head)
+    """Where the followed word looks most once the reveal has added it (the last word without it)."""
+    trace, w = weights_of(page.settings.replace(**question.reveal), page.head)
+    query = lesson.find_word(trace.words, WORD)
+    query = len(trace.words) - 1 if query is None else query
     key, weight = lesson.top_key(w, query)
-    right = frozenset(j for j in word_choices(trace) if lesson.is_top(w, query, j))
+    labels = {j: literal(trace.tokens[j]) for j in word_choices(trace)}
+    right = frozenset(j for j in labels if lesson.is_top(w, query, j))
     word, top = literal(trace.tokens[query]), literal(trace.tokens[key])
     why = (
         f"{word} puts {weight:.2f} on {top}, its largest weight: that key's dot product with its query "
         "is the largest score in the row, and softmax keeps the order. The weights here are random, so "
         "any word could win; step 10 asks a trained model."
     )
-    return Reveal(right, top, why, {})
+    return Reveal(labels, right, top, why, dict(question.reveal))
 
 
 def sharpness(page, question, query):
@@ -57,7 +62,7 @@ def sharpness(page, question, query):
         f"spread like √d_k (√{after.d_k} = {np.sqrt(after.d_k):.0f}), and softmax hands a wide gap almost "
         "all the weight."
     )
-    return Reveal(frozenset({answer}), question.choices[answer], why, dict(question.reveal))
+    return Reveal(question.choices, frozenset({answer}), question.choices[answer], why, dict(question.reveal))
 
 
 def first_row(page, question, query):
@@ -67,7 +72,7 @@ def first_row(page, question, query):
         f"The first word has no word before it: its only visible key is itself (weight {own:.2f}), and "
         "softmax over a single score gives exactly 1. The masked cells are drawn blank."
     )
-    return Reveal(frozenset({answer}), question.choices[answer], why, dict(question.reveal))
+    return Reveal(question.choices, frozenset({answer}), question.choices[answer], why, dict(question.reveal))
 
 
 def shuffle(page, question, query):
@@ -82,7 +87,7 @@ def shuffle(page, question, query):
         )
     else:
         why = f"The word's vectors depend on their place here: weights change by up to {gap:.2f}."
-    return Reveal(frozenset({answer}), question.choices[answer], why, changes)
+    return Reveal(question.choices, frozenset({answer}), question.choices[answer], why, changes)
 
 
 REVEALS = {"top_key": top_key, "sharpness": sharpness, "first_row": first_row, "shuffle": shuffle}

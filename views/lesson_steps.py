@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from attention import Settings
 
 SENTENCE = "The animal didn't cross the street because it was too tired"
+SHORT = "The animal didn't cross the street because"  # the sentence before "it" is asked about
 BASE = Settings(sentence=SENTENCE)  # every other setting at its default: d_k 16, one head, seed 0
 WORD = "it"  # the word whose row the lesson follows
 KEY = "animal"  # the word a trained model's "it" should find
@@ -58,11 +59,17 @@ STEPS = (
     ),
     Step(
         "Scores",
-        "Each score is a dot product q_i · k_j: how well word i's query matches word j's key. "
-        "Row i of the scores map is word i asking every word at once.",
-        "The row of “it” in each map (outlined in blue on the weights).",
+        "Each score is a dot product q_i · k_j: how well word i's query matches word j's key, and "
+        "softmax turns each row of scores into weights. The sentence stops short for now: your "
+        "answer brings in “it was too tired”.",
+        "The new row of “it” after your answer (outlined in blue on the weights).",
+        changes={"sentence": SHORT},
         focus="word",
-        question=Question("top_key", "Which word will “it” attend to most? Pick one."),
+        question=Question(
+            "top_key",
+            "“it was too tired” is about to join the sentence. Which word will “it” attend to most?",
+            reveal={"sentence": SENTENCE},
+        ),
     ),
     Step(
         "Wider heads, no scaling",
