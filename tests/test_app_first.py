@@ -85,3 +85,14 @@ def test_a_click_on_the_weights_selects_that_cell_for_the_share_link():
     at = page()
     click_map(at, "weights", 2, 4)
     assert at.session_state["cell"] == (2, 4) and at.query_params["cell"] == "2,4"
+
+
+def test_the_first_two_maps_share_one_colour_range_unless_switched_off():
+    at = page()
+    scores, scaled = (figures(at)[name]["data"][0] for name in ("scores", "scaled"))
+    assert scores["zmax"] == scaled["zmax"] and scores["showscale"] is False
+    at.toggle(key="shared_range").set_value(False).run()
+    scores, scaled = (figures(at)[name]["data"][0] for name in ("scores", "scaled"))
+    t = run(Settings())
+    assert scores["zmax"] == np.float32(np.abs(t.attention.scores[0]).max())
+    assert scaled["zmax"] == np.float32(np.abs(t.attention.scaled[0]).max())

@@ -8,7 +8,7 @@ from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings, token
 from attention.embed import char_width
 from attention.pipeline import LIMITS, MAX_CHARS
 from exchange.share import TAB_KEY, from_params, to_params
-from views.page import CELL, SENTENCE, TAB
+from views.page import CELL, SENTENCE, SHARED_RANGE, TAB
 from views.tabs import TABS
 
 EMBEDDING_HELP = {
@@ -144,6 +144,12 @@ def sidebar_ui():
         length_ui()
         model_ui(tokenize(st.session_state.get(SENTENCE, "")))
         mask_ui()
+        st.toggle(
+            "Scores and scaled scores on one colour range",
+            value=True,
+            key=SHARED_RANGE,
+            help="On: the scaled map looks paler by exactly the factor it is divided by.",
+        )
 
 
 def read_settings(notices):  # list[str] -> (Settings | None, list[str])

@@ -13,7 +13,7 @@ from charts.weights import RANGES, weights_map
 from views.common import compute, literal
 from views.controls import FIXED
 from views.live_chart import live_charts
-from views.page import CELL
+from views.page import CELL, SHARED_RANGE
 from views.steps import status
 
 SHOWN, BEFORE = "first_shown", "first_before"  # the settings drawn last, and the ones before them
@@ -44,9 +44,10 @@ def select_cell(click):
 
 def figures(trace, h, colour, moved, focus_row=None):  # -> dict name -> figure, the first screen's maps
     a, tokens = trace.attention, list(trace.tokens)
-    zrange = fg.symmetric_range(a.scores[h], a.scaled[h])
+    shared = st.session_state.get(SHARED_RANGE, True)
+    zrange = fg.symmetric_range(a.scores[h], a.scaled[h]) if shared else None
     scores = fg.heatmap(a.scores[h], tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score")
-    scores.update_traces(showscale=False)  # one colour bar, beside the scaled map, serves both
+    scores.update_traces(showscale=not shared)  # shared: one colour bar, beside the scaled map, serves both
     title = f"Scaled: ÷{trace.settings.divisor:.3g}"
     weights = fg.blank(a.weights[h], trace.mask)
     return {

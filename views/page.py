@@ -12,6 +12,7 @@ CELL = "cell"  # the selected (query, key) of the weights
 TAB = "tab"  # the open tab
 PINNED = "pinned"  # the Settings pinned on the Compare tab
 SENTENCE = "sentence"  # the sentence box
+SHARED_RANGE = "shared_range"  # the toggle: the first two maps on one colour range
 
 
 @dataclass(frozen=True)
