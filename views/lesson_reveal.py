@@ -147,8 +147,8 @@ def model_numbers(page, query):
     ranked = rank_heads(trace.weights, q, k)
     layer, head, weight = ranked[0]
     st.markdown(
-        f"Of its {len(ranked)} heads, **layer {layer} head {head}** puts the most of “{WORD}”'s attention "
-        f"on “{KEY}”: **{weight:.2f}** (a head's rows share 1 among {len(trace.tokens)} word pieces)."
+        f"Of its {len(ranked)} heads, **layer {layer} head {head}** looks from “{WORD}” to “{KEY}” most: "
+        f"**{weight:.2f}** of the row, shared among {len(trace.tokens)} word pieces."
     )
     row = trace.weights[layer, head, q]
     fig = fg.bars(row, trace.tokens, f"Layer {layer} head {head}: where “{WORD}” looks", "weight", 240)

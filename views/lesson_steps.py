@@ -150,7 +150,8 @@ STEPS = (
         "A trained model: where does “it” look?",
         "The toy's weights are random, so its “it” looks anywhere. all-MiniLM-L6-v2 learned its "
         "weights from text: its 6 layers × 12 heads run through the same numpy attention.",
-        "The head that looks from “it” to “animal” most, below; the Pretrained model tab has every head.",
+        "The bars: the row of “it” on the head that looks at “animal” most. The Pretrained model tab "
+        "below has every head.",
         numbers="model",
         tab="Pretrained model",
     ),
