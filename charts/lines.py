@@ -119,7 +119,11 @@ def line_view(weights, tokens, title, names=None, threshold=THRESHOLD):
     traces += [column(tokens, 0, "y", "query"), column(tokens, 1, "y2", "key")]
     traces += legend_entries(tokens, names)
     legend = {"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "font": FONT | {"size": 11}}
-    isolate = {"itemclick": "toggleothers", "itemdoubleclick": False, "title": {"text": "query"}}
+    isolate = {
+        "itemclick": "toggleothers",
+        "itemdoubleclick": False,
+        "title": {"text": "query (click: its lines only)"},
+    }
     extra = {
         "xaxis": {"range": [-0.03, 1.03], "visible": False, "fixedrange": True},
         "yaxis": axes(tokens, "left"),

@@ -38,8 +38,8 @@ def small_multiples(fig, title, height):  # go.Figure -> go.Figure, the grids' s
         clickmode="event+select",
         dragmode=False,
     )
-    fig.update_xaxes(type="category", showticklabels=False)
-    fig.update_yaxes(type="category", showticklabels=False, autorange="reversed")
+    fig.update_xaxes(type="category", showticklabels=False, ticks="")
+    fig.update_yaxes(type="category", showticklabels=False, ticks="", autorange="reversed")
     return style(fig, title, height=height)
 
 

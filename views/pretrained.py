@@ -40,7 +40,6 @@ def summaries(text: str):  # -> (rollout [n_layers, seq, seq], HeadSummary) of t
 
 def use_example():
     st.session_state[SENTENCE] = EXAMPLE
-    st.session_state.pop("pt_follow", None)  # a new sentence: follow its default token ("it")
     st.session_state["pt_pair"] = EXAMPLE_PAIR
 
 
@@ -91,7 +90,7 @@ def settle_pair(trace):  # the query and key widgets hold valid positions
         if ignored:
             st.caption(plain(f"Ignored in the link: {', '.join(ignored)}."))
     elif st.session_state.get("pt_text") != trace.text:
-        st.session_state.update(pt_query=None, pt_key=None, pt_open=True)
+        st.session_state.update(pt_query=None, pt_key=None, pt_follow=None, pt_open=True)
     st.session_state["pt_text"] = trace.text
     words = st.session_state.pop("pt_pair", None)
     pair = [pm.position(trace.tokens, w) for w in words] if words else [None]
@@ -112,13 +111,14 @@ def where_it_looks(trace):  # -> (query, key)
     ranked = rank_heads(trace.weights, query, key)
     if st.session_state.pop("pt_open", False):
         st.session_state.update(pt_layer=ranked[0][0], pt_head=ranked[0][1])
-    layer, head, weight = ranked[0]
-    st.markdown(
+    (layer, head, weight), (text, bars) = ranked[0], st.columns([2, 3])
+    text.markdown(
         f"{literal(tokens[query])} → {literal(tokens[key])}: of all {len(ranked)} heads, **layer {layer} "
-        f"head {head}** puts the most weight there ({weight:.3f}). Click a bar to open a head."
+        f"head {head}** puts the most weight there ({weight:.3f}), opened below. A bar opens another."
     )
     title = f"The {TOP} heads with the largest weight, query #{query} → key #{key}"
-    live_charts({"pt_ranking": mf.ranking(ranked, TOP, title)}, key="pt_ranking", on_click=open_clicked)
+    with bars:
+        live_charts({"pt_ranking": mf.ranking(ranked, TOP, title)}, key="pt_ranking", on_click=open_clicked)
     return query, key
 
 
@@ -148,7 +148,7 @@ def opened(trace, layer, head, keep, view, cell):  # -> dict of the opened head'
     more = st.multiselect("Lines: compare with up to 3 more heads", every, key="pt_more", **name_of)
     mats = [hv.weights] + [pm.head_view(trace, lay, h, keep).weights for lay, h in more]
     names = [f"L{layer} {'mean' if head is None else f'H{head}'}"] + [f"L{lay} H{h}" for lay, h in more]
-    title = "Lines: query → key (click a token in the legend for its lines only)"
+    title = "Lines, query → key"
     figs["pt_lines"] = lines.line_view(mats, hv.tokens, title, names=names)
     return figs
 
@@ -242,8 +242,9 @@ def section(page):
 
 def follow_ui(trace, keep, tokens, shown):  # shown: the positions kept (a piece keeps its number)
     st.subheader("Follow one token through every head")
-    first = shown.index(pm.default_query(trace.tokens, keep))
-    label = {"key": "pt_follow", "format_func": lambda p: f"#{p} {trace.tokens[p]}"}
-    p = st.selectbox("Token", shown, index=first, **label)
+    if st.session_state.get("pt_follow") not in shown:  # a new sentence follows its query, if shown
+        query = st.session_state["pt_query"]
+        st.session_state["pt_follow"] = query if query in shown else pm.default_query(trace.tokens, keep)
+    p = st.selectbox("Token", shown, key="pt_follow", format_func=lambda p: f"#{p} {trace.tokens[p]}")
     fig = mf.follow_token(pm.followed(trace, p, keep), tokens, trace.tokens[p])
     live_charts({"pt_follow_fig": fig}, key="pt_follow")

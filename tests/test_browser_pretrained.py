@@ -1,0 +1,108 @@
+"""The Pretrained model tab in Chromium: the classic sentence opens its best head, the line view draws
+the head's weights as lines, the legend isolates one token's lines, a bar of the ranking opens a head.
+
+The expected numbers come from the model itself (`attention.pretrained.load().run`); without the
+model package the tests are skipped, or fail when ATTENTION_REQUIRE_REFERENCE=1.
+"""
+
+import os
+import urllib.parse
+
+import pytest
+
+from charts.lines import THRESHOLD, WIDTH
+
+pytestmark = pytest.mark.browser
+
+EXAMPLE = "The animal didn't cross the street because it was too tired"
+SHOT = "/tmp/pretrained-tab.png"  # looked at by hand, never part of the repository
+FIGURE = """title => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(g => g._fullLayout && (g._fullLayout.title.text || '').startsWith(title));
+    return gd ? gd : null;
+}"""
+LINES = f"""() => {{
+    const gd = ({FIGURE})('Lines');
+    return gd._fullData.filter(t => t.meta && t.meta.weight !== undefined)
+        .map(t => ({{q: t.meta.query, k: t.meta.key, head: t.meta.head, w: t.meta.weight,
+                    width: t.line.width, visible: t.visible, group: t.legendgroup}}));
+}}"""
+
+
+@pytest.fixture(scope="module")
+def trace():  # the classic sentence through the model, for the expected numbers
+    try:
+        from attention.pretrained import load
+
+        return load().run(EXAMPLE)
+    except ImportError as error:
+        if os.environ.get("ATTENTION_REQUIRE_REFERENCE") == "1":
+            pytest.fail(f"ATTENTION_REQUIRE_REFERENCE=1 but the model is missing: {error}")
+        pytest.skip(f"the model package is missing: {error}")
+
+
+def title_of(page, prefix):  # -> str, the title of the first figure whose title starts with prefix
+    return page.evaluate(f"p => ({FIGURE})(p)?._fullLayout.title.text ?? null", prefix)
+
+
+@pytest.fixture
+def classic(app_server, page, wait_rerun):
+    """The tab opened from its address, then the classic example clicked."""
+    page.goto(f"{app_server}/?tab={urllib.parse.quote_plus('Pretrained model')}")
+    wait_rerun(page)
+    page.get_by_role("button", name="Try the classic").click()
+    wait_rerun(page)
+    page.wait_for_function(f"() => ({FIGURE})('Weights, layer 5 head 11') !== null")
+    page.wait_for_function(f"() => ({FIGURE})('Lines') !== null")
+    return page
+
+
+def test_the_classic_opens_its_best_head_and_the_line_view_draws_its_weights(classic, trace, page_log):
+    page = classic
+    assert title_of(page, "Weights,") == "Weights, layer 5 head 11"
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+    it, animal = trace.tokens.index("it"), trace.tokens.index("animal")
+    assert {k: query[k] for k in ("pl", "ph", "pq", "pk")} == {
+        "pl": ["5"],
+        "ph": ["11"],
+        "pq": [str(it)],
+        "pk": [str(animal)],
+    }
+    drawn = page.evaluate(LINES)
+    w = trace.weights[5, 11]
+    n = len(trace.tokens)
+    assert {(d["q"], d["k"]) for d in drawn} == {
+        (q, k) for q in range(n) for k in range(n) if w[q, k] >= THRESHOLD
+    }
+    for d in drawn:
+        assert d["w"] == pytest.approx(w[d["q"], d["k"]], abs=1e-9)
+        assert d["width"] == pytest.approx(WIDTH * d["w"], rel=1e-6)
+    ticks = page.evaluate(f"() => ({FIGURE})('Lines')._fullLayout.yaxis.ticktext")
+    assert ticks == trace.tokens
+    page.screenshot(path=SHOT, full_page=True)
+    assert not page_log["errors"] and not page_log["dialogs"]
+
+
+def test_clicking_a_token_in_the_legend_shows_only_its_lines(classic, trace):
+    page = classic
+    it = trace.tokens.index("it")
+    legend = page.locator(".js-plotly-plot .legend .traces").filter(has_text=f"#{it} it")
+    legend.first.click()
+    page.wait_for_function(
+        f"() => ({LINES})().every(d => (d.visible === true) === (d.group === 'q{it}'))", timeout=10_000
+    )
+    shown = [d for d in page.evaluate(LINES) if d["visible"] is True]
+    assert shown and {d["q"] for d in shown} == {it}
+    legend.first.click()  # again: every line is back
+    page.wait_for_function(f"() => ({LINES})().every(d => d.visible === true)", timeout=10_000)
+
+
+def test_a_bar_of_the_ranking_opens_its_head(classic, wait_rerun):
+    page = classic
+    bars = page.locator(".js-plotly-plot").filter(has_text="heads with the largest weight").locator(".point")
+    assert bars.count() == 8
+    box = bars.nth(1).bounding_box()  # the second best: layer 3 head 1, clicked where Plotly listens
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_rerun(page)
+    page.wait_for_function(f"() => ({FIGURE})('Weights, layer 3 head 1') !== null")
+    assert "ph=1" in page.url and "pl=3" in page.url
