@@ -122,7 +122,7 @@ def line_view(weights, tokens, title, names=None, threshold=THRESHOLD):
     isolate = {
         "itemclick": "toggleothers",
         "itemdoubleclick": False,
-        "title": {"text": "query (click: its lines only)"},
+        "title": {"text": "query (click one: its lines only)", "side": "top"},
     }
     extra = {
         "xaxis": {"range": [-0.03, 1.03], "visible": False, "fixedrange": True},
