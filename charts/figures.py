@@ -8,11 +8,19 @@ light and dark themes draw the same colours.
 Tokens are labels that need care. Each axis position gets a unique category ("#3 the"), so a
 repeated word keeps its own row (Plotly merges repeated category names), the hover names the exact
 token at any size, and the tick text shows the bare token. Every label is HTML-escaped: Plotly
-renders tags such as <b> and <a href> in labels. Above LABEL_LIMIT tokens only every k-th tick is
-labelled, because hundreds of tick labels take the browser tens of seconds to paint.
+renders tags such as <b> and <a href> in labels.
+
+Labels are thinned to every k-th token so that no two overlap: the figures do not know the pixel
+width they will get, so k is chosen for the width a map is assumed to be drawn at (NARROW for
+`heatmap`, the page's narrowest map; WIDE for a bare `axis`), and never more than LABEL_LIMIT
+labels, because hundreds of tick labels take the browser tens of seconds to paint. A 12 px label's
+box is 14 px tall: labels read across the axis (the rows, and `heatmap`'s upright column labels)
+need LINE px each; labels slanted at 45° need SLANT px along the axis to keep their boxes apart.
+Colour bars read in plain decimals (0.5, 1e-16), never with SI prefixes such as "5f" or "1µ".
 """
 
 import html
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,6 +30,13 @@ WEIGHTS = "Viridis"  # perceptually uniform, colour-blind safe, dark = 0 and yel
 MASK = [[0, "#f1f3f5"], [1, "#364fc7"]]  # masked = pale, may attend = dark blue
 LABEL_LIMIT = 40  # at most this many tick labels per axis
 LONG_LABEL = 18  # characters; longer tick labels get Plotly's (slower) automatic margins
+LINE = 14.5  # px along the axis per label read across it: a 14 px box and half a pixel between
+SLANT = 19.5  # px along the axis per label slanted at 45°: the boxes sit 13.8 px apart (14 px tall)
+NARROW = 250  # px, the page's narrowest map without its colour bar (the first screen's scores)
+WIDE = 320  # px, a map in a third of the page without its colour bar: what `axis` assumes untold
+CHAR = 7  # px, a generous width of one character of a 12 px label
+TICKFORMAT = ".2~g"  # colour bar ticks: 0.5, 12, 1e-16; never "5f" or "1µ"
+COLOURBAR = {"thickness": 12, "len": 0.9, "outlinewidth": 0, "tickformat": TICKFORMAT}
 FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12, "color": "#343a40"}
 
 
@@ -35,22 +50,41 @@ def categories(tokens):  # list[str] -> list[str]
     return [f"#{i} {escape(t)}" for i, t in enumerate(tokens)]
 
 
-def shown_ticks(tokens):  # list[str] -> range of the positions that get a tick label
-    return range(0, len(tokens), max(1, -(-len(tokens) // LABEL_LIMIT)))
+def label_step(n, span, pitch):  # int, px, px -> int, label every k-th of n positions along span px
+    """The smallest k that leaves `pitch` px per label and at most LABEL_LIMIT labels."""
+    if span <= 0:
+        return max(n, 1)
+    return max(1, math.ceil(n / LABEL_LIMIT), math.ceil(pitch * n / span - 1e-9))
 
 
 def label_width(tokens):  # list[str] -> int, characters of the longest tick label
-    return max((len(tokens[i]) for i in shown_ticks(tokens)), default=1)
+    return max((len(t) for t in tokens), default=1)
 
 
-def axis(tokens, title):  # list[str], str -> dict
-    """A category axis with one tick per token, or every k-th token above LABEL_LIMIT.
+def left(rows):  # labels -> px of left margin: room for the row labels and the axis title
+    return 44 + CHAR * min(label_width(rows), LONG_LABEL)
 
+
+def default_span(tokens):  # labels -> px, the axis length assumed when the caller does not say
+    return WIDE - left(tokens) - 10
+
+
+def shown_ticks(tokens, span=None, pitch=SLANT):  # list[str], px -> range of positions with a label
+    """Every k-th position, k chosen so labels `pitch` px apart fit `span` px (default: see WIDE)."""
+    span = default_span(tokens) if span is None else span
+    return range(0, len(tokens), label_step(len(tokens), span, pitch))
+
+
+def axis(tokens, title, span=None, pitch=SLANT):  # list[str], str, px, px -> dict
+    """A category axis with a tick per token, or every k-th token where they would not fit.
+
+    span: the axis length in px as drawn (default: a map a third of the page wide); pitch: the px
+    one label needs along the axis (SLANT for labels at 45°, LINE for labels read across it).
     Margins are sized from the labels (see `margin`) instead of Plotly's automargin, which lays
     every figure out twice in the browser; only labels too long for that keep automargin.
     """
     cats = categories(tokens)
-    shown = shown_ticks(tokens)
+    shown = shown_ticks(tokens, span, pitch)
     step = shown.step
     suffix = "" if step == 1 or not title else f" (one label in {step}; hover for all)"
     return {
@@ -66,13 +100,8 @@ def axis(tokens, title):  # list[str], str -> dict
 
 
 def margin(rows, cols):  # labels, labels -> dict of margins in pixels, room for the tick labels
-    """Left room for the row labels, bottom room for the column labels (slanted at 45° by `heatmap`)."""
-    return {
-        "l": 44 + 7 * min(label_width(rows), LONG_LABEL),
-        "r": 10,
-        "t": 50,
-        "b": 44 + 5 * min(label_width(cols), LONG_LABEL),
-    }
+    """Left room for the row labels, bottom room for the column labels (upright or slanted)."""
+    return {"l": left(rows), "r": 10, "t": 50, "b": 44 + CHAR * min(label_width(cols), LONG_LABEL)}
 
 
 def layout(title, height):  # str, int -> dict
@@ -121,11 +150,14 @@ def hover(names, value, precision=".6g"):  # (row name, column name), str -> a P
     return f"{names[0]} %{{y}}<br>{names[1]} %{{x}}<br>{value} %{{z:{precision}}}<extra></extra>"
 
 
-def heatmap(z, rows, cols, title, kind="signed", zrange=None, names=("query", "key"), value="value"):
+def heatmap(
+    z, rows, cols, title, kind="signed", zrange=None, names=("query", "key"), value="value", width=NARROW
+):
     """A matrix [rows, cols] as a heatmap; NaN cells are drawn blank.
 
     rows, cols: labels (tokens, or dimension names); names: the two axis titles; value: what one
-    cell is called in the hover; zrange: the half-width of a signed colour range to share.
+    cell is called in the hover; zrange: the half-width of a signed colour range to share; width:
+    the px the page gives the map without its colour bar, for thinning the column labels.
     """
     z = np.asarray(z, dtype=np.uint8 if kind == "mask" else np.float32)  # sent as a compact typed array
     if z.shape != (len(rows), len(cols)):
@@ -137,15 +169,16 @@ def heatmap(z, rows, cols, title, kind="signed", zrange=None, names=("query", "k
         y=categories(rows),
         hovertemplate=hover(names, value, "d" if kind == "mask" else ".6g"),
         hoverongaps=False,
-        colorbar={"thickness": 12, "len": 0.9, "outlinewidth": 0},
+        colorbar=COLOURBAR,
         **colour(kind, z, zrange),
     )
+    height, room = min(720, 160 + 22 * max(len(rows), 8)), margin(rows, cols)
+    spans = (width - room["l"] - room["r"], height - room["t"] - room["b"])
     axes = {
-        "xaxis": axis(cols, names[1]) | {"side": "bottom", "tickangle": -45},
-        "yaxis": axis(rows, names[0]) | {"autorange": "reversed"},
+        "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": -90},
+        "yaxis": axis(rows, names[0], spans[1], LINE) | {"autorange": "reversed"},
     }
-    height = min(720, 160 + 22 * max(len(rows), 8))
-    return go.Figure(trace, layout=layout(title, height) | axes | {"margin": margin(rows, cols)})
+    return go.Figure(trace, layout=layout(title, height) | axes | {"margin": room})
 
 
 def dims(n, prefix="d"):  # int -> list[str]

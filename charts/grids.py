@@ -1,10 +1,39 @@
-"""Figures of several matrices at once: matrices side by side, and every head as small multiples."""
+"""Figures of several matrices at once: matrices side by side, every head as small multiples, the
+heads' outputs concatenated (with a line between heads), and the before/after difference maps.
+
+Like every figure here they are drawn on category axes with thinned labels (charts.figures), sized
+for the page's main column (PAGE px at a 1440 px window) unless told otherwise.
+"""
+
+import math
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts.figures import SIGNED, WEIGHTS, axis, categories, hover, layout, margin, style, symmetric_range
+from charts.figures import (
+    COLOURBAR,
+    LINE,
+    NARROW,
+    SIGNED,
+    WEIGHTS,
+    axis,
+    categories,
+    heatmap,
+    hover,
+    layout,
+    margin,
+    symmetric_range,
+)
+
+PAGE = 960  # px, the page's main column at a 1440 px window, a little less
+BAR = 70  # px a shared colour bar takes at the right
+HEAD_LINE = {"color": "#212529", "width": 1.5}  # the line between two heads' columns
+OUTLINE = {"color": "#212529", "width": 2.5}  # a changed word's row and column
+# The diverging scale with an exact white at 0, so a difference of exactly 0 is drawn white.
+RDBU = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#ffffff"]  # ColorBrewer RdBu, white centre
+RDBU += ["#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
+DIFFERENCE = [[k / 10, c] for k, c in enumerate(RDBU)]
 
 
 def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), value="value"):
@@ -15,6 +44,8 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     """
     n, gap = len(mats), 0.03
     zrange = symmetric_range(*mats)
+    height, room = min(580, 200 + 18 * max(len(rows), 8)), margin(rows, cols) | {"t": 76}
+    span_x = (PAGE - room["l"] - room["r"] - BAR) * (1 / n - gap)
     traces, axes, notes = [], {}, []
     for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
         lo, hi = (k - 1) / n + gap / 2, k / n - gap / 2
@@ -30,48 +61,46 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
                 hovertemplate=f"{name}<br>" + hover(names, value),
             )
         )
-        axes[f"xaxis{k}"] = axis(cols, names[1]) | {"domain": [lo, hi], "anchor": f"y{k}", "tickangle": -45}
-        shared = {
-            "anchor": f"x{k}",
-            "autorange": "reversed",
-            "showticklabels": k == 1,
-        }  # one set of row labels
-        axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "") | shared
-        notes.append(
-            {
-                "text": name,
-                "x": (lo + hi) / 2,
-                "y": 1,
-                "xref": "paper",
-                "yref": "paper",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 13},
-            }
-        )
-    colours = {
-        "colorscale": SIGNED,
-        "cmin": -zrange,
-        "cmax": zrange,
-        "colorbar": {"thickness": 12, "len": 0.9, "outlinewidth": 0},
-    }
-    extra = {"coloraxis": colours, "annotations": notes, "margin": margin(rows, cols) | {"t": 76}}
-    return go.Figure(traces, layout=layout(title, min(580, 200 + 18 * max(len(rows), 8))) | axes | extra)
+        axes[f"xaxis{k}"] = axis(cols, names[1], span_x, LINE) | {
+            "domain": [lo, hi], "anchor": f"y{k}", "tickangle": -90
+        }  # fmt: skip
+        shared = {"anchor": f"x{k}", "autorange": "reversed", "showticklabels": k == 1}  # one set of rows
+        axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "", height - room["t"] - room["b"], LINE)
+        axes[f"yaxis{k}"] |= shared
+        notes.append(_note(name, (lo + hi) / 2, 1))
+    colours = {"colorscale": SIGNED, "cmin": -zrange, "cmax": zrange, "colorbar": COLOURBAR}
+    extra = {"coloraxis": colours, "annotations": notes, "margin": room}
+    return go.Figure(traces, layout=layout(title, height) | axes | extra)
 
 
-def head_grid(weights, tokens, columns=4):  # [n_heads, seq, seq], list[str] -> go.Figure
-    """Every head's weights as small multiples on one 0..1 colour range."""
+def _note(text, x, y):  # -> a subplot title as an annotation centred at paper (x, y)
+    return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "yanchor": "bottom",
+            "showarrow": False, "font": {"size": 13}}  # fmt: skip
+
+
+def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], list[str] -> go.Figure
+    """Every head's weights as small multiples on one 0..1 colour range.
+
+    Row labels on the first column, column labels under each map with no map below it, both
+    thinned for the size each small map gets in a figure `width` px wide.
+    """
     n = len(weights)
-    rows = -(-n // columns)
+    rows, cols = -(-n // columns), min(n, columns)
+    room = margin(tokens, tokens) | {"t": 50}
+    gap_x, gap_y = 0.03, 40  # a fraction of the width; px between rows (room for "head h")
+    side = min(260, (width - room["l"] - room["r"] - BAR) * (1 - gap_x * (cols - 1)) / cols)
+    plots = rows * (side + 24) + (rows - 1) * gap_y
     fig = make_subplots(
         rows,
-        min(n, columns),
+        cols,
         subplot_titles=[f"head {h}" for h in range(n)],
-        horizontal_spacing=0.03,
-        vertical_spacing=0.08,
+        horizontal_spacing=gap_x,
+        vertical_spacing=gap_y / plots if rows > 1 else 0.0,
     )
     cats = categories(tokens)
+    x_axis, y_axis = axis(tokens, "key", side, LINE), axis(tokens, "query", side, LINE)
     for h in range(n):
+        r, c = h // columns + 1, h % columns + 1
         fig.add_trace(
             go.Heatmap(
                 z=np.asarray(weights[h], dtype=np.float32),
@@ -81,10 +110,83 @@ def head_grid(weights, tokens, columns=4):  # [n_heads, seq, seq], list[str] -> 
                 hovertemplate=f"head {h}<br>query %{{y}}<br>key %{{x}}<br>weight %{{z:.6g}}<extra></extra>",
                 hoverongaps=False,
             ),
-            row=h // columns + 1,
-            col=h % columns + 1,
+            row=r,
+            col=c,
         )
-    fig.update_layout(coloraxis={"colorscale": WEIGHTS, "cmin": 0, "cmax": 1})
-    fig.update_xaxes(type="category", showticklabels=False)
-    fig.update_yaxes(type="category", showticklabels=False, autorange="reversed")
-    return style(fig, "Each head's weights", height=60 + 220 * rows)
+        bottom = h + columns >= n  # no map below: label the keys
+        fig.update_xaxes(x_axis | {"tickangle": -90, "showticklabels": bottom}, row=r, col=c)
+        fig.update_yaxes(y_axis | {"autorange": "reversed", "showticklabels": c == 1}, row=r, col=c)
+        if not bottom:
+            fig.update_xaxes(title=None, row=r, col=c)
+        if c > 1:
+            fig.update_yaxes(title=None, row=r, col=c)
+    colours = {"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "colorbar": COLOURBAR}
+    height = round(plots + room["t"] + room["b"])
+    fig.update_layout(layout("Each head's weights", height) | {"coloraxis": colours, "margin": room})
+    return fig
+
+
+def head_ticks(n_heads, d_v, span, pitch=LINE):  # int, int, px -> (positions, labels "h1 d0", ..)
+    """Tick positions over n_heads blocks of d_v columns: every head's first column, and more of each
+    head's columns where they fit `pitch` px apart in `span` px (never closer across a boundary)."""
+    every = max(1, math.ceil(pitch * n_heads * d_v / max(span, 1) - 1e-9), math.ceil(n_heads * d_v / 40))
+    if every >= d_v:
+        positions = [h * d_v for h in range(0, n_heads, math.ceil(every / d_v))]
+    else:
+        positions = [h * d_v + j for h in range(n_heads) for j in range(0, d_v - every + 1, every)]
+    return positions, [f"h{p // d_v} d{p % d_v}" for p in positions]
+
+
+def head_labels(n_heads, d_v):  # -> ["h0 d0", "h0 d1", ..], one per column of the concatenation
+    return [f"h{h} d{j}" for h in range(n_heads) for j in range(d_v)]
+
+
+def by_head(fig, n_heads, d_v, along, span):  # go.Figure, .., "x" or "y", px -> go.Figure
+    """Mark the heads' blocks along one axis: a line between two heads, ticks named "h1 d0"."""
+    positions, text = head_ticks(n_heads, d_v, span)
+    cats = categories(head_labels(n_heads, d_v))
+    title = "dimension (head h, its dimension d)"
+    fig.update_layout({f"{along}axis": {"tickvals": [cats[p] for p in positions], "ticktext": text,
+                                        "title": {"text": title}}})  # fmt: skip
+    other = "y" if along == "x" else "x"
+    for h in range(1, n_heads):
+        at = h * d_v - 0.5
+        ends = {f"{along}0": at, f"{along}1": at, f"{other}ref": "paper", f"{other}0": 0, f"{other}1": 1}
+        fig.add_shape(type="line", line=HEAD_LINE, layer="above", **ends)
+    return fig
+
+
+def concat_map(concat, tokens, n_heads, title, width=NARROW):  # [seq, n_heads·d_v] -> go.Figure
+    """The heads' outputs side by side, a line between heads, ticks named by head and dimension."""
+    d_v = concat.shape[1] // n_heads
+    cols = head_labels(n_heads, d_v)
+    fig = heatmap(concat, tokens, cols, title, names=("token", "dimension"), value="output", width=width)
+    room = fig.layout.margin
+    return by_head(fig, n_heads, d_v, "x", width - room.l - room.r)
+
+
+def w_o_map(w_o, n_heads, outputs, title):  # [n_heads·d_v, d_model], labels [d_model] -> go.Figure
+    """W_O with a line between the rows that read each head's output."""
+    d_v = w_o.shape[0] // n_heads
+    names = ("input dimension", "output dimension")
+    fig = heatmap(w_o, head_labels(n_heads, d_v), outputs, title, names=names, value="weight")
+    room = fig.layout.margin
+    return by_head(fig, n_heads, d_v, "y", fig.layout.height - room.t - room.b)
+
+
+def outline(fig, positions, n):  # go.Figure, grid positions, int -> go.Figure
+    """Outline the whole row and the whole column of each position of an n × n map."""
+    for k in positions:
+        fig.add_shape(type="rect", x0=-0.5, x1=n - 0.5, y0=k - 0.5, y1=k + 0.5, line=OUTLINE, layer="above")
+        fig.add_shape(type="rect", x0=k - 0.5, x1=k + 0.5, y0=-0.5, y1=n - 0.5, line=OUTLINE, layer="above")
+    return fig
+
+
+def difference_maps(maps, labels, titles, outlined=()):  # {name: [m, m]}, labels, {name: title} -> figures
+    """after − before for each map, white at exactly 0, the changed words' rows and columns outlined."""
+    figs = {}
+    for name, d in maps.items():
+        fig = heatmap(d, labels, labels, titles[name], value="difference")
+        fig.update_traces(colorscale=DIFFERENCE)
+        figs[name] = outline(fig, outlined, len(labels))
+    return figs

@@ -10,7 +10,18 @@ import pytest
 from attention import MASK_KINDS, Settings, run
 from attention.diff import shuffle_words
 from exchange.script import SCRIPT_NAME
-from tests.apptest_helpers import array, close, figures, outside_code, page, shown, texts, z
+from tests.apptest_helpers import (
+    array,
+    close,
+    figures,
+    fix_length,
+    outside_code,
+    page,
+    shown,
+    texts,
+    ticktext,
+    z,
+)
 from tests.streamlit_adapter import record_downloads
 
 
@@ -56,15 +67,46 @@ def test_a_changed_word_is_named_and_shown_literally():
         assert "**" not in rendered and "](" not in rendered, note
 
 
-def test_shuffling_without_positions_only_reorders_the_weights():
+def edit_warnings(at):  # AppTest -> the warnings naming an edit between the two states
+    return [w for w in texts(at.warning) if any(k in w for k in ("replaced", "inserted", "removed"))]
+
+
+def diff_maps(at):  # AppTest -> dict of the three difference maps' z, by map name
+    figs = figures(at)
+    return {name: z(figs[f"diff_{name}"]) for name in ("scores", "scaled", "weights")}
+
+
+def test_differences_that_are_only_rounding_are_exactly_zero():
+    at = page(tab="Compare")
+    at.number_input(key="d_k").set_value(9)
+    at.number_input(key="temperature").set_value(0.1).run()
+    at.button(key="pin").click().run()
+    # ÷ (0.1·√9) and ÷ 0.3 are the same division, up to rounding
+    at.toggle(key="scaling").set_value(False)
+    at.number_input(key="temperature").set_value(0.3).run()
+    assert not at.exception
+    raw = run(Settings(d_k=9, temperature=0.3, scaling=False)).attention.weights[0]
+    raw = raw - run(Settings(d_k=9, temperature=0.1)).attention.weights[0]
+    assert 0 < np.abs(raw).max() < 1e-12  # the two states really differ, by rounding only
+    for name, m in diff_maps(at).items():
+        assert not m.any(), name  # exactly zero: drawn white
+    [note] = [c for c in texts(at.caption) if c.startswith("Largest |after − before|")]
+    largest = float(note.split("weights ")[1].split(".")[0] + "." + note.split("weights ")[1].split(".")[1])
+    assert 0 < largest < 1e-12
+
+
+def test_shuffling_without_positions_shows_white_maps_and_no_edits():
     at = page(tab="Compare")
     at.button(key="shuffle").click().run()
     assert not at.exception
-    assert sorted(at.text_input(key="sentence").value.split()) == sorted(Settings().sentence.split())
-    [note] = [s for s in texts(at.success) if "undoing the shuffle" in s]
-    assert note.startswith("Without positions, attention only follows the words around")
-    gap = float(note.split("largest difference ")[1].split(")")[0])
-    assert gap < 1e-12
+    shuffled = at.text_input(key="sentence").value
+    assert sorted(shuffled.split()) == sorted(Settings().sentence.split()) and shuffled != Settings().sentence
+    assert edit_warnings(at) == []  # a pure reordering: no "replaced" or "inserted" warnings
+    for name, m in diff_maps(at).items():
+        assert m.shape == (7, 7) and not m.any(), name
+    assert ticktext(figures(at)["diff_weights"]) == Settings().sentence.split()  # the pinned order
+    [note] = [s for s in texts(at.success) if "Without positions" in s]
+    assert "every map above is white" in note
 
 
 def test_shuffling_with_positions_changes_the_weights():
@@ -74,10 +116,54 @@ def test_shuffling_with_positions_changes_the_weights():
     at.button(key="shuffle").click().run()
     expected = shuffle_words("one two three four five six seven", seed=0)  # the page's seed
     assert at.text_input(key="sentence").value == expected != "one two three four five six seven"
+    assert not at.exception and edit_warnings(at) == []
+    [note] = [i for i in texts(at.info) if "Reordering changes the attention" in i]
+    assert "positions are added to X" in note
+    assert np.abs(diff_maps(at)["weights"]).max() > 1e-3
+
+
+def test_shuffling_words_a_fixed_length_cut_says_so_and_keeps_the_point():
+    at = page(tab="Compare")
+    fix_length(at, 5).run()
+    at.button(key="shuffle").click().run()
     assert not at.exception
-    [note] = [i for i in texts(at.info) if "undoing the shuffle" in i]
-    assert note.startswith("With positions, reordering changes the attention itself")
-    assert float(note.split("differ by up to ")[1].rstrip(".")) > 1e-3
+    words = at.text_input(key="sentence").value.split()
+    assert words[5:] == ["in", "Melbourne"] and sorted(words[:5]) == sorted(Settings().sentence.split()[:5])
+    assert edit_warnings(at) == [] and not any("not compared" in w for w in texts(at.warning))
+    [note] = [i for i in texts(at.info) if "fixed length of 5" in i]
+    assert "keeps 5 words" in note and "in Melbourne" in note
+    for name, m in diff_maps(at).items():
+        assert m.shape == (5, 5) and not m.any(), name
+    assert any("Without positions" in s for s in texts(at.success))
+
+
+def test_a_replaced_word_keeps_its_row_and_column_outlined():
+    at = page(tab="Compare")
+    at.button(key="pin").click().run()
+    at.text_input(key="sentence").input(Settings().sentence.replace("beautiful", "gloomy")).run()
+    assert not at.exception
+    figs = figures(at)
+    assert figs["diff_weights"]["data"][0]["y"][3] == "#3 beautiful→gloomy"
+    before, after = (
+        run(Settings()),
+        run(Settings(sentence=Settings().sentence.replace("beautiful", "gloomy"))),
+    )
+    close(z(figs["diff_scores"]), after.attention.scores[0] - before.attention.scores[0], atol=1e-5)
+    for name in ("diff_scores", "diff_scaled", "diff_weights"):
+        rects = {(s["x0"], s["x1"], s["y0"], s["y1"]) for s in figs[name]["layout"]["shapes"]}
+        assert rects == {(-0.5, 6.5, 2.5, 3.5), (2.5, 3.5, -0.5, 6.5)}, name  # row 3 and column 3
+    assert any("keeps its row and column, outlined" in c for c in texts(at.caption))
+
+
+def test_an_inserted_word_is_named_and_left_out_of_the_maps():
+    at = page(tab="Compare")
+    at.button(key="pin").click().run()
+    at.text_input(key="sentence").input(Settings().sentence.replace("is", "is very")).run()
+    assert 'inserted \\"very\\" at position 3' in texts(at.warning)
+    assert any("their rows and columns are left out" in c for c in texts(at.caption))
+    assert z(figures(at)["diff_weights"]).shape == (7, 7) and not figures(at)["diff_weights"]["layout"].get(
+        "shapes"
+    )
 
 
 def test_notebook_tab_reproduces_the_walkthrough_without_its_bugs():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from charts import figures as fg
+from charts import grids
 from charts.grids import heatmap_row
 
 
@@ -14,13 +15,93 @@ def test_repeated_words_keep_their_own_row_and_labels_are_escaped():
     assert list(fig.layout.xaxis.ticktext) == ["the", "&lt;b&gt;cat&lt;/b&gt;", "the"]
 
 
-@pytest.mark.parametrize(("n", "step"), [(1, 1), (40, 1), (41, 2), (80, 2), (81, 3), (512, 13)])
-def test_above_forty_tokens_every_kth_label_is_shown(n, step):
+@pytest.mark.parametrize("n", [1, 10, 40, 41, 100, 512])
+@pytest.mark.parametrize(
+    ("span", "pitch"), [(150, fg.LINE), (180, fg.SLANT), (600, fg.LINE), (900, fg.SLANT)]
+)
+def test_labels_are_thinned_to_fit_their_pitch_and_the_label_limit(n, span, pitch):
     tokens = [f"w{i}" for i in range(n)]
-    axis = fg.axis(tokens, "key")
-    assert len(axis["tickvals"]) <= fg.LABEL_LIMIT
-    assert axis["ticktext"] == tokens[::step]
+    axis = fg.axis(tokens, "key", span, pitch)
+    step = fg.label_step(n, span, pitch)
+    assert axis["ticktext"] == tokens[::step] and len(axis["tickvals"]) <= fg.LABEL_LIMIT
+    assert step == 1 or step * span / n >= pitch  # neighbours at least `pitch` px apart
+    assert step == 1 or (step - 1) * span / n < pitch or -(-n // (step - 1)) > fg.LABEL_LIMIT  # k is smallest
     assert ("one label in" in axis["title"]["text"]) == (step > 1)
+
+
+def test_the_narrowest_map_keeps_its_labels_apart_and_wider_maps_keep_more():
+    tokens = [f"w{i}" for i in range(41)]
+    narrow, wide = fg.heatmap(np.zeros((41, 41)), tokens, tokens, "t"), fg.axis(tokens, "key", 700, fg.LINE)
+    room = narrow.layout.margin
+    shown = len(narrow.layout.xaxis.tickvals)
+    assert (fg.NARROW - room.l - room.r) / 41 * (41 / shown) >= fg.LINE - 1e-9  # about 15 px a label
+    assert shown < len(wide["tickvals"]) and narrow.layout.xaxis.tickangle == -90
+    assert len(narrow.layout.yaxis.tickvals) == 21  # 720 px tall: every other row
+    seven = fg.heatmap(np.zeros((7, 7)), ["Melbourne"] * 7, ["Melbourne"] * 7, "t")
+    assert len(seven.layout.xaxis.tickvals) == 7  # the default sentence keeps every label
+
+
+def test_the_default_axis_keeps_eleven_words_for_a_third_of_the_page():
+    words = ["animal", "didn't", "because", "street"] * 3
+    assert fg.axis(words[:11], "key")["ticktext"] == words[:11]
+    assert len(fg.axis(words[:11] * 2, "key")["ticktext"]) < 22
+
+
+def test_colour_bars_read_in_plain_decimals():
+    fig = fg.heatmap(np.array([[1e-16, -3e-16]]), ["a"], ["x", "y"], "t")
+    assert fig.data[0].colorbar.tickformat == fg.TICKFORMAT == ".2~g"  # 1e-16, 0.5, 12: no "f" or "µ"
+    row = heatmap_row([np.ones((1, 2))], ["a"], ["x", "y"], "t", ("A",))
+    assert row.layout.coloraxis.colorbar.tickformat == fg.TICKFORMAT
+    grid = grids.head_grid(np.ones((2, 3, 3)) / 3, ["a", "b", "c"])
+    assert grid.layout.coloraxis.colorbar.tickformat == fg.TICKFORMAT
+
+
+def test_the_head_grid_labels_the_first_column_and_the_maps_with_none_below():
+    tokens = [f"w{i}" for i in range(10)]
+    fig = grids.head_grid(np.full((6, 10, 10), 0.1), tokens, columns=4)  # 4 maps, then 2 under the first two
+    x = {k: fig.layout[f"xaxis{k if k > 1 else ''}"] for k in range(1, 7)}
+    y = {k: fig.layout[f"yaxis{k if k > 1 else ''}"] for k in range(1, 7)}
+    assert [k for k in x if x[k].showticklabels] == [3, 4, 5, 6]  # heads 2..5 have no map below
+    assert [k for k in y if y[k].showticklabels] == [1, 5]  # the first column
+    assert list(x[5].ticktext) == tokens and list(y[1].ticktext) == tokens
+    assert [a.text for a in fig.layout.annotations] == [f"head {h}" for h in range(6)]
+    many = grids.head_grid(np.full((4, 48, 48), 1 / 48), [f"w{i}" for i in range(48)])
+    side = (grids.PAGE - many.layout.margin.l - many.layout.margin.r - grids.BAR) * (1 - 0.03 * 3) / 4
+    assert len(many.layout.xaxis.tickvals) * fg.LINE <= side and len(many.layout.xaxis.tickvals) < 48
+
+
+def test_head_ticks_name_head_and_dimension_and_never_crowd_a_boundary():
+    positions, text = grids.head_ticks(4, 8, span=1000)
+    assert positions == list(range(32)) and text[9] == "h1 d1"
+    assert len(grids.head_ticks(4, 16, span=5000)[0]) == 32  # at most LABEL_LIMIT labels: every other
+    for n_heads, d_v, span in [(4, 16, 175), (8, 128, 175), (8, 512, 175), (3, 5, 60), (2, 7, 100)]:
+        positions, text = grids.head_ticks(n_heads, d_v, span)
+        gaps = np.diff(positions) * span / (n_heads * d_v)
+        assert positions[0] == 0 and (gaps >= fg.LINE - 1e-9).all(), (n_heads, d_v)
+        assert all(t == f"h{p // d_v} d{p % d_v}" for p, t in zip(positions, text, strict=True))
+    assert grids.head_ticks(8, 128, 175)[1][:2] == ["h0 d0", "h1 d0"]  # one head a label when crowded
+
+
+def test_the_concatenation_draws_a_line_between_heads_and_names_columns_by_head():
+    tokens = ["a", "b", "c"]
+    fig = grids.concat_map(np.arange(24.0).reshape(3, 8), tokens, 4, "Concatenated heads: 3 × 8")
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert [s.x0 for s in lines] == [1.5, 3.5, 5.5] and all(s.yref == "paper" for s in lines)
+    assert list(fig.data[0].x)[:3] == ["#0 h0 d0", "#1 h0 d1", "#2 h1 d0"]
+    assert list(fig.layout.xaxis.ticktext)[0] == "h0 d0"
+    w_o = grids.w_o_map(np.ones((8, 5)), 4, fg.dims(5), "W_O: 8 × 5")
+    assert [s.y0 for s in w_o.layout.shapes] == [1.5, 3.5, 5.5] and w_o.layout.shapes[0].xref == "paper"
+
+
+def test_difference_maps_are_white_at_zero_and_outline_the_changed_word():
+    maps = {"d": np.array([[0.0, 1.0, 0.0], [-2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])}
+    fig = grids.difference_maps(maps, ["a", "b→x", "c"], {"d": "D"}, outlined=(1,))["d"]
+    scale = dict(fig.data[0].colorscale)
+    assert scale[0.5] == "#ffffff" and fig.data[0].zmin == -fig.data[0].zmax == -2.0
+    rects = {(s.x0, s.x1, s.y0, s.y1) for s in fig.layout.shapes}
+    assert rects == {(-0.5, 2.5, 0.5, 1.5), (0.5, 1.5, -0.5, 2.5)}  # row 1 and column 1, whole
+    plain = grids.difference_maps(maps, ["a", "b", "c"], {"d": "D"})["d"]
+    assert not plain.layout.shapes
 
 
 def test_a_matrix_that_does_not_fit_its_labels_is_a_clear_error():

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from attention.diff import MAPS, diff_traces, permutation, permuted_gap, shuffle_words
-from charts import figures as fg
-from views.common import compute, draw, plain
+from attention.diff import MAPS, diff_traces, largest_note, position_reasons, shuffle_words
+from charts import grids
+from views.common import compute, draw, literal, plain
 from views.page import PINNED, SENTENCE
 
 TAB = "Compare"
@@ -17,9 +17,40 @@ def pin(settings):
 
 
 def shuffle(settings):
-    """Pin the current state, then reorder the sentence's words by the page's seed (before the next rerun)."""
+    """Pin the current state, then reorder the words a fixed length keeps, by the page's seed."""
     pin(settings)
-    st.session_state[SENTENCE] = shuffle_words(settings.sentence, settings.seed)
+    st.session_state[SENTENCE] = shuffle_words(settings.sentence, settings.seed, keep=settings.length)
+
+
+def cut_note(before, after, reordered):
+    """Say plainly which words a fixed sequence length left out of the comparison."""
+    for trace, state in ((before, "pinned"), (after, "current")):
+        if not trace.n_dropped:
+            continue
+        kept = len(trace.words)
+        words = literal(" ".join(trace.dropped))
+        if reordered:
+            st.info(
+                f"The fixed length of {len(trace.tokens)} keeps {kept} words of the {state} sentence: the "
+                f"shuffle reordered those {kept}, and the cut words stay cut in both states: {words}"
+            )
+            return
+        st.warning(
+            f"The fixed length of {len(trace.tokens)} cuts the {state} sentence: {words} are not compared."
+        )
+
+
+def edit_notes(d):
+    """Name every edit; say which words have no row in the shared grid."""
+    for edit in d.alignment.edits:
+        st.warning(plain(edit.describe()))  # the words are user text: never render them
+    if d.replaced:
+        st.caption("A word replaced by one other word keeps its row and column, outlined in the maps below.")
+    if any(e.kind != "replaced" or len(e.before) != len(e.after) for e in d.alignment.edits):
+        st.caption(
+            "Inserted or removed words have no partner in the other state: their rows and columns are "
+            "left out of the maps below."
+        )
 
 
 def differences(before, after, h):
@@ -28,38 +59,38 @@ def differences(before, after, h):
         st.markdown(
             f"- changed **{name}**: `{old!r}` → `{new!r}`" if name != "sentence" else "- the sentence changed"
         )
-    for edit in d.alignment.edits:
-        st.warning(plain(edit.describe()))  # the words are user text: never render them
+    cut_note(before, after, d.reordered)
+    if not d.reordered:
+        edit_notes(d)
     if d.incompatible:
         st.info(f"No difference maps: {d.incompatible}.")
-        return
-    st.caption(f"Compared on the {len(d.labels)} tokens present in both states; red = grew, blue = shrank.")
-    labels = list(d.labels)
-    figs = {
-        f"diff_{name}": fg.heatmap(
-            getattr(d, name)[h], labels, labels, f"{TITLES[name]}: after − before", value="difference"
+        return d
+    if d.reordered:
+        st.caption("Each word is compared with itself: the maps undo the shuffle (rows in the pinned order).")
+    else:
+        st.caption(
+            f"Compared on the {len(d.labels)} tokens present in both states; red = grew, blue = shrank."
         )
-        for name in MAPS
-    }
-    draw(figs, key="diff", columns=3)
+    titles = {f"diff_{n}": f"{TITLES[n]}: after − before" for n in MAPS}
+    maps = {f"diff_{n}": getattr(d, n)[h] for n in MAPS}
+    draw(grids.difference_maps(maps, list(d.labels), titles, d.replaced), key="diff", columns=3)
+    st.caption(largest_note(d.largest))
+    return d
 
 
-def positions_check(before, after, h):
-    p = permutation(before.tokens, after.tokens)
-    if p is None or before.settings.replace(sentence=after.settings.sentence) != after.settings:
+def positions_check(d, after):
+    """After a shuffle: the point it makes, with or without positions."""
+    if not d.reordered or d.incompatible:
         return
-    gap = permuted_gap(before.attention.weights[h], after.attention.weights[h], p)
-    if after.settings.positions:
-        st.info(
-            f"With positions, reordering changes the attention itself: after undoing the shuffle the "
-            f"weights still differ by up to {gap:.3g}."
+    if not any(getattr(d, n).any() for n in MAPS):
+        st.success(
+            "Without positions, attention only follows the words: after the shuffle every word attends "
+            "exactly as before, so every map above is white. Switch on positions under *Advanced* to see "
+            "that change."
         )
     else:
-        st.success(
-            f"Without positions, attention only follows the words around: after undoing the shuffle "
-            f"the weights are the same numbers (largest difference {gap:.3g}), and a repeated word "
-            "has identical rows. Switch on positions under *Advanced* to see that change."
-        )
+        why = "; ".join(position_reasons(after.settings)) or "the settings depend on word order"
+        st.info(f"Reordering changes the attention itself here: {why}.")
 
 
 def section(page):
@@ -80,5 +111,5 @@ def section(page):
     before = compute(pinned)
     if before.settings == trace.settings:
         st.info("The pinned state is the current one: change something to see a difference.")
-    differences(before, trace, min(h, before.settings.n_heads - 1))
-    positions_check(before, trace, h)
+    d = differences(before, trace, min(h, before.settings.n_heads - 1))
+    positions_check(d, trace)

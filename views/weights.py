@@ -87,8 +87,9 @@ def output_stage(trace, h):
     )
     st.latex(r"\text{output}_i = \sum_j w_{ij}\, v_j \qquad \text{output} = \text{weights} \cdot V")
     title = f"weights · V (head {h})"
+    names = ("token", "dimension")
     out = fg.heatmap(
-        a.heads[h], trace.tokens, fg.dims(s.d_k), title, names=("token", "dimension"), value="output"
+        a.heads[h], trace.tokens, fg.dims(s.d_k), title, names=names, value="output", width=grids.PAGE
     )
     draw({"head_out": out}, key="head_out")
     if s.n_heads == 1:
@@ -102,14 +103,24 @@ def output_stage(trace, h):
     else:
         st.info(f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above.")
     st.latex(r"\text{MultiHead}(X) = [\text{head}_1, \dots, \text{head}_h]\, W_O")
-    width = fg.dims(a.concat.shape[1])
-    panels = (
-        (a.concat, trace.tokens, width, "Concatenated heads", ("token", "dimension")),
-        (trace.w_o, width, fg.dims(trace.w_o.shape[1]), "W_O", ("input dimension", "output dimension")),
-        (a.output, trace.tokens, fg.dims(a.output.shape[1]), "Output", ("token", "dimension")),
+    st.caption(
+        f"The concatenation is {s.n_heads} blocks of d_v = {s.d_k} columns, one block per head, "
+        "with a line between heads; W_O's rows follow the same blocks."
     )
+    shape = "{} × {}".format
     figs = {
-        title: fg.heatmap(m, rows, cols, f"{title}: {m.shape[0]} × {m.shape[1]}", names=names)
-        for m, rows, cols, title, names in panels
+        "Concatenated heads": grids.concat_map(
+            a.concat, trace.tokens, s.n_heads, f"Concatenated heads: {shape(*a.concat.shape)}"
+        ),
+        "W_O": grids.w_o_map(
+            trace.w_o, s.n_heads, fg.dims(trace.w_o.shape[1]), f"W_O: {shape(*trace.w_o.shape)}"
+        ),
+        "Output": fg.heatmap(
+            a.output,
+            trace.tokens,
+            fg.dims(a.output.shape[1]),
+            f"Output: {shape(*a.output.shape)}",
+            names=names,
+        ),
     }
     draw(figs, key="heads_out", columns=3)
