@@ -13,6 +13,7 @@ from views.controls import controls
 from views.first import first_screen
 from views.lesson import lesson_panel, open_from_link
 from views.page import TAB, Page
+from views.pretrained import keep_link
 from views.steps import head_picker
 from views.tabs import SECTIONS, TABS
 
@@ -34,6 +35,7 @@ def intro():
 def main():
     st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
     intro()
+    keep_link()  # the Pretrained tab's part of the address, before the controls rewrite it
     link_notices = open_from_link()  # ?tour=N: before the controls read the address
     settings, notices = controls()
     for notice in link_notices + notices:

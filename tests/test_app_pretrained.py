@@ -378,3 +378,14 @@ def test_a_text_with_no_word_pieces_and_hidden_specials_says_so(model):
     assert not at.exception
     assert any("no word pieces" in text for text in texts(at.info))
     assert "pt_weights" not in figures(at)
+
+
+def test_on_this_tab_the_sidebar_shows_the_models_facts_and_keeps_the_toys_settings(model):
+    at = page({"dk": "64"}, tab=TAB)
+    assert "The model" in texts(at.sidebar.header)
+    facts = " ".join(texts(at.sidebar.markdown))
+    assert "layers: **6**" in facts and "d_k per head: **32**" in facts
+    assert at.number_input(key="d_k").value == 64  # the toy's settings are kept, folded away
+    at.session_state["tab"] = "Step by step"
+    at.run()
+    assert "More settings" in texts(at.sidebar.header) and at.number_input(key="d_k").value == 64

@@ -9,6 +9,8 @@ from attention.embed import char_width
 from attention.pipeline import LIMITS, MAX_CHARS
 from exchange.share import TAB_KEY, from_params, to_params
 from views.page import CELL, SENTENCE, SHARED_RANGE, TAB
+from views.pretrained import TAB as PRETRAINED_TAB
+from views.pretrained import URL_KEYS, sidebar_facts
 from views.tabs import TABS
 
 EMBEDDING_HELP = {
@@ -26,7 +28,7 @@ def load_url_once():
     """On a session's first run, put the URL's settings into the widgets; return its notices."""
     if "settings_from_url" in st.session_state:
         return []
-    ignore = (TAB_KEY, "tour")  # tour: the lesson's step, read by views/lesson.py
+    ignore = (TAB_KEY, "tour", *URL_KEYS.values())  # read by views/lesson.py and views/pretrained.py
     settings, cell, notices = from_params(st.query_params.to_dict(), ignore=ignore)
     tab = st.query_params.get(TAB_KEY)
     if tab in TABS:
@@ -137,19 +139,30 @@ def mask_ui():
     )
 
 
+def toy_ui():
+    """The toy model's settings beyond the first screen's."""
+    length_ui()
+    model_ui(tokenize(st.session_state.get(SENTENCE, "")))
+    mask_ui()
+    st.toggle(
+        "Scores and scaled scores on one colour range",
+        value=True,
+        key=SHARED_RANGE,
+        help="On: the scaled map looks paler by exactly the factor it is divided by.",
+    )
+
+
 def sidebar_ui():
-    """Every other setting, in the sidebar."""
+    """Every other setting, in the sidebar; on the Pretrained model tab, the model's facts come first
+    and the toy's settings wait, folded, below them (still drawn, so none is lost)."""
     with st.sidebar:
+        if st.session_state.get(TAB) == PRETRAINED_TAB:
+            sidebar_facts(st.session_state.get(SENTENCE, ""))
+            with st.expander("The toy model's settings", expanded=False):
+                toy_ui()
+            return
         st.header("More settings")
-        length_ui()
-        model_ui(tokenize(st.session_state.get(SENTENCE, "")))
-        mask_ui()
-        st.toggle(
-            "Scores and scaled scores on one colour range",
-            value=True,
-            key=SHARED_RANGE,
-            help="On: the scaled map looks paler by exactly the factor it is divided by.",
-        )
+        toy_ui()
 
 
 def read_settings(notices):  # list[str] -> (Settings | None, list[str])
