@@ -6,7 +6,6 @@ and `array` turns a typed array (or a plain list) back into numpy.
 """
 
 import base64
-import json
 import re
 from pathlib import Path
 
@@ -40,17 +39,10 @@ def page(params=None, tab=None):  # -> AppTest after its first run, which must n
 
 
 def figures(at):  # AppTest -> dict[str, dict], figure name ("x", "weights", ...) -> figure
-    """Every figure on the page by its name: each in-place chart component's named figures, and any
-    `st.plotly_chart` by the key the page gave it without its "fig_" prefix."""
-    out = {}
-    for element in at.get("plotly_chart"):
-        match = re.search(r"fig_(.+)$", element.proto.id)
-        assert match, f"a chart without a key: {element.proto.id}"
-        out[match.group(1)] = json.loads(element.proto.spec)
-    for name, fig in named_figures(at).items():
-        assert name not in out, f"two figures named {name!r}"
-        out[name] = fig
-    return out
+    """Every figure on the page by the name its view gave it: the page draws every chart with the
+    in-place chart component, so this is every named figure of every component on the page."""
+    assert not at.get("plotly_chart"), "a chart drawn without the in-place component"
+    return named_figures(at)
 
 
 def array(value):  # typed array dict | list -> np.ndarray

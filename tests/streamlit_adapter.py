@@ -1,6 +1,6 @@
 """The private Streamlit entry points the page tests need, in one place (written for streamlit 1.67).
 
-AppTest has no wrapper for a selectable chart or for a widget set to a value only the browser
+AppTest has no wrapper for a chart component's click or for a widget set to a value only the browser
 sends, and no way to read a deferred download; these helpers reach into its internals for that:
 the element-id format ("...-<key>"), `AppTest._run` with widget states, and
 `MediaFileManager.add_deferred`, and the trigger widget behind a chart component's clicks. When
@@ -31,13 +31,6 @@ def send(at, widget_id, string_value):  # AppTest, str, str -> AppTest after the
     at._run(states)
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def click(at, key, point):  # AppTest, str, dict -> AppTest after the rerun
-    """A click on one point of the selectable chart with key "fig_<key>"."""
-    (chart,) = [e for e in at.get("plotly_chart") if e.proto.id.endswith(f"-fig_{key}")]
-    selection = {"points": [point], "point_indices": [point["point_index"]], "box": [], "lasso": []}
-    return send(at, chart.proto.id, json.dumps({"selection": selection}))
 
 
 def click_map(at, name, row, col, **extra):  # AppTest, figure name, int, int -> AppTest after the rerun

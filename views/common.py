@@ -39,24 +39,3 @@ def draw(figures, key, columns=1, on_click=None, group="page"):
     outlines the same token in every other map drawn on the same tokens.
     """
     return live_charts(figures, key, on_click=on_click, columns=columns, group=group)
-
-
-def chart(fig, key=None, **kwargs):
-    """One Plotly figure, in our own colours, with a PNG export named after its title."""
-    title = (fig.layout.title.text or "attention").split(":")[0].strip().replace(" ", "_")
-    config = {"toImageButtonOptions": {"format": "png", "filename": title, "scale": 2}, "displaylogo": False}
-    key = None if key is None else f"fig_{key}"  # never clashes with a widget's key
-    return st.plotly_chart(fig, key=key, theme=None, config=config, **kwargs)
-
-
-def clicked(chart_key, n=2):  # str, int -> tuple[int] | None
-    """The first n customdata values of the point last clicked on a chart, or None.
-
-    A row of a numpy customdata array comes back from the browser as {"0": a, "1": b, ...}, a
-    Python list as a list: both are read here.
-    """
-    points = st.session_state[f"fig_{chart_key}"].selection.get("points", [])
-    if not points or "customdata" not in points[0]:
-        return None
-    data = points[0]["customdata"]
-    return tuple(int(data[k] if isinstance(data, list) else data[str(k)]) for k in range(n))
