@@ -100,7 +100,7 @@ class TraceDiff:
     alignment: Alignment
     rows_before: tuple  # positions in before of the grid's rows (and columns)
     rows_after: tuple  # the same words' positions in after
-    labels: tuple  # the grid's tokens; a replaced word reads "old→new"
+    labels: tuple  # the grid's tokens as they are after (a replaced word: its replacement)
     scores: np.ndarray | None  # [n_heads, m, m]  None when the states cannot be compared; rounding = 0
     scaled: np.ndarray | None  # [n_heads, m, m]
     weights: np.ndarray | None  # [n_heads, m, m]
@@ -172,10 +172,7 @@ def diff_traces(before, after, rtol=RTOL):  # Trace, Trace -> TraceDiff
     else:
         pairs, replaced = _pairs(before, after, alignment)
     rows_b, rows_a = tuple(i for i, _ in pairs), tuple(j for _, j in pairs)
-    labels = tuple(
-        after.tokens[j] if before.tokens[i] == after.tokens[j] else f"{before.tokens[i]}→{after.tokens[j]}"
-        for i, j in pairs
-    )
+    labels = tuple(after.tokens[j] for _, j in pairs)
     changed = changed_settings(before.settings, after.settings)
     h_b, h_a = before.attention.scores.shape[0], after.attention.scores.shape[0]
     if h_b != h_a:

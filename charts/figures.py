@@ -35,6 +35,7 @@ SLANT = 19.5  # px along the axis per label slanted at 45°: the boxes sit 13.8 
 NARROW = 250  # px, the page's narrowest map without its colour bar (the first screen's scores)
 WIDE = 320  # px, a map in a third of the page without its colour bar: what `axis` assumes untold
 CHAR = 7  # px, a generous width of one character of a 12 px label
+UPRIGHT = -89.9  # column labels read upwards; at exactly -90 Plotly sets the axis title over long labels
 TICKFORMAT = ".2~g"  # colour bar ticks: 0.5, 12, 1e-16; never "5f" or "1µ"
 COLOURBAR = {"thickness": 12, "len": 0.9, "outlinewidth": 0, "tickformat": TICKFORMAT}
 FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12, "color": "#343a40"}
@@ -93,6 +94,7 @@ def axis(tokens, title, span=None, pitch=SLANT):  # list[str], str, px, px -> di
         "tickmode": "array",
         "tickvals": [cats[i] for i in shown],
         "ticktext": [escape(tokens[i]) for i in shown],
+        "range": [-0.5, len(tokens) - 0.5],  # the cells only: overlay markers must not pad the axis
         "showgrid": False,
         "zeroline": False,
         "automargin": label_width(tokens) > LONG_LABEL,
@@ -175,7 +177,7 @@ def heatmap(
     height, room = min(720, 160 + 22 * max(len(rows), 8)), margin(rows, cols)
     spans = (width - room["l"] - room["r"], height - room["t"] - room["b"])
     axes = {
-        "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": -90},
+        "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": UPRIGHT},
         "yaxis": axis(rows, names[0], spans[1], LINE) | {"autorange": "reversed"},
     }
     return go.Figure(trace, layout=layout(title, height) | axes | {"margin": room})

@@ -16,6 +16,7 @@ from charts.figures import (
     LINE,
     NARROW,
     SIGNED,
+    UPRIGHT,
     WEIGHTS,
     axis,
     categories,
@@ -62,7 +63,7 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
             )
         )
         axes[f"xaxis{k}"] = axis(cols, names[1], span_x, LINE) | {
-            "domain": [lo, hi], "anchor": f"y{k}", "tickangle": -90
+            "domain": [lo, hi], "anchor": f"y{k}", "tickangle": UPRIGHT
         }  # fmt: skip
         shared = {"anchor": f"x{k}", "autorange": "reversed", "showticklabels": k == 1}  # one set of rows
         axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "", height - room["t"] - room["b"], LINE)
@@ -114,7 +115,7 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
             col=c,
         )
         bottom = h + columns >= n  # no map below: label the keys
-        fig.update_xaxes(x_axis | {"tickangle": -90, "showticklabels": bottom}, row=r, col=c)
+        fig.update_xaxes(x_axis | {"tickangle": UPRIGHT, "showticklabels": bottom}, row=r, col=c)
         fig.update_yaxes(y_axis | {"autorange": "reversed", "showticklabels": c == 1}, row=r, col=c)
         if not bottom:
             fig.update_xaxes(title=None, row=r, col=c)

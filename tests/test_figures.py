@@ -35,7 +35,7 @@ def test_the_narrowest_map_keeps_its_labels_apart_and_wider_maps_keep_more():
     room = narrow.layout.margin
     shown = len(narrow.layout.xaxis.tickvals)
     assert (fg.NARROW - room.l - room.r) / 41 * (41 / shown) >= fg.LINE - 1e-9  # about 15 px a label
-    assert shown < len(wide["tickvals"]) and narrow.layout.xaxis.tickangle == -90
+    assert shown < len(wide["tickvals"]) and narrow.layout.xaxis.tickangle == fg.UPRIGHT
     assert len(narrow.layout.yaxis.tickvals) == 21  # 720 px tall: every other row
     seven = fg.heatmap(np.zeros((7, 7)), ["Melbourne"] * 7, ["Melbourne"] * 7, "t")
     assert len(seven.layout.xaxis.tickvals) == 7  # the default sentence keeps every label

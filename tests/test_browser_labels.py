@@ -1,0 +1,134 @@
+"""Tick labels in Chromium: no two labels of a map overlap, at 10, 41 and 100 tokens, on the first
+screen's three maps, the per-head grid, the concatenated heads and the other maps of the heads; the
+difference maps' colour bars read in plain decimals.
+
+A label's box is measured as drawn: its SVG box (`getBBox`) carried to the screen by its transform
+(`getScreenCTM`), so a label slanted at 45° is a slanted rectangle. Two labels overlap when these
+rectangles intersect (separating-axis test); `getBoundingClientRect` is not used for that, because the
+upright box around a slanted label is wider than the label and would overlap its neighbours' boxes
+even where the text is well apart.
+"""
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+TOLERANCE = 0.5  # px: a label's box is the font's full line (14 px), its ink a little less
+MAPS = ("Scores Q·Kᵀ", "Scaled: ÷", "Softmax weights", "Each head's weights", "Concatenated heads", "W_O",
+        "Output", "The projections", "Queries, keys and values", "X:", "weights · V")  # fmt: skip
+# For every plot whose title starts with one of `prefixes`: its title, how many labels each axis
+# draws, and the deepest overlap of two labels of one axis (negative: the gap between the closest).
+OVERLAPS = """(prefixes) => {
+  const quad = (t) => {
+    const b = t.getBBox(), m = t.getScreenCTM();
+    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+      .map(([x, y]) => { const p = new DOMPoint(x, y).matrixTransform(m); return [p.x, p.y]; });
+  };
+  const depth = (P, Q) => {
+    let least = Infinity;
+    for (const poly of [P, Q]) for (let i = 0; i < 4; i++) {
+      const [x1, y1] = poly[i], [x2, y2] = poly[(i + 1) % 4];
+      const len = Math.hypot(y1 - y2, x2 - x1);
+      if (!len) continue;
+      const along = (R) => R.map(([x, y]) => (x * (y1 - y2) + y * (x2 - x1)) / len);
+      const a = along(P), c = along(Q);
+      const overlap = Math.min(Math.max(...a), Math.max(...c)) - Math.max(Math.min(...a), Math.min(...c));
+      least = Math.min(least, overlap);
+    }
+    return least;
+  };
+  return [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(g => g._fullLayout && prefixes.some(p => g._fullLayout.title.text.startsWith(p)))
+    .map(g => {
+      const axes = [...g.querySelectorAll('.xaxislayer-above, .yaxislayer-above')].map(layer => {
+        const texts = [...layer.querySelectorAll('text')].filter(t => t.textContent);
+        const quads = texts.map(quad);
+        let worst = -Infinity, pair = null;
+        for (let i = 0; i < quads.length; i++) for (let j = i + 1; j < quads.length; j++) {
+          const d = depth(quads[i], quads[j]);
+          if (d > worst) { worst = d; pair = [texts[i].textContent, texts[j].textContent]; }
+        }
+        return {labels: texts.length, worst, pair};
+      });
+      return {title: g._fullLayout.title.text, axes};
+    });
+}"""
+
+
+@pytest.fixture
+def laptop(browser):
+    """A page of a 1440 px wide window, tall enough for the whole tab: the width the maps are sized for."""
+    context = browser.new_context(viewport={"width": 1440, "height": 5200})
+    context.set_default_timeout(60_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def open_page(page, url, titles):
+    page.goto(url)
+    page.wait_for_selector(IDLE)
+    page.wait_for_function(
+        "ts => ts.every(t => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".some(g => g._fullData && g._fullLayout.title.text.startsWith(t)))",
+        arg=list(titles),
+    )
+    page.wait_for_timeout(500)  # the last plot's labels
+
+
+@pytest.mark.parametrize("n", [10, 41, 100])
+def test_no_two_tick_labels_overlap(laptop, app_server, n):
+    page = laptop
+    words = "+".join(f"w{i}" for i in range(n))
+    expected = {"Scores Q·Kᵀ", "Scaled: ÷", "Softmax weights", "Concatenated heads", "W_O"}
+    expected |= {"Each head's weights"} if n <= 48 else set()  # above 48 tokens the grid gives way
+    open_page(page, f"{app_server}/?s={words}&h=4&dm=16", expected)
+    plots = page.evaluate(OVERLAPS, list(MAPS))
+    drawn = {p["title"] for p in plots}
+    assert all(any(t.startswith(e) for t in drawn) for e in expected), drawn
+    for plot in plots:
+        labelled = [a for a in plot["axes"] if a["labels"] > 1]
+        assert labelled, plot["title"]  # every map names its rows or columns
+        for ax in labelled:
+            assert ax["worst"] <= TOLERANCE, (plot["title"], ax)
+    grid = next((p for p in plots if p["title"] == "Each head's weights"), None)
+    if grid is not None:  # token labels under the bottom maps and beside the first column
+        assert sum(a["labels"] > 1 for a in grid["axes"]) == 4 + 1
+
+
+def test_the_concatenation_is_drawn_with_a_line_between_heads(page, app_server):
+    open_page(page, f"{app_server}/?h=4&dm=16", ["Concatenated heads"])
+    concat = page.evaluate(
+        """() => { const g = [...document.querySelectorAll('.js-plotly-plot')]
+                   .find(e => e._fullLayout.title.text.startsWith('Concatenated heads'));
+                   const ticks = [...g.querySelectorAll('.xaxislayer-above text')].map(t => t.textContent);
+                   return {lines: g.querySelectorAll('.shapelayer path').length, ticks}; }"""
+    )
+    assert concat["lines"] == 3  # 4 heads of 16 columns: a line between each two
+    assert concat["ticks"][0] == "h0 d0" and {"h1 d0", "h2 d0", "h3 d0"} <= set(concat["ticks"])
+
+
+def test_difference_colour_bars_read_in_plain_decimals(page, app_server, wait_rerun):
+    open_page(page, f"{app_server}/?tab=Compare", ["Scores Q·Kᵀ"])
+    page.get_by_role("button", name="Pin this state").click()
+    wait_rerun(page)
+    box = page.locator(".st-key-sentence input")
+    box.fill("The weather is gloomy today in Melbourne")
+    box.press("Enter")
+    wait_rerun(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".filter(g => g._fullLayout && g._fullLayout.title.text.endsWith('after − before')).length === 3"
+    )
+    bars = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')]
+           .filter(g => g._fullLayout.title.text.endsWith('after − before'))
+           .map(g => [...g.querySelectorAll('.colorbar text, .cbaxis text')].map(t => t.textContent))"""
+    )
+    assert len(bars) == 3 and all(len(b) >= 3 for b in bars), bars
+    for text in (t for b in bars for t in b):
+        assert re.fullmatch(r"[−-]?\d+(\.\d+)?(e[−+-]?\d+)?", text), text  # 0.2, −10, 1e-16: no "µ" or "f"
