@@ -10,9 +10,7 @@ from attention.animate import D_KS, dk_frames
 from charts import figures as fg
 from charts.animate import dk_animation
 from views.common import draw
-from views.page import LARGE
-
-ANIMATE = "animate_dk"  # the toggle's key
+from views.page import ANIMATE, LARGE
 
 
 @st.cache_data(max_entries=8, show_spinner="Running every d_k from 1 to 512…")

@@ -8,7 +8,8 @@ from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings, token
 from attention.embed import char_width
 from attention.pipeline import LIMITS, MAX_CHARS
 from exchange.share import TAB_KEY, from_params, to_params
-from views.page import CELL, SENTENCE, SHARED_RANGE, TAB
+from exchange.view import DEFAULTS, VIEW_KEYS, from_view_params, view_params
+from views.page import CELL, SENTENCE, SHARED_RANGE, TAB, VIEW_STATE
 from views.pretrained import TAB as PRETRAINED_TAB
 from views.pretrained import URL_KEYS, sidebar_facts
 from views.tabs import TABS
@@ -28,8 +29,11 @@ def load_url_once():
     """On a session's first run, put the URL's settings into the widgets; return its notices."""
     if "settings_from_url" in st.session_state:
         return []
-    ignore = (TAB_KEY, "tour", *URL_KEYS.values())  # read by views/lesson.py and views/pretrained.py
+    ignore = (TAB_KEY, "tour", *URL_KEYS.values(), *VIEW_KEYS.values())  # tour, URL_KEYS: read elsewhere
     settings, cell, notices = from_params(st.query_params.to_dict(), ignore=ignore)
+    view, view_notices = from_view_params(st.query_params.to_dict(), settings.n_heads)
+    notices += view_notices
+    st.session_state.update({VIEW_STATE[name]: value for name, value in view.items()})
     tab = st.query_params.get(TAB_KEY)
     if tab in TABS:
         st.session_state[TAB] = tab
@@ -144,9 +148,9 @@ def toy_ui():
     length_ui()
     model_ui(tokenize(st.session_state.get(SENTENCE, "")))
     mask_ui()
+    st.session_state.setdefault(SHARED_RANGE, True)
     st.toggle(
         "Scores and scaled scores on one colour range",
-        value=True,
         key=SHARED_RANGE,
         help="On: the scaled map looks paler by exactly the factor it is divided by.",
     )
@@ -187,5 +191,6 @@ def controls():  # -> (Settings | None, list[str])
         params = to_params(settings, st.session_state.get(CELL))
         if st.session_state.get(TAB, TABS[0]) != TABS[0]:
             params[TAB_KEY] = st.session_state[TAB]
-        st.query_params.from_dict(params)
+        view = {name: st.session_state.get(key, DEFAULTS[name]) for name, key in VIEW_STATE.items()}
+        st.query_params.from_dict(params | view_params(view))
     return settings, notices

@@ -13,7 +13,7 @@ from charts.weights import RANGES, weights_map
 from views.common import compute, literal
 from views.controls import FIXED
 from views.live_chart import live_charts
-from views.page import CELL, SHARED_RANGE
+from views.page import CELL, COLOUR, SHARED_RANGE
 from views.steps import status
 
 SHOWN, BEFORE = "first_shown", "first_before"  # the settings drawn last, and the ones before them
@@ -79,8 +79,9 @@ def first_screen(page, focus_row=None):
     left, right = st.columns([3, 1], vertical_alignment="center")
     hint = "change the sentence or a setting: the cells whose weight moves are outlined."
     left.caption(f"{status(trace)} " + (line or hint[0].upper() + hint[1:]))
+    st.session_state.setdefault(COLOUR, "row")
     colour = right.segmented_control(
-        "Colours of the weights", RANGES, key="colour", default="row", format_func=RANGE_NAMES.get
+        "Colours of the weights", RANGES, key=COLOUR, format_func=RANGE_NAMES.get
     )
     figs = figures(trace, h, colour or "row", moved, focus_row)
     live_charts(figs, key="first", columns=[0.85, 1, 1.3], on_click=select_cell, group="page")

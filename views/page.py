@@ -13,6 +13,15 @@ TAB = "tab"  # the open tab
 PINNED = "pinned"  # the Settings pinned on the Compare tab
 SENTENCE = "sentence"  # the sentence box
 SHARED_RANGE = "shared_range"  # the toggle: the first two maps on one colour range
+HEAD, COLOUR = "head", "colour"  # the head the stages show; the weights' colour range
+ANIMATE = "animate_dk"  # the toggle that plays d_k from 1 to 512
+VIEW_STATE = {
+    "head": HEAD,
+    "colour": COLOUR,
+    "shared_range": SHARED_RANGE,
+    "animate": ANIMATE,
+    "pinned": PINNED,
+}
 
 
 @dataclass(frozen=True)

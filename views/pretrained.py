@@ -17,6 +17,7 @@ EXAMPLE = "The animal didn't cross the street because it was too tired"
 EXAMPLE_PAIR = ("it", "animal")  # the question the example asks: where does "it" look for "animal"?
 VIEWS = {"weights": "Weights", "scores": "Scores Q·Kᵀ", "scaled": "Scaled ÷√d_k"}
 URL_KEYS = {"pt_layer": "pl", "pt_head": "ph", "pt_query": "pq", "pt_key": "pk", "pt_view": "pv"}
+URL_KEYS["pt_hide"] = "px"  # [CLS] and [SEP] hidden
 LINK = "pt_link"  # this tab's part of the address the session opened with
 MEAN = "mean"  # the link's head for the average of a layer's heads
 TOP = 8  # heads shown in the ranking
@@ -66,6 +67,7 @@ def read_link(trace):  # -> list of the link's values that were ignored
         "pt_query": positions,
         "pt_key": positions,
         "pt_view": {v: v for v in VIEWS},
+        "pt_hide": {"1": True, "0": False},
     }
     found = {state: link[key] for state, key in URL_KEYS.items() if key in link}
     valid = {state: allowed[state][v] for state, v in found.items() if v in allowed[state]}
@@ -74,12 +76,14 @@ def read_link(trace):  # -> list of the link's values that were ignored
     return [f"{URL_KEYS[s]}={v[:24]}" for s, v in found.items() if s not in valid]
 
 
-def write_link(layer, head, query, key, view):
-    values = (layer, MEAN if head is None else head, query, key, view)
+def write_link(layer, head, query, key, view, hide):
+    values = (layer, MEAN if head is None else head, query, key, view, int(hide))
     for url_key, value in zip(URL_KEYS.values(), values, strict=True):
         st.query_params[url_key] = str(value)
     if view == "weights":  # the default view stays out of the link
         del st.query_params[URL_KEYS["pt_view"]]
+    if not hide:  # shown [CLS] and [SEP], the default, stay out of the link too
+        del st.query_params[URL_KEYS["pt_hide"]]
 
 
 def settle_pair(trace):  # the query and key widgets hold valid positions
@@ -223,7 +227,7 @@ def section(page):
     settle_pair(trace)
     query, key = where_it_looks(trace)
     layer, head, hide, view = pickers(trace)
-    write_link(layer, head, query, key, view)
+    write_link(layer, head, query, key, view, hide)
     keep = pm.kept(trace.tokens, hide)
     if not keep.any():
         st.info("The text has no word pieces besides [CLS] and [SEP]: show them to see their attention.")

@@ -6,6 +6,7 @@ from charts import figures as fg
 from charts import grids
 from views import weights
 from views.common import chips, draw
+from views.page import HEAD
 
 TAB = "Step by step"
 
@@ -22,16 +23,11 @@ def head_picker(n_heads):  # int -> int
     """Which head the stage views show."""
     if n_heads == 1:
         return 0
-    return (
-        st.segmented_control(
-            "Head shown in the stages below",
-            list(range(n_heads)),
-            key="head",
-            default=0,
-            format_func=lambda h: f"head {h}",
-        )
-        or 0
-    )
+    if st.session_state.get(HEAD, 0) >= n_heads:
+        st.session_state[HEAD] = 0  # fewer heads than before: back to the first
+    st.session_state.setdefault(HEAD, 0)
+    label = "Head shown on the maps and in the stages"
+    return st.segmented_control(label, list(range(n_heads)), key=HEAD, format_func=lambda h: f"head {h}") or 0
 
 
 def tokens_stage(trace):
