@@ -5,6 +5,8 @@ than its own, follows the page's address into a fresh session and checks the wid
 value again. A few widgets are not state: they are listed with the reason.
 """
 
+import json
+
 import pytest
 
 from tests.apptest_helpers import page
@@ -95,3 +97,14 @@ def test_the_pinned_state_of_compare_survives_the_link():
     assert not again.exception and "Nothing pinned yet." not in [i.value for i in again.info]
     assert again.session_state["pinned"] == at.session_state["pinned"]
     assert "- changed **d_k**: `16` → `32`" in [m.value for m in again.markdown]
+
+
+def test_the_share_tab_shows_the_whole_address_with_a_visible_copy_button():
+    at = page(START | {"hd": "1", "col": "0-1"}, tab="Share & export")
+    [shown] = [c.value for c in at.code]
+    assert "hd=1" in shown and "col=0-1" in shown and "mask=sliding+window" in shown and "tab=" not in shown
+    buttons = [e for e in at.get("bidi_component") if e.proto.component_name == "attention_copy_link"]
+    assert len(buttons) == 1
+    assert json.loads(buttons[0].proto.json) == {"text": shown, "label": "Copy link"}
+    at.selectbox(key="link_tab").set_value("Scaling lab").run()
+    assert [c.value for c in at.code][0].endswith("tab=Scaling+lab")

@@ -192,5 +192,6 @@ def controls():  # -> (Settings | None, list[str])
         if st.session_state.get(TAB, TABS[0]) != TABS[0]:
             params[TAB_KEY] = st.session_state[TAB]
         view = {name: st.session_state.get(key, DEFAULTS[name]) for name, key in VIEW_STATE.items()}
-        st.query_params.from_dict(params | view_params(view))
+        kept = {k: st.query_params[k] for k in URL_KEYS.values() if k in st.query_params}
+        st.query_params.from_dict(params | view_params(view) | kept)  # kept: written by their own tabs
     return settings, notices

@@ -6,15 +6,16 @@ import streamlit as st
 
 from exchange import export
 from exchange.script import SCRIPT_NAME, to_script
-from exchange.share import TAB_KEY, to_params
-from views.page import CELL
+from exchange.share import TAB_KEY
+from views.copy import copy_button
 
 TAB = "Share & export"
 
 
-def link(settings, cell, tab, first_tab):  # -> str, the page's address with every non-default setting
+def link(tab, first_tab):  # -> str, the page's address: every setting and view state, on the chosen tab
     base = (st.context.url or "http://localhost:8501/").split("?")[0].rstrip("/") + "/"
-    params = to_params(settings, cell) | ({TAB_KEY: tab} if tab != first_tab else {})
+    params = {k: v for k, v in st.query_params.to_dict().items() if k != TAB_KEY}
+    params |= {TAB_KEY: tab} if tab != first_tab else {}
     return base + ("?" + urlencode(params) if params else "")
 
 
@@ -29,15 +30,17 @@ def files(trace):  # -> dict of name -> (callable making the file, mime)
 
 
 def section(page):
-    trace, cell = page.trace, st.session_state.get(CELL)
+    trace = page.trace
     st.header("Share and export")
     st.markdown(
         "**Link to this exact page.** Every setting lives in the address, so this link opens the "
-        "page as you see it now: the sentence, every slider, the mask and the selected cell. Copy it "
-        "with the button at its right and hand it out."
+        "page as you see it now: the sentence, every setting, the selected cell, the head and colours "
+        "shown, the pinned state and the pretrained model's head. Copy it and hand it out."
     )
     tab = st.selectbox("The link opens on the tab", page.tabs, key="link_tab")
-    st.code(link(trace.settings, cell, tab, page.tabs[0]), language=None, wrap_lines=True)
+    address = link(tab, page.tabs[0])
+    st.code(address, language=None, wrap_lines=True)
+    copy_button(address, key="copy_link")
     st.markdown(
         "**Every number.** The CSV files have token labels as headers (one file per matrix and head); "
         "the `.npz` and JSON files hold the same matrices at full precision with the settings; the "
