@@ -71,7 +71,13 @@ def default_span(tokens):  # labels -> px, the axis length assumed when the call
 
 
 def shown_ticks(tokens, span=None, pitch=SLANT):  # list[str], px -> range of positions with a label
-    """Every k-th position, k chosen so labels `pitch` px apart fit `span` px (default: see WIDE)."""
+    """Every k-th position, k chosen so labels `pitch` px apart fit `span` px (default: see WIDE).
+
+    Labels longer than LONG_LABEL get automatic margins, so the span cannot be known here: they are
+    thinned by LABEL_LIMIT alone.
+    """
+    if label_width(tokens) > LONG_LABEL:
+        return range(0, len(tokens), label_step(len(tokens), math.inf, pitch))
     span = default_span(tokens) if span is None else span
     return range(0, len(tokens), label_step(len(tokens), span, pitch))
 
@@ -87,7 +93,7 @@ def axis(tokens, title, span=None, pitch=SLANT):  # list[str], str, px, px -> di
     cats = categories(tokens)
     shown = shown_ticks(tokens, span, pitch)
     step = shown.step
-    suffix = "" if step == 1 or not title else f" (one label in {step}; hover for all)"
+    suffix = "" if step == 1 or not title else f" (1 in {step} labelled)"  # short: a narrow map centres it
     return {
         "type": "category",
         "title": {"text": title + suffix},

@@ -26,7 +26,7 @@ def test_labels_are_thinned_to_fit_their_pitch_and_the_label_limit(n, span, pitc
     assert axis["ticktext"] == tokens[::step] and len(axis["tickvals"]) <= fg.LABEL_LIMIT
     assert step == 1 or step * span / n >= pitch  # neighbours at least `pitch` px apart
     assert step == 1 or (step - 1) * span / n < pitch or -(-n // (step - 1)) > fg.LABEL_LIMIT  # k is smallest
-    assert ("one label in" in axis["title"]["text"]) == (step > 1)
+    assert (f"(1 in {step} labelled)" in axis["title"]["text"]) == (step > 1)
 
 
 def test_the_narrowest_map_keeps_its_labels_apart_and_wider_maps_keep_more():
@@ -39,6 +39,13 @@ def test_the_narrowest_map_keeps_its_labels_apart_and_wider_maps_keep_more():
     assert len(narrow.layout.yaxis.tickvals) == 21  # 720 px tall: every other row
     seven = fg.heatmap(np.zeros((7, 7)), ["Melbourne"] * 7, ["Melbourne"] * 7, "t")
     assert len(seven.layout.xaxis.tickvals) == 7  # the default sentence keeps every label
+
+
+def test_labels_too_long_to_size_the_margins_for_are_thinned_by_the_limit_alone():
+    long = ["x" * (fg.LONG_LABEL + 1)] * 41
+    axis = fg.axis(long, "key", span=100, pitch=fg.LINE)
+    assert len(axis["tickvals"]) == 21 and axis["automargin"]  # every other: LABEL_LIMIT, not 100 px
+    assert len(fg.axis(["x" * fg.LONG_LABEL] * 41, "key", span=100, pitch=fg.LINE)["tickvals"]) == 7
 
 
 def test_the_default_axis_keeps_eleven_words_for_a_third_of_the_page():
