@@ -15,13 +15,14 @@ from views.lesson import lesson_panel, open_from_link
 from views.page import TAB, Page
 from views.pretrained import keep_link
 from views.steps import head_picker
+from views.style import apply_style
 from views.tabs import SECTIONS, TABS
 
 COMPACT = "<style>.block-container {padding-top: 2.2rem; padding-bottom: 2rem;}</style>"  # no user text
 
 
 def intro():
-    st.html(COMPACT)  # the first screen holds the maps: less blank space above the title
+    apply_style()  # the first screen holds the maps: less blank space above the title; a phone layout
     left, right = st.columns([3, 2], vertical_alignment="center")
     left.markdown("## Attention, step by step")
     right.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")

