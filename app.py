@@ -18,8 +18,6 @@ from views.steps import head_picker
 from views.style import apply_style
 from views.tabs import SECTIONS, TABS
 
-COMPACT = "<style>.block-container {padding-top: 2.2rem; padding-bottom: 2rem;}</style>"  # no user text
-
 
 def intro():
     apply_style()  # the first screen holds the maps: less blank space above the title; a phone layout

@@ -51,14 +51,14 @@ def model_grid(attentions, tokens):  # [n_layers, n_heads, seq, seq], list[str] 
         n_heads,
         horizontal_spacing=0.006,
         vertical_spacing=0.02,
-        column_titles=[f"head {h}" for h in range(n_heads)],
-        row_titles=[f"layer {layer}" for layer in range(n_layers)],
+        column_titles=[str(h) for h in range(n_heads)],  # short: twelve of them share a phone's width
+        row_titles=[f"L{layer}" for layer in range(n_layers)],
     )
     cats = categories(tokens)
     for layer in range(n_layers):
         for h in range(n_heads):
             head_cell(fig, attentions[layer, h], cats, layer, h, layer + 1, h + 1)
-    title = "All heads: a row per layer (click one to open it)"
+    title = "All heads: a row per layer L, a column per head (click one to open it)"
     return small_multiples(fig, title, 110 * n_layers + 80)
 
 
@@ -67,7 +67,10 @@ def pattern_grid(attentions, tokens, groups, per_row=12):
     (layer, head). attentions: [n_layers, n_heads, seq, seq]; groups: pattern -> [(layer, head)]."""
     cols = max(1, min(per_row, max((len(hs) for hs in groups.values()), default=1)))
     shown = {p: hs[:cols] for p, hs in groups.items()}
-    titles = [t for hs in shown.values() for t in [f"L{lay} H{h}" for lay, h in hs] + [""] * (cols - len(hs))]
+    names = {
+        p: [f"L{lay}<br>h{h}" for lay, h in hs] for p, hs in shown.items()
+    }  # two short lines: narrow cells
+    titles = [t for ns in names.values() for t in ns + [""] * (cols - len(ns))]
     fig = make_subplots(
         len(groups),
         cols,
@@ -81,8 +84,9 @@ def pattern_grid(attentions, tokens, groups, per_row=12):
         for col, (layer, h) in enumerate(heads, start=1):
             head_cell(fig, attentions[layer, h], cats, layer, h, row, col)
     fig.update_annotations(font={"size": 10})
-    title = f"Heads grouped by their pattern (the strongest {cols} of each; click one to open it)"
-    return small_multiples(fig, title, 130 * len(groups) + 90)
+    title = f"Heads by pattern (the strongest {cols} of each; click to open)"
+    fig = small_multiples(fig, title, 130 * len(groups) + 110)
+    return fig.update_layout(margin={"t": 84})  # room for the two-line head names under the title
 
 
 def ranking(ranked, top, title):  # [(layer, head, weight)] best first, int, str -> go.Figure

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 LAB_TITLE = "Attention weights (click a cell to explain it)"
-GRID_TITLE = "All heads: a row per layer (click one to open it)"
+GRID_TITLE = "All heads: a row per layer L, a column per head (click one to open it)"
 EXAMPLE = "The animal didn't cross the street because it was too tired"
 
 FIND = """const find = (title) => [...document.querySelectorAll('.js-plotly-plot')]

@@ -23,7 +23,6 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 WIDTH, HEIGHT = 390, 844
 PRETRAINED = "Pretrained model"
 # Tabs whose grids of small maps still crowd their titles at this width (not yet fixed).
-CROWDED = {PRETRAINED: "the per-head grids' head titles overlap at 390 px"}
 SHOTS = Path(os.environ.get("ATTENTION_SHOTS", tempfile.gettempdir()))
 
 # The boxes of every chart's main title, of its subplots' titles (annotations above its topmost
@@ -115,8 +114,6 @@ def test_tab_fits_a_phone(phone, app_server, name):
     assert "Settings" in (phone.evaluate(TOGGLE_LABEL) or ""), "the way to the settings is not labelled"
     assert phone.locator("[data-testid=stExpandSidebarButton]").is_visible()
     subplots = [clash for _, clashed in found for clash in clashed]
-    if subplots and name in CROWDED:
-        pytest.xfail(f"{CROWDED[name]}: " + "; ".join(subplots[:3]))
     assert not subplots, f"{name}: " + "; ".join(subplots)
 
 
