@@ -102,8 +102,9 @@ def section(page):
         "instead of being silently misaligned. *Shuffle words* pins the state and reorders the sentence."
     )
     left, right = st.columns(2)
-    left.button("📌 Pin this state", on_click=pin, args=(trace.settings,), key="pin")
-    right.button("🔀 Shuffle words", on_click=shuffle, args=(trace.settings,), key="shuffle")
+    left.button("Pin this state", icon=":material/push_pin:", on_click=pin, args=(trace.settings,), key="pin")
+    shuffle_icon = ":material/shuffle:"  # icons, not emoji: they draw without an emoji font
+    right.button("Shuffle words", icon=shuffle_icon, on_click=shuffle, args=(trace.settings,), key="shuffle")
     pinned = st.session_state.get(PINNED)
     if pinned is None:
         st.info("Nothing pinned yet.")
