@@ -7,10 +7,12 @@ it), what a mask left of the first row, and whether a shuffled sentence's attent
 its words around. Also here: the tally of a lesson's answers and the step a link asks for.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from attention.diff import permutation, permuted_gap
-from attention.scaling import row_stats
+from attention.scaling import row_entropy, row_stats
 
 SAME_BITS = 0.05  # mean row entropies closer than this (in bits) count as "the same"
 SAME_WEIGHT = 1e-6  # weights closer than this count as equal (ties, a row that only moved)
@@ -90,3 +92,26 @@ def step_from_link(text, n_steps):  # str | None, int -> (int | None, str | None
     if not 1 <= number <= n_steps:
         return None, f"tour={shown} is not a step of the lesson (1 to {n_steps}); ignored"
     return number - 1, None
+
+
+@dataclass(frozen=True)
+class RowNumbers:
+    """What the lesson says about one row of weights."""
+
+    key: int  # the key with the largest weight
+    weight: float  # that weight
+    entropy_bits: float  # the row's entropy
+    most_bits: float  # log2 of the keys the row may see: the entropy of an even spread
+    effective_keys: float  # 2 ** entropy
+    seen: int  # keys the row may see
+    total: float  # the row's sum
+
+
+def row_numbers(weights, allowed, query):  # [seq_q, seq_k], bool [seq_q, seq_k], int -> RowNumbers
+    """The largest weight of a row, its entropy against an even spread, and its sum."""
+    key, weight = top_key(weights, query)
+    bits = float(row_entropy(weights[query]))
+    seen = int(np.count_nonzero(allowed[query]))
+    return RowNumbers(
+        key, weight, bits, float(np.log2(max(seen, 1))), 2.0**bits, seen, float(weights[query].sum())
+    )

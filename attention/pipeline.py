@@ -80,9 +80,14 @@ class Settings:
         return self.seq_len or min(len(tokenize(self.sentence)), LIMITS["seq_len"][1])
 
     @property
+    def root_d_k(self):
+        """√d_k: how the spread of raw scores grows with the width of a head."""
+        return float(np.sqrt(self.d_k))
+
+    @property
     def divisor(self):
         """What the scores are divided by: τ·√d_k, or τ alone with scaling off."""
-        return self.temperature * (float(np.sqrt(self.d_k)) if self.scaling else 1.0)
+        return self.temperature * (self.root_d_k if self.scaling else 1.0)
 
     @property
     def scale(self):

@@ -1,5 +1,7 @@
 """The lesson's answers, computed from traces: checked on hand-made rows and on real runs."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -100,3 +102,13 @@ def test_a_link_naming_no_step_gives_a_notice_and_no_step(text):
 
 def test_no_tour_in_the_link_is_no_notice():
     assert lesson.step_from_link(None, 10) == (None, None)
+
+
+def test_the_numbers_of_one_row_against_a_plain_loop():
+    w = np.array([[0.5, 0.25, 0.25, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    allowed = np.array([[True, True, True, False], [False] * 4])
+    r = lesson.row_numbers(w, allowed, 0)
+    assert (r.key, r.weight, r.seen) == (0, 0.5, 3)
+    assert r.entropy_bits == pytest.approx(1.5) and r.effective_keys == pytest.approx(2**1.5)
+    assert r.most_bits == pytest.approx(math.log2(3)) and r.total == 1.0
+    assert lesson.row_numbers(w, allowed, 1).seen == 0

@@ -253,3 +253,7 @@ def test_the_divisor_is_tau_times_root_dk_or_tau_alone(d_k, tau, scaling, diviso
     s = Settings(d_k=d_k, temperature=tau, scaling=scaling)
     assert s.divisor == pytest.approx(divisor) and s.scale == pytest.approx(1 / divisor)
     assert s.replace(scaling=False).divisor == tau
+
+
+def test_root_d_k_is_the_square_root_whatever_the_scaling():
+    assert Settings(d_k=256).root_d_k == 16.0 and Settings(d_k=256, scaling=False).root_d_k == 16.0

@@ -6,7 +6,6 @@ state its reveal will apply, so the answer checked is the one the maps then show
 
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
 from attention import lesson
@@ -59,7 +58,7 @@ def sharpness(page, question, query):
     answer, b, a = lesson.sharpness(wb, wa)
     why = (
         f"Mean row entropy {b:.2f} → {a:.2f} bits; now {saturation_summary(row_stats(wa))}. Raw scores "
-        f"spread like √d_k (√{after.d_k} = {np.sqrt(after.d_k):.0f}), and softmax hands a wide gap almost "
+        f"spread like √d_k (√{after.d_k} = {after.root_d_k:.0f}), and softmax hands a wide gap almost "
         "all the weight."
     )
     return Reveal(question.choices, frozenset({answer}), question.choices[answer], why, dict(question.reveal))
@@ -109,14 +108,12 @@ def row_numbers(page, query):
     """The numbers of one row of weights: its largest weight, entropy, effective keys and sum."""
     if query is None:
         return
-    w, tokens = page.trace.attention.weights[page.head], page.trace.tokens
-    stats = row_stats(w[query : query + 1])
-    key, weight = lesson.top_key(w, query)
-    seen = int(np.count_nonzero(page.trace.allowed()[query]))
+    tokens = page.trace.tokens
+    r = lesson.row_numbers(page.trace.attention.weights[page.head], page.trace.allowed(), query)
     st.markdown(
-        f"Row of {literal(tokens[query])}: largest weight {weight:.2f} (on {literal(tokens[key])}); "
-        f"entropy {stats.entropy_bits[0]:.2f} bits of at most {np.log2(max(seen, 1)):.2f}, i.e. about "
-        f"{stats.effective_keys[0]:.1f} of {seen} words' worth of attention; sum {w[query].sum():.6f}."
+        f"Row of {literal(tokens[query])}: largest weight {r.weight:.2f} (on {literal(tokens[r.key])}); "
+        f"entropy {r.entropy_bits:.2f} bits of at most {r.most_bits:.2f}, i.e. about "
+        f"{r.effective_keys:.1f} of {r.seen} words' worth of attention; sum {r.total:.6f}."
     )
 
 

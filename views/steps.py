@@ -90,7 +90,7 @@ def scores_stage(trace):
     divisor = r"\tau\sqrt{d_k}" if s.scaling else r"\tau"  # the formula the page is computing now
     st.latex(rf"\text{{scores}} = Q K^\top \qquad \text{{scaled}} = \frac{{Q K^\top}}{{{divisor}}}")
     if s.scaling:
-        root = s.divisor / s.temperature  # √d_k
+        root = s.root_d_k
         tau = f"τ·√d_k = {s.temperature:g} × {root:.2f}" if s.temperature != 1 else "√d_k"
         st.markdown(f"**÷{tau} = ÷{s.divisor:.2f}** for d_k = {s.d_k}.")
     else:
