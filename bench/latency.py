@@ -1,26 +1,25 @@
-"""Interaction latency of the page in a real browser, against its compute floor.
+"""Interaction latency of the page in Chromium, side by side with a 3-chart `st.plotly_chart` demo.
 
-Run `python bench/latency.py` from the repository root (about 5 minutes on 2 cores); it prints a
-Markdown table. Not a test: timings depend on the machine.
+Run `python bench/latency.py` from the repository root (about 15 minutes on 2 busy cores); it prints
+Markdown tables. Not a test: timings depend on the machine; the ratios to the demo, measured in the
+same run, are what carries over. Two servers run at once: the app (ATTENTION_APP_DIR, default this
+checkout) and the demo (bench/demo3.py). For each length (7 tokens: the app's default sentence; 128
+and 512: n distinct words, the sequence following the sentence) one tab of each is open; every
+interaction is warmed up once, then repeated REPS times, app and demo interleaved; medians shown.
+- d_k step: the d_k select_slider's thumb focused + ArrowRight (16 -> 32); the demo's d_k slider +1.
+- d_k exact +1: the exact d_k box filled with d_k + 1, then Enter (32 -> 33).
+- sentence edit + Enter: the last word of the sentence replaced by a new word.
+Before each round the app's seed steps up and d_k goes back to 16 (unmeasured), so every measured
+state is new: neither the trace cache nor Streamlit's message cache hides a first look's cost.
 
-For each sequence length the page is opened with n words and seq_len = n, warmed up once, then
-each interaction is repeated REPS times; the table shows medians. Every repetition shows a state
-the page has not shown before (d_k goes up one step each time; the last word gets a new name), so
-neither the pipeline cache nor Streamlit's message cache (which replaces a message the browser
-already holds by its hash) hides the cost of a visitor's first look at a state.
-
-- latency: from the keydown (timestamped inside the page) to "updated": the first frame after the
-  last change of the page's main area, where a change is any DOM mutation under stMain (Plotly
-  draws its heatmaps as SVG and <image> mutations) or a Plotly 'plotly_afterplot' event. The time
-  is taken in a MessageChannel task queued from the requestAnimationFrame callback after that
-  change, i.e. once the frame has been produced. The page counts as settled when the script has
-  finished (the script_finished message has arrived) and nothing changed for QUIET_MS.
-- to request: keydown -> the browser sends the rerun request (widget debounce and commit).
-- server: rerun request sent -> script_finished received, both timestamped in the page: the
-  script's run on the server, including sending its messages over the local websocket.
-- payload: websocket bytes received between the keydown and script_finished; f32: the float32
-  bytes of every heatmap z shown afterwards (rows x cols x 4).
-- compute: `attention.run` for the same settings in this process (median of REPS), the floor.
+latency: keydown (timestamped in the page) to the first frame after the last change of the main area
+(a DOM mutation under stMain or a 'plotly_afterplot', bench/probe.js), once script_finished has
+arrived and nothing changed for QUIET_MS: a chart drawn after the script finished counts. to request:
+keydown -> rerun request sent; server: request -> script_finished received; after finish: the rest.
+payload: websocket bytes from the keydown to script_finished; f32 shown: rows x cols x 4 of every
+heatmap afterwards; f32 redrawn: of the heatmaps whose data changed. kept: the share of the elements
+under `.js-plotly-plot` (plots included) tagged before the keydown and still in the page after it.
+Plotly.react: main-thread time inside each call of the page's plotly.js (react or newPlot), by map.
 """
 
 import os
@@ -31,65 +30,51 @@ import urllib.parse
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import CHROMIUM_ARGS, IDLE, chromium_path  # noqa: E402
 
-from conftest import CHROMIUM_ARGS, IDLE, chromium_path, free_port, healthy, server_command  # noqa: E402
+from bench.protocol import Frames  # noqa: E402
+from bench.servers import APP_DIR, ROOT, Server  # noqa: E402
 
-from attention import Settings, run  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-APP_DIR = Path(os.environ.get("ATTENTION_APP_DIR", ROOT))
-LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "10,128,512").split(","))
-REPS = 5
+LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "7,128,512").split(","))
+REPS = int(os.environ.get("BENCH_REPS", "5"))
 QUIET_MS = 1500
-TARGET_MS = {10: 300, 128: 600, 512: 2000}
-VOCABULARY = (
-    "the",
-    "cat",
-    "sat",
-    "on",
-    "a",
-    "mat",
-    "while",
-    "two",
-    "dogs",
-    "ran",
-    "far",
-    "down",
-    "old",
-    "road",
-)
+DEFAULT_SENTENCE = "The weather is beautiful today in Melbourne"  # the app's default: 7 tokens
+VOCABULARY = "the cat sat on a mat while two dogs ran far down old road".split()  # noqa: SIM905
 PROBE = Path(__file__).with_name("probe.js").read_text()
+DRAWS = """(() => {  // each Plotly.react / newPlot of the page's plotly.js: [title, ms in the call]
+    let plotly;
+    const timed = (fn) => function (gd, ...args) {
+        const start = performance.now(), out = fn.call(this, gd, ...args), ms = performance.now() - start;
+        Promise.resolve(out).then(() => window.__draws.push([gd.layout?.title?.text ?? '', ms]));
+        return out;
+    };
+    window.__draws = [];
+    Object.defineProperty(window, 'Plotly', {configurable: true, get: () => plotly, set: (v) => {
+        if (v && !v.__timed) Object.assign(v, {react: timed(v.react), newPlot: timed(v.newPlot), __timed: 1});
+        plotly = v;
+    }});
+})();"""  # noqa: E501
+TAG = """() => {
+    window.__before = new WeakSet(); window.__zs = new WeakSet(); window.__draws.length = 0;
+    for (const el of document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')) window.__before.add(el);
+    for (const g of document.querySelectorAll('.js-plotly-plot')) for (const t of g.data) t.z && __zs.add(t.z)
+}"""
+KEPT = """() => {
+    const kept = (els) => els.filter(el => window.__before.has(el)).length / els.length;
+    let redrawn = 0;
+    for (const g of document.querySelectorAll('.js-plotly-plot')) for (const t of g._fullData || [])
+        if (t.type === 'heatmap' && !window.__zs.has(t._input.z)) redrawn += t.z.length * t.z[0].length * 4;
+    return [kept([...document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')]), redrawn,
+            kept([...document.querySelectorAll('.js-plotly-plot')])];
+}"""
 
 
-def sentence(n):  # int -> str, n words
-    return " ".join(VOCABULARY[i % len(VOCABULARY)] for i in range(n))
-
-
-def decode(proto, payload):  # -> (message kind | None, bytes)
-    data = payload if isinstance(payload, bytes) else payload.encode()
-    msg = proto()
-    try:
-        msg.ParseFromString(data)
-        return msg.WhichOneof("type"), len(data)
-    except Exception:  # not a Streamlit message: counted, never matched
-        return None, len(data)
-
-
-class Frames:
-    """Websocket messages seen by Playwright, decoded, in the order the page sees them."""
-
-    def __init__(self, page):
-        self.received, self.sent = [], []
-        page.on("websocket", self.watch)
-
-    def watch(self, ws):
-        ws.on("framereceived", lambda p: self.received.append(decode(ForwardMsg, p)))
-        ws.on("framesent", lambda p: self.sent.append(decode(BackMsg, p)))
+def sentence(n):  # int -> str, n distinct words (the app's default sentence at 7)
+    words = (VOCABULARY[i % 14] + (str(i // 14) if i >= 14 else "") for i in range(n))
+    return DEFAULT_SENTENCE if n == 7 else " ".join(words)
 
 
 def settle(page, frames, start):  # -> dict of page timestamps after the rerun the keydown started
@@ -100,11 +85,12 @@ def settle(page, frames, start):  # -> dict of page timestamps after the rerun t
             raise TimeoutError("no script_finished message within 120 s")
         page.wait_for_timeout(20)
     page.wait_for_selector(IDLE)
-    while True:
+    for _ in range(1200):  # bounded: 120 s
         state = page.evaluate("window.__probe.snapshot()")
         if state["now"] - max(state["paint"], state["changed"]) > QUIET_MS and state["paint"] > 0:
             return state
         page.wait_for_timeout(100)
+    raise TimeoutError("the page kept changing for 120 s")
 
 
 def measure(page, frames, act):  # act(page) presses the key -> dict of one repetition
@@ -122,94 +108,139 @@ def measure(page, frames, act):  # act(page) presses the key -> dict of one repe
         "latency": state["paint"] - state["key"],
         "to request": request - state["key"],
         "server": recv[finished][0] - request,
+        "after finish": state["paint"] - recv[finished][0],
         "payload": sum(n for _, n in kinds[: finished + 1]),
         "f32": page.evaluate("window.__probe.zBytes()"),
     }
 
 
-def step_dk(page):
-    """One keyboard step up of the d_k slider: a state this page has never shown."""
-    page.locator(".st-key-d_k").get_by_role("slider").focus()
-    page.keyboard.press("ArrowRight")
+def slider_step(key):  # -> act: a slider's thumb focused, then ArrowRight
+    return lambda page: (
+        page.locator(f".st-key-{key}").get_by_role("slider").focus(),
+        page.keyboard.press("ArrowRight"),
+    )
 
 
-def edit_sentence(words):
-    """Replace the last word by a new one, then Enter: the sentence commits and the page reruns."""
-    edits = iter(range(10**6))
-
+def exact(value=None):  # -> act: the exact d_k box set to value (default: one more), then Enter
     def act(page):
-        box = page.locator(".st-key-sentence input")
-        box.fill(" ".join(words[:-1] + [f"mat{next(edits)}"]))
+        box = page.locator(".st-key-d_k input")
+        box.fill(str(value or int(box.input_value()) + 1))
         box.press("Enter")
 
     return act
 
 
-def compute_ms(settings):  # Settings -> float, median ms of attention.run
-    times = []
-    for _ in range(REPS):
-        t = time.perf_counter()
-        run(settings)
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+def edit_sentence(words):  # -> act: the last word replaced by a new one, then Enter
+    edits = iter(range(10**6))
+
+    def act(page):
+        box = page.locator(".st-key-sentence input")
+        box.fill(" ".join(words[:-1] + [f"zz{next(edits)}"]))
+        box.press("Enter")
+
+    return act
 
 
-def bench_length(browser, base, n):  # -> list of table rows
-    text = sentence(n)
-    words = text.split()
+def open_tab(browser, url, plots=3):  # -> (page, Frames) once `plots` plots are drawn
     page = browser.new_page(viewport={"width": 1400, "height": 5200})
     page.add_init_script(PROBE)
+    page.add_init_script(DRAWS)
     frames = Frames(page)
     page.set_default_timeout(180_000)
-    page.goto(f"{base}/?{urllib.parse.urlencode({'n': len(words), 's': text})}")
+    page.goto(url)
     page.wait_for_selector(IDLE)
+    drawn = "k => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData).length >= k"
+    page.wait_for_function(drawn, arg=plots)
+    return page, frames
+
+
+def one(tab, act):  # -> dict of one repetition: measure() plus elements kept and Plotly time per map
+    page, frames = tab
+    page.bring_to_front()
+    page.evaluate(TAG)
+    result = measure(page, frames, act)
+    result["kept"], result["f32 redrawn"], result["plots kept"] = page.evaluate(KEPT)
+    result["draw"] = 0
+    for title, ms in page.evaluate("window.__draws"):  # a map's name: its title up to a colon
+        name = f"draw: {title.split(':')[0][:24]}"
+        result[name], result["draw"] = result.get(name, 0) + ms, result["draw"] + ms
+    return result
+
+
+def bench_length(browser, app, demo, n):  # -> list of table rows
+    text = sentence(n)
+    words = text.split()
+    tabs = {
+        "app": open_tab(browser, f"{app}/" + ("" if n == 7 else "?" + urllib.parse.urlencode({"s": text})))
+    }
+    tabs["demo"] = open_tab(browser, f"{demo}/?{urllib.parse.urlencode({'s': text})}")
+    cases = {
+        ("app", "d_k step"): slider_step("d_k_step"),
+        ("app", "d_k exact +1"): exact(),
+        ("app", "sentence edit + Enter"): edit_sentence(words),
+        ("demo", "d_k step"): slider_step("d_k"),
+        ("demo", "sentence edit + Enter"): edit_sentence(words),
+    }
+    runs = {case: [] for case in cases}
+    for rep in range(REPS + 1):  # the first round warms up: caches, components, plotly.js
+        measure(*tabs["app"], slider_step("seed"))  # a new seed: every state below is new
+        for (name, interaction), act in cases.items():
+            result = one(tabs[name], act)
+            runs[name, interaction] += [result] if rep else []
+            if interaction == "d_k exact +1":
+                measure(*tabs["app"], exact(16))  # back to 16 for the next round's step
+    for page, _ in tabs.values():
+        page.close()
     rows = []
-    for name, act in (("d_k slider step", step_dk), ("sentence edit + Enter", edit_sentence(words))):
-        measure(page, frames, act)  # warm-up: caches, chart components, JIT
-        runs = [measure(page, frames, act) for _ in range(REPS)]
-        row = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        row |= {"n": len(words), "interaction": name, "runs": [round(r["latency"]) for r in runs]}
-        rows.append(row)
-        print(f"  {name} at {len(words)} tokens: {row['runs']} ms", file=sys.stderr)
-    page.close()
-    floor = compute_ms(Settings(sentence=text, seq_len=len(words)))
-    return [r | {"compute": floor} for r in rows]
+    for (name, interaction), rs in runs.items():
+        keys = dict.fromkeys(k for r in rs for k in r)
+        rows.append({k: statistics.median(r.get(k, 0) for r in rs) for k in keys})
+        rows[-1] |= {"n": n, "page": name, "interaction": interaction}
+        rows[-1]["runs"] = [round(r["latency"]) for r in rs]
+        print(f"  {name} {interaction} at {n}: {rows[-1]['runs']} ms", file=sys.stderr, flush=True)
+    for r in rows:
+        like = "d_k step" if r["interaction"].startswith("d_k") else r["interaction"]
+        r["ratio"] = r["latency"] / next(
+            d["latency"] for d in rows if d["page"] == "demo" and d["interaction"] == like
+        )
+    return rows
 
 
 def table(rows):  # -> str, Markdown
-    head = (
-        "| tokens | interaction | latency (median) | target | to request | server | compute | "
-        "payload | f32 shown | payload / f32 |\n|---|---|---|---|---|---|---|---|---|---|\n"
-    )
-    lines = []
+    lines = [
+        "| tokens | page | interaction | latency (median) | ÷ demo | to request | server | after finish "
+        "| payload | f32 shown | ÷ f32 shown | f32 redrawn | ÷ f32 redrawn | plots kept | elements kept "
+        "| runs (ms) |",
+        "|---" * 16 + "|",
+    ]
     for r in rows:
-        target = TARGET_MS[min(TARGET_MS, key=lambda t: abs(t - r["n"]))]
-        ok = "✓" if r["latency"] <= target else "✗"
+        redrawn = r["f32 redrawn"] or float("nan")
         lines.append(
-            f"| {r['n']} | {r['interaction']} | {r['latency']:.0f} ms {ok} | ≤ {target} ms | "
-            f"{r['to request']:.0f} ms | {r['server']:.0f} ms | {r['compute']:.1f} ms | "
-            f"{r['payload'] / 1e3:.1f} kB | {r['f32'] / 1e3:.1f} kB | {r['payload'] / r['f32']:.2f}× |"
+            f"| {r['n']} | {r['page']} | {r['interaction']} | {r['latency']:.0f} ms | {r['ratio']:.2f}× | "
+            f"{r['to request']:.0f} ms | {r['server']:.0f} ms | {r['after finish']:.0f} ms | "
+            f"{r['payload'] / 1e3:.1f} kB | {r['f32'] / 1e3:.1f} kB | {r['payload'] / r['f32']:.2f}× | "
+            f"{redrawn / 1e3:.1f} kB | {r['payload'] / redrawn:.2f}× | {r['plots kept']:.0%} | "
+            f"{r['kept']:.0%} | {r['runs']} |"
         )
-    return head + "\n".join(lines)
+    lines += [
+        "",
+        "| tokens | interaction | after finish | Plotly.react, all maps | per map |",
+        "|---" * 5 + "|",
+    ]
+    for r in (r for r in rows if r["page"] == "app"):
+        maps = " · ".join(f"{k[6:]} {v:.0f}" for k, v in r.items() if k.startswith("draw: "))
+        lines.append(
+            f"| {r['n']} | {r['interaction']} | {r['after finish']:.0f} ms | {r['draw']:.0f} ms | {maps} |"
+        )
+    return "\n".join(lines)
 
 
 def main():
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-streamlit-{port}.log", "w")  # noqa: SIM115
-    server = __import__("subprocess").Popen(server_command(port), cwd=APP_DIR, stdout=log, stderr=log)
-    try:
-        for _ in range(240):
-            if healthy(base):
-                break
-            time.sleep(0.25)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-            rows = [row for n in LENGTHS for row in bench_length(browser, base, n)]
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    demo_script = str(ROOT / "bench" / "demo3.py")
+    with Server("app.py", APP_DIR) as app, Server(demo_script) as demo, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        rows = [row for n in LENGTHS for row in bench_length(browser, app.url, demo.url, n)]
+        browser.close()
     print(table(rows))
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.protocol import health, load_page, query  # noqa: E402
-from bench.servers import Cluster, Server  # noqa: E402
+from bench.servers import ROOT, Cluster, Server  # noqa: E402
 
 USERS = int(os.environ.get("BENCH_USERS", 30))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", 2))
@@ -93,7 +93,8 @@ def run_class(target, name, proxied=False, **crowd_options):  # Server | Cluster
 
 def scenario_class():
     rows = []
-    for script, name in (("app.py", "app, one process"), ("bench/demo3.py", "3-chart demo, one process")):
+    demo = str(ROOT / "bench" / "demo3.py")
+    for script, name in (("app.py", "app, one process"), (demo, "3-chart demo, one process")):
         with Server(script) as server:
             rows.append(run_class(server, f"{name}: {USERS}x{SESSIONS} at {TOKENS} tokens"))
     return rows

@@ -7,7 +7,8 @@ session), then binary protobuf frames. The client sends a BackMsg `rerun_script`
 query string; the server runs the script and streams ForwardMsgs (deltas, among them any exception
 the page shows) until `script_finished`. That round trip is what a student opening a shared link
 costs the server, which is what a load test of the server needs; the static HTML and JavaScript a
-browser also fetches are the same for every visitor and cacheable, so they are left out.
+browser also fetches are the same for every visitor and cacheable, so they are left out. `Frames`
+reads the same messages off a real browser's websocket (Playwright), for bench/latency.py.
 """
 
 import asyncio
@@ -122,3 +123,25 @@ async def load_page(base_url, query_string, timeout=120.0, cookie=None, read_rat
         outcome.error = f"{type(error).__name__}: {error}"
     outcome.seconds = outcome.seconds or time.perf_counter() - start
     return outcome
+
+
+def decode(proto, payload):  # -> (message kind | None, bytes)
+    data = payload if isinstance(payload, bytes) else payload.encode()
+    msg = proto()
+    try:
+        msg.ParseFromString(data)
+        return msg.WhichOneof("type"), len(data)
+    except Exception:  # not a Streamlit message: counted, never matched
+        return None, len(data)
+
+
+class Frames:
+    """A Playwright page's websocket messages, decoded (kind, bytes), in the order the page sees them."""
+
+    def __init__(self, page):
+        self.received, self.sent = [], []
+        page.on("websocket", self.watch)
+
+    def watch(self, ws):
+        ws.on("framereceived", lambda p: self.received.append(decode(ForwardMsg, p)))
+        ws.on("framesent", lambda p: self.sent.append(decode(BackMsg, p)))

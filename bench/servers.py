@@ -1,6 +1,7 @@
 """The servers a load run talks to, started and stopped by the run itself, on loopback only.
 
-`Server` is one `streamlit run` process; `Cluster` is `deploy/cluster.sh`, replicas behind nginx.
+`Server` is one `streamlit run` process; `Cluster` is `deploy/cluster.sh`, replicas behind nginx. The app
+runs from ATTENTION_APP_DIR when set (another checkout), else from this one.
 Memory is read from /proc (VmHWM, the peak resident set of each process of the server's tree), so
 nothing beyond the standard library is needed to measure it.
 """
@@ -18,7 +19,8 @@ from pathlib import Path
 from bench.protocol import health
 
 ROOT = Path(__file__).resolve().parents[1]
-CLUSTER = ROOT / "deploy" / "cluster.sh"
+APP_DIR = Path(os.environ.get("ATTENTION_APP_DIR", ROOT)).resolve()
+CLUSTER = APP_DIR / "deploy" / "cluster.sh"
 START_TIMEOUT = 90  # seconds for a server to answer its health check on a busy machine
 STOP_TIMEOUT = 15  # seconds for a server to exit after SIGTERM before it is killed
 
@@ -87,10 +89,10 @@ class _Process:
     url = ""
     process = None
 
-    def _spawn(self, command, env=None):
+    def _spawn(self, command, env=None, cwd=APP_DIR):
         self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-", suffix=".log")  # noqa: SIM115 closed on exit
         self.process = subprocess.Popen(
-            command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            command, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
 
     def output(self):
@@ -129,12 +131,12 @@ class _Process:
 
 
 class Server(_Process):
-    """`streamlit run script` on a free loopback port."""
+    """`streamlit run script` on a free loopback port, from the folder cwd (its .streamlit/ config)."""
 
-    def __init__(self, script="app.py"):
+    def __init__(self, script="app.py", cwd=APP_DIR):
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self._spawn(streamlit_command(script, port))
+        self._spawn(streamlit_command(script, port), cwd=cwd)
         self._wait(lambda: health(self.url)[0])
 
 
