@@ -58,3 +58,10 @@ def test_png_export_is_named_after_the_title():
         live_chart.export_config({"data": [], "layout": {}})["toImageButtonOptions"]["filename"]
         == "attention"
     )
+
+
+def test_the_png_name_stays_the_same_when_only_the_sizes_in_a_title_change():
+    titles = [f"Queries, keys and values, each {n} tokens × d_k = {d}" for n, d in ((7, 16), (9, 32))]
+    names = [live_chart.export_config({"layout": {"title": {"text": t}}}) for t in titles]
+    assert names[0] == names[1]  # an unchanged config lets Plotly.react update the plot in place
+    assert names[0]["toImageButtonOptions"]["filename"] == "Queries"

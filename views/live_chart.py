@@ -16,6 +16,7 @@ and column in every map of the same `live_charts` call drawn on the same labels.
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -75,10 +76,12 @@ def ensure_plotly_static(folder=None):  # Path | None -> Path of the served plot
 
 
 def export_config(fig):  # go.Figure | dict -> Plotly config: a PNG export named after the title
+    """The title up to its first colon or comma: what follows (sizes, d_k) changes with the settings,
+    and a config that changes makes Plotly.react rebuild the plot from scratch instead of updating it."""
     layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout.to_plotly_json()
     title = layout.get("title") or {}
     text = (title.get("text") if isinstance(title, dict) else title) or "attention"
-    name = text.split(":")[0].strip().replace(" ", "_")
+    name = re.split("[:,]", text)[0].strip().replace(" ", "_")
     return {"toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
 
 
