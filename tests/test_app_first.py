@@ -96,3 +96,14 @@ def test_the_first_two_maps_share_one_colour_range_unless_switched_off():
     t = run(Settings())
     assert scores["zmax"] == np.float32(np.abs(t.attention.scores[0]).max())
     assert scaled["zmax"] == np.float32(np.abs(t.attention.scaled[0]).max())
+
+
+def test_the_step_by_step_tab_has_a_line_view_of_the_weights():
+    at = page()
+    fig = figures(at)["lines"]
+    w = run(Settings()).attention.weights[0]
+    drawn = [t for t in fig["data"] if t.get("mode") == "lines"]
+    assert drawn and len(drawn) <= w.size
+    assert sum(1 for i in range(7) for j in range(7) if w[i, j] >= 0.05) == sum(
+        len([x for x in t["x"] if x is not None]) // 2 for t in drawn
+    )

@@ -5,6 +5,7 @@ import streamlit as st
 from attention.scaling import row_stats, row_sums, saturation_summary
 from charts import figures as fg
 from charts import grids
+from charts.lines import line_view
 from views.common import draw
 from views.page import GRID_LIMIT, LARGE
 
@@ -76,6 +77,13 @@ def weights_stage(trace, h):
     st.caption(
         saturation_summary(row_stats(a.weights[h])) + ": the Scaling lab tab explains why that matters."
     )
+    if len(trace.tokens) > LARGE:
+        return
+    lines = line_view(
+        fg.blank(a.weights[h], trace.mask), list(trace.tokens), "Line view: where each word looks"
+    )
+    st.caption("Each query (left) is joined to each key (right) by a line as thick as its weight.")
+    draw({"lines": lines}, key="lines")
 
 
 def output_stage(trace, h):
