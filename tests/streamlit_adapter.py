@@ -18,19 +18,21 @@ def widget_id(at, key):  # AppTest, str -> str, the full element id of the widge
     return found
 
 
-def send(at, widget_id, string_value):  # AppTest, str, str -> AppTest after the rerun
-    """Rerun as the browser does after one widget reported a new value; the others keep theirs.
-
-    AppTest has no wrapper for a selectable chart, so the run is started with the last run's widget
-    states plus the chart's, a JSON string exactly as Streamlit's front end sends it.
-    """
+def rerun_with(at, state):  # AppTest, WidgetState -> AppTest after the rerun
+    """Rerun as the browser does after one widget reported a new value; the others keep theirs:
+    the run starts with the last run's widget states, that one replaced."""
     states = at.main.root.get_widget_states()
-    kept = [w for w in states.widgets if w.id != widget_id]
+    kept = [w for w in states.widgets if w.id != state.id]
     del states.widgets[:]
-    states.widgets.extend([*kept, WidgetState(id=widget_id, string_value=string_value)])
+    states.widgets.extend([*kept, state])
     at._run(states)
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def send(at, widget_id, string_value):  # AppTest, str, str -> AppTest after the rerun
+    """A widget's value as the browser sends it, as a string (e.g. a select box's shown option)."""
+    return rerun_with(at, WidgetState(id=widget_id, string_value=string_value))
 
 
 def click_map(at, name, row, col, **extra):  # AppTest, figure name, int, int -> AppTest after the rerun
@@ -51,13 +53,7 @@ def click_map(at, name, row, col, **extra):  # AppTest, figure name, int, int ->
 
 
 def send_json(at, widget_id, json_value):  # AppTest, str, str -> AppTest after the rerun of a trigger
-    states = at.main.root.get_widget_states()
-    kept = [w for w in states.widgets if w.id != widget_id]
-    del states.widgets[:]
-    states.widgets.extend([*kept, WidgetState(id=widget_id, json_trigger_value=json_value)])
-    at._run(states)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return rerun_with(at, WidgetState(id=widget_id, json_trigger_value=json_value))
 
 
 def record_downloads(monkeypatch):  # -> dict of file name -> bytes, filled by every download button drawn
@@ -93,12 +89,5 @@ def component_click(at, state_key, click):  # AppTest, str, dict -> AppTest afte
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
 
     (element,) = [e for e in at.get("bidi_component") if e.key == state_key]
-    trigger = _make_trigger_id(element.proto.id, "events")
-    states = at.main.root.get_widget_states()
-    kept = [w for w in states.widgets if w.id != trigger]
-    del states.widgets[:]
     payload = json.dumps([{"event": "click", "value": click}])
-    states.widgets.extend([*kept, WidgetState(id=trigger, json_trigger_value=payload)])
-    at._run(states)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return send_json(at, _make_trigger_id(element.proto.id, "events"), payload)
