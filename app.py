@@ -1,22 +1,24 @@
 """Attention, step by step: type a sentence, move a slider, watch scaled dot-product attention change.
 
 Run with `streamlit run app.py`. The maths lives in the `attention` package, the pictures in
-`charts`; this file only draws the controls, makes the one cached call and opens the tabs.
+`charts`; this file opens the session's address, draws the controls, makes the one cached call,
+opens the tabs and writes the address back.
 """
 
 import streamlit as st
 
 from attention import tokenize
+from views import link
 from views.animation import animation
-from views.common import compute, plain
+from views.common import plain
 from views.controls import controls
 from views.first import first_screen
-from views.lesson import lesson_panel, open_from_link
+from views.lesson import lesson_panel
 from views.page import TAB, Page
-from views.pretrained import keep_link
 from views.steps import head_picker
 from views.style import apply_style
-from views.tabs import SECTIONS, TABS
+from views.tabs import LINKS, TABS
+from views.traces import compute
 
 
 def intro():
@@ -31,27 +33,31 @@ def intro():
     )
 
 
-def main():
-    st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
-    intro()
-    keep_link()  # the Pretrained tab's part of the address, before the controls rewrite it
-    link_notices = open_from_link()  # ?tour=N: before the controls read the address
-    settings, notices = controls()
-    for notice in link_notices + notices:
-        st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
-    if settings is None:
-        return
+def body(settings):
+    """The first screen, the lesson and the open tab, for settings the widgets describe."""
     if not tokenize(settings.sentence):
         st.warning("Type a sentence above to see its attention.")
         return
-    trace = compute(settings)
-    page = Page(settings, trace, head_picker(settings.n_heads), TABS)
+    page = Page(settings, compute(settings), head_picker(settings.n_heads))
     first_screen(page, lesson_panel(page))
     animation(page)
-    for tab, name in zip(st.tabs(TABS, key=TAB, on_change="rerun"), TABS, strict=True):
-        with tab:
-            if tab.open:
-                SECTIONS[name](page)
+    titles = [t.title for t in TABS]
+    for place, tab in zip(st.tabs(titles, key=TAB, on_change="rerun"), TABS, strict=True):
+        with place:
+            if place.open:
+                tab.section(page)
+
+
+def main():
+    st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
+    intro()
+    notices = link.open_session(TABS, LINKS)  # the address into the widgets, before any is drawn
+    settings, more = controls(link.open_tab(TABS).sidebar)
+    for notice in notices + more:
+        st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
+    if settings is not None:
+        body(settings)
+    link.write(settings)
 
 
 main()

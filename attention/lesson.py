@@ -4,7 +4,7 @@ A prediction is only fair if its answer is the one the page will show, so every 
 computed from the weights the page draws: which key a query row puts most weight on, whether a
 change made the rows sharper or flatter (mean row entropy in bits, as the scaling lab measures
 it), what a mask left of the first row, and whether a shuffled sentence's attention just follows
-its words around. Also here: the tally of a lesson's answers and the step a link asks for.
+its words around. Also here: the tally of a lesson's answers.
 """
 
 from dataclasses import dataclass
@@ -16,9 +16,6 @@ from attention.scaling import row_entropy, row_stats
 
 SAME_BITS = 0.05  # mean row entropies closer than this (in bits) count as "the same"
 SAME_WEIGHT = 1e-6  # weights closer than this count as equal (ties, a row that only moved)
-SHARPNESS = ("sharper", "flatter", "same")
-FIRST_ROW = ("itself", "blank", "spread")  # all weight on the first token, no weight at all, several keys
-SHUFFLE = ("follows", "changes")  # each word's weights move with it, or they change
 
 
 def find_word(tokens, word):  # seq labels, str -> int | None
@@ -78,20 +75,6 @@ def tally(results):  # iterable of bool -> (int, int)
     """(right, wrong) of the answers given."""
     results = [bool(r) for r in results]
     return sum(results), len(results) - sum(results)
-
-
-def step_from_link(text, n_steps):  # str | None, int -> (int | None, str | None)
-    """The 0-based step a link's 1-based `tour` value names, or None and a notice saying why not."""
-    if text is None:
-        return None, None
-    shown = text if len(text) <= 40 else text[:40] + "…"
-    digits = text.strip()
-    if not digits.isascii() or not digits.isdecimal():
-        return None, f"tour={shown!r} is not a step number; the lesson has steps 1 to {n_steps}"
-    number = int(digits) if len(digits.lstrip("0")) <= 6 else 0  # "9" * 5000 would be slow to read
-    if not 1 <= number <= n_steps:
-        return None, f"tour={shown} is not a step of the lesson (1 to {n_steps}); ignored"
-    return number - 1, None
 
 
 @dataclass(frozen=True)

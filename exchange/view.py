@@ -19,6 +19,7 @@ VIEW_KEYS = {
 DEFAULTS = {"head": 0, "colour": "row", "shared_range": True, "animate": False, "pinned": None}
 FLAGS = ("shared_range", "animate")  # written 1 or 0
 COLOURS = ("row", "0-1")
+TOUR = "tour"  # the 1-based step of the guided lesson the page opens at
 
 
 def view_params(view):  # dict of view state -> dict[str, str], only what differs from the defaults
@@ -62,3 +63,17 @@ def from_view_params(params, n_heads):  # Mapping[str, str], int -> (dict of vie
         if value is not None:
             view[name] = value
     return view, notices
+
+
+def step_from_link(text, n_steps):  # str | None, int -> (int | None, str | None)
+    """The 0-based step a link's 1-based `tour` value names, or None and a notice saying why not."""
+    if text is None:
+        return None, None
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdecimal():
+        return None, f"tour={shown!r} is not a step number; the lesson has steps 1 to {n_steps}"
+    number = int(digits) if len(digits.lstrip("0")) <= 6 else 0  # "9" * 5000 would be slow to read
+    if not 1 <= number <= n_steps:
+        return None, f"tour={shown} is not a step of the lesson (1 to {n_steps}); ignored"
+    return number - 1, None

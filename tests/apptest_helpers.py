@@ -1,30 +1,33 @@
 """Shared pieces of the headless page tests: start the page, find its figures, decode their numbers.
 
-The page is driven with Streamlit's AppTest (no browser). Each Plotly chart arrives as the figure's
-JSON with numpy arrays as base64 typed arrays; `figures` finds every chart by its key ("fig_<name>")
-and `array` turns a typed array (or a plain list) back into numpy.
+The page is driven with Streamlit's AppTest (no browser). Every chart arrives in the in-place chart
+component's payload; `figures` finds each figure by the name its view gave it, with its arrays
+decoded back into numpy, and `array` reads an array or a plain list with None for blank cells.
 """
 
-import base64
 import re
 from pathlib import Path
 
 import numpy as np
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from attention import Settings
 from tests.component_data import named_figures
-from views.common import TRACES
+from views.animation import frames
+from views.traces import TRACES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60  # seconds; a cold first run on two cores takes a few
 
 
 def start(params=None, tab=None):  # dict[str, str] | None, str | None -> AppTest (not yet run)
-    """A fresh session of the page, opened with URL parameters and on a tab, with an empty cache."""
-    st.cache_data.clear()  # the caches are global to the process: no test sees another's results
+    """A fresh session of the page, opened with URL parameters and on a tab, with empty trace caches.
+
+    The caches are global to the process, so no test sees another's traces. The Scaling lab's sweep
+    is left cached: it depends on no setting but the init, and recomputing it made each lab test slow.
+    """
     TRACES.clear()
+    frames.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update(params or {})
     if tab is not None:
@@ -45,12 +48,9 @@ def figures(at):  # AppTest -> dict[str, dict], figure name ("x", "weights", ...
     return named_figures(at)
 
 
-def array(value):  # typed array dict | list -> np.ndarray
-    """A figure's array: a base64 typed array {"dtype", "bdata", "shape"} or a plain list."""
-    if isinstance(value, dict) and "bdata" in value:
-        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = [int(n) for n in str(value.get("shape", len(data))).split(",")]
-        return data.reshape(shape)
+def array(value):  # np.ndarray | list -> np.ndarray of float64, NaN where a value is None
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float64)
     return np.array([np.nan if v is None else v for v in value], dtype=float)
 
 

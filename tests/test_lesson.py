@@ -88,22 +88,6 @@ def test_the_tally_counts_right_and_wrong():
     assert lesson.tally([True, False, True]) == (2, 1)
 
 
-@pytest.mark.parametrize(("text", "step"), [("1", 0), ("3", 2), (" 10 ", 9), ("0003", 2)])
-def test_a_link_names_a_step_from_one(text, step):
-    assert lesson.step_from_link(text, 10) == (step, None)
-
-
-@pytest.mark.parametrize("text", ["0", "11", "999", "abc", "", "-1", "2.0", "1e1", "٣", "9" * 5000])
-def test_a_link_naming_no_step_gives_a_notice_and_no_step(text):
-    step, notice = lesson.step_from_link(text, 10)
-    assert step is None and notice.startswith("tour=") and "1 to 10" in notice
-    assert len(notice) < 120  # a huge value is shortened, not repeated
-
-
-def test_no_tour_in_the_link_is_no_notice():
-    assert lesson.step_from_link(None, 10) == (None, None)
-
-
 def test_the_numbers_of_one_row_against_a_plain_loop():
     w = np.array([[0.5, 0.25, 0.25, 0.0], [0.0, 0.0, 0.0, 0.0]])
     allowed = np.array([[True, True, True, False], [False] * 4])

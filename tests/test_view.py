@@ -1,9 +1,9 @@
-"""The view state in a link: head, colours, shared range and the pinned state, read back exactly."""
+"""The view state in a link: head, colours, shared range, pinned state, lesson step; read back exactly."""
 
 import pytest
 
 from attention import Settings
-from exchange.view import DEFAULTS, VIEW_KEYS, from_view_params, view_params
+from exchange.view import DEFAULTS, VIEW_KEYS, from_view_params, step_from_link, view_params
 
 
 def test_the_default_view_adds_nothing_to_the_link():
@@ -34,3 +34,19 @@ def test_a_bad_value_is_dropped_with_a_notice(params, notice):
     view, notices = from_view_params(params, n_heads=4)
     assert "head" not in view and "colour" not in view and "shared_range" not in view
     assert len(notices) == 1 and notice in notices[0]
+
+
+@pytest.mark.parametrize(("text", "step"), [("1", 0), ("3", 2), (" 10 ", 9), ("0003", 2)])
+def test_a_link_names_a_step_from_one(text, step):
+    assert step_from_link(text, 10) == (step, None)
+
+
+@pytest.mark.parametrize("text", ["0", "11", "999", "abc", "", "-1", "2.0", "1e1", "٣", "9" * 5000])
+def test_a_link_naming_no_step_gives_a_notice_and_no_step(text):
+    step, notice = step_from_link(text, 10)
+    assert step is None and notice.startswith("tour=") and "1 to 10" in notice
+    assert len(notice) < 120  # a huge value is shortened, not repeated
+
+
+def test_no_tour_in_the_link_is_no_notice():
+    assert step_from_link(None, 10) == (None, None)

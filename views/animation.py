@@ -9,7 +9,7 @@ import streamlit as st
 from attention.animate import D_KS, dk_frames
 from charts import figures as fg
 from charts.animate import dk_animation
-from views.common import draw
+from views.live_chart import draw
 from views.page import ANIMATE, LARGE
 
 

@@ -5,7 +5,9 @@ import streamlit as st
 
 from attention.explain import explain_trace_cell
 from charts import lab as lf
-from views.common import draw, literal
+from views import link
+from views.common import literal
+from views.live_chart import draw
 from views.page import CELL
 
 
@@ -15,7 +17,7 @@ def as_shown(x):  # float -> str, formatted as the heatmaps' hover shows it (flo
 
 def cell_changed():
     """A box was changed by hand: that cell is now the selected one."""
-    st.session_state[CELL] = (st.session_state["cell_q"], st.session_state["cell_k"])
+    link.select_cell(st.session_state["cell_q"], st.session_state["cell_k"])
 
 
 def cell_ui(trace, h):  # -> (i, j), the selected query and key
@@ -33,7 +35,7 @@ def cell_ui(trace, h):  # -> (i, j), the selected query and key
         )
         for box, name, key in ((left, "Query (row)", "cell_q"), (right, "Key (column)", "cell_k"))
     )
-    st.session_state[CELL] = (i, j)
+    link.select_cell(i, j)
     explain_ui(trace, h, i, j)
     return i, j
 

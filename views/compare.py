@@ -4,10 +4,11 @@ import streamlit as st
 
 from attention.diff import MAPS, diff_traces, largest_note, position_reasons, shuffle_words
 from charts import grids
-from views.common import compute, draw, literal, plain
-from views.page import PINNED, SENTENCE
-
-TAB = "Compare"
+from views import link
+from views.common import literal, plain
+from views.live_chart import draw
+from views.page import PINNED, Tab
+from views.traces import compute
 
 TITLES = {"scores": "Scores Q·Kᵀ", "scaled": "Scaled scores", "weights": "Weights"}
 
@@ -19,7 +20,7 @@ def pin(settings):
 def shuffle(settings):
     """Pin the current state, then reorder the words a fixed length keeps, by the page's seed."""
     pin(settings)
-    st.session_state[SENTENCE] = shuffle_words(settings.sentence, settings.seed, keep=settings.length)
+    link.set_settings(sentence=shuffle_words(settings.sentence, settings.seed, keep=settings.length))
 
 
 def cut_note(before, after, reordered):
@@ -85,8 +86,8 @@ def positions_check(d, after):
     if not any(getattr(d, n).any() for n in MAPS):
         st.success(
             "Without positions, attention only follows the words: after the shuffle every word attends "
-            "exactly as before, so every map above is white. Switch on positions under *Advanced* to see "
-            "that change."
+            "exactly as before, so every map above is white. Switch on *Sinusoidal positions* under "
+            "More settings to see that change."
         )
     else:
         why = "; ".join(position_reasons(after.settings)) or "the settings depend on word order"
@@ -114,3 +115,6 @@ def section(page):
         st.info("The pinned state is the current one: change something to see a difference.")
     d = differences(before, trace, min(h, before.settings.n_heads - 1))
     positions_check(d, trace)
+
+
+TAB = Tab("Compare", section)

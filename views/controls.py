@@ -7,12 +7,8 @@ import streamlit as st
 from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings, tokenize
 from attention.embed import char_width
 from attention.pipeline import LIMITS, MAX_CHARS
-from exchange.share import TAB_KEY, from_params, to_params
-from exchange.view import DEFAULTS, VIEW_KEYS, from_view_params, view_params
-from views.page import CELL, SENTENCE, SHARED_RANGE, TAB, VIEW_STATE
-from views.pretrained import TAB as PRETRAINED_TAB
-from views.pretrained import URL_KEYS, sidebar_facts
-from views.tabs import TABS
+from views import link
+from views.page import FIXED, SENTENCE, SHARED_RANGE
 
 EMBEDDING_HELP = {
     "hashed": "hashed: each word gets its own fixed random vector (same word, same vector)",
@@ -22,29 +18,6 @@ EMBEDDING_HELP = {
 INIT_HELP = {"normal": "normal, variance 1/d_model", "uniform": "uniform [0, 1), as in the notebook"}
 D_K_STEPS = tuple(2**p for p in range(10))  # 1, 2, 4, .., 512
 TEMPERATURES = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0)  # ≈ log-spaced
-FIXED = "fixed_length"  # the toggle: a fixed sequence length instead of one position per word
-
-
-def load_url_once():
-    """On a session's first run, put the URL's settings into the widgets; return its notices."""
-    if "settings_from_url" in st.session_state:
-        return []
-    ignore = (TAB_KEY, "tour", *URL_KEYS.values(), *VIEW_KEYS.values())  # tour, URL_KEYS: read elsewhere
-    settings, cell, notices = from_params(st.query_params.to_dict(), ignore=ignore)
-    view, view_notices = from_view_params(st.query_params.to_dict(), settings.n_heads)
-    notices += view_notices
-    st.session_state.update({VIEW_STATE[name]: value for name, value in view.items()})
-    tab = st.query_params.get(TAB_KEY)
-    if tab in TABS:
-        st.session_state[TAB] = tab
-    elif tab is not None:
-        notices.append(f"unknown tab {tab[:40]!r} ignored; showing {TABS[0]!r}")
-    for name, value in vars(settings).items():
-        st.session_state[name] = value
-    st.session_state[FIXED] = settings.seq_len > 0
-    st.session_state[CELL] = cell
-    st.session_state["settings_from_url"] = True
-    return notices
 
 
 def slider(label, name, help=None):
@@ -57,21 +30,19 @@ def nearest(options, value):  # sorted numbers, number -> the option closest to 
     return min(options, key=lambda o: abs(math.log(o) - math.log(value)))
 
 
-def step_changed(exact, step):
-    """The powers-of-two slider moved: the exact value follows it."""
-    st.session_state[exact] = st.session_state[step]
-
-
-def exact_changed(exact, step, options):
-    """The exact value was typed: the slider shows the nearest step."""
-    st.session_state[step] = nearest(options, st.session_state[exact])
+def step_changed(name, step):
+    """The log-spaced slider moved: the exact value follows it."""
+    link.set_settings(**{name: st.session_state[step]})
 
 
 def stepped(label, name, options, help=None, fmt="%d"):
-    """A slider over a few log-spaced steps beside a box for the exact value, both bound to `name`."""
+    """A slider over a few log-spaced steps beside a box for the exact value, both bound to `name`.
+
+    The slider shows the step nearest the exact value, whoever set it (a link, the lesson, the box).
+    """
     step = f"{name}_step"
     value = st.session_state.setdefault(name, getattr(Settings(), name))
-    st.session_state.setdefault(step, nearest(options, value))
+    st.session_state[step] = nearest(options, value)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.select_slider(label, options, key=step, on_change=step_changed, args=(name, step), help=help)
     low, high = LIMITS[name]
@@ -82,8 +53,6 @@ def stepped(label, name, options, help=None, fmt="%d"):
         kind(high),
         key=name,
         format=fmt,
-        on_change=exact_changed,
-        args=(name, step, options),
         label_visibility="collapsed",
     )
 
@@ -92,7 +61,7 @@ def fit_changed():
     """Fixing the length starts from the sentence's own length; releasing it follows the sentence again."""
     if st.session_state[FIXED]:
         words = len(tokenize(st.session_state.get(SENTENCE, "")))
-        st.session_state["seq_len"] = min(max(words, 1), LIMITS["seq_len"][1])
+        link.set_settings(seq_len=min(max(words, 1), LIMITS["seq_len"][1]))
 
 
 def first_screen_ui():
@@ -156,12 +125,12 @@ def toy_ui():
     )
 
 
-def sidebar_ui():
-    """Every other setting, in the sidebar; on the Pretrained model tab, the model's facts come first
-    and the toy's settings wait, folded, below them (still drawn, so none is lost)."""
+def sidebar_ui(tab_sidebar=None):
+    """Every other setting, in the sidebar. A tab with a sidebar of its own (the Pretrained model's
+    facts) draws it first, and the toy's settings wait, folded, below it (still drawn, so none is lost)."""
     with st.sidebar:
-        if st.session_state.get(TAB) == PRETRAINED_TAB:
-            sidebar_facts(st.session_state.get(SENTENCE, ""))
+        if tab_sidebar is not None:
+            tab_sidebar(st.session_state.get(SENTENCE, ""))
             with st.expander("The toy model's settings", expanded=False):
                 toy_ui()
             return
@@ -169,29 +138,11 @@ def sidebar_ui():
         toy_ui()
 
 
-def read_settings(notices):  # list[str] -> (Settings | None, list[str])
-    """The settings the widgets describe; a widget not drawn this run stands at its default."""
-    defaults = vars(Settings())
-    values = {name: st.session_state.get(name, default) for name, default in defaults.items()}
-    if not st.session_state.get(FIXED):
-        values["seq_len"] = 0
-    try:
-        return Settings(**values), notices
-    except ValueError as err:  # the widgets keep every value in range; only a combination can fail
-        return None, [*notices, f"{err}. Choose another embedding or shorten the word."]
-
-
-def controls():  # -> (Settings | None, list[str])
-    """Draw the controls; return the settings they describe and any notices about the URL."""
-    notices = load_url_once()
+def controls(tab_sidebar=None):  # (sentence) -> None | None -> (Settings | None, list[str])
+    """Draw the controls; return the settings they describe, or None and a notice why not."""
     first_screen_ui()
-    sidebar_ui()
-    settings, notices = read_settings(notices)
-    if settings is not None:
-        params = to_params(settings, st.session_state.get(CELL))
-        if st.session_state.get(TAB, TABS[0]) != TABS[0]:
-            params[TAB_KEY] = st.session_state[TAB]
-        view = {name: st.session_state.get(key, DEFAULTS[name]) for name, key in VIEW_STATE.items()}
-        kept = {k: st.query_params[k] for k in URL_KEYS.values() if k in st.query_params}
-        st.query_params.from_dict(params | view_params(view) | kept)  # kept: written by their own tabs
-    return settings, notices
+    sidebar_ui(tab_sidebar)
+    try:
+        return link.settings(), []
+    except ValueError as err:  # the widgets keep every value in range; only a combination can fail
+        return None, [f"{err}. Choose another embedding or shorten the word."]

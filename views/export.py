@@ -1,22 +1,19 @@
 """Share and export: a link that restores the page, and every number as data or as a script."""
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from exchange import export
 from exchange.script import SCRIPT_NAME, to_script
 from exchange.share import TAB_KEY
+from views import link
 from views.copy import copy_button
+from views.page import Tab
 
-TAB = "Share & export"
 
-
-def link(tab, first_tab):  # -> str, the page's address: every setting and view state, on the chosen tab
-    base = (st.context.url or "http://localhost:8501/").split("?")[0].rstrip("/") + "/"
-    params = {k: v for k, v in st.query_params.to_dict().items() if k != TAB_KEY}
-    params |= {TAB_KEY: tab} if tab != first_tab else {}
-    return base + ("?" + urlencode(params) if params else "")
+def address(settings, tab):  # Settings, str -> str, the page's address: every piece of state, on `tab`
+    params = {k: v for k, v in link.params(settings).items() if k != TAB_KEY}
+    params |= {TAB_KEY: tab} if tab != link.tab_titles()[0] else {}
+    return link.address(params)
 
 
 def files(trace):  # -> dict of name -> (callable making the file, mime)
@@ -37,10 +34,10 @@ def section(page):
         "page as you see it now: the sentence, every setting, the selected cell, the head and colours "
         "shown, the pinned state and the pretrained model's head. Copy it and hand it out."
     )
-    tab = st.selectbox("The link opens on the tab", page.tabs, key="link_tab")
-    address = link(tab, page.tabs[0])
-    st.code(address, language=None, wrap_lines=True)
-    copy_button(address, key="copy_link")
+    tab = st.selectbox("The link opens on the tab", link.tab_titles(), key="link_tab")
+    url = address(trace.settings, tab)
+    st.code(url, language=None, wrap_lines=True)
+    copy_button(url, key="copy_link")
     st.markdown(
         "**Every number.** The CSV files have token labels as headers (one file per matrix and head); "
         "the `.npz` and JSON files hold the same matrices at full precision with the settings; the "
@@ -66,3 +63,6 @@ def section(page):
     st.caption(
         "Each chart's camera icon (top right of the chart) saves it as a PNG with its title and labels."
     )
+
+
+TAB = Tab("Share & export", section)

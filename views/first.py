@@ -10,11 +10,11 @@ import streamlit as st
 from attention.moves import describe, what_moved
 from charts import figures as fg
 from charts.weights import RANGES, weights_map
-from views.common import compute, literal
-from views.controls import FIXED
-from views.live_chart import live_charts
-from views.page import CELL, COLOUR, SHARED_RANGE
-from views.steps import status
+from views import link
+from views.common import literal
+from views.live_chart import draw
+from views.page import COLOUR, SHARED_RANGE
+from views.traces import compute
 
 SHOWN, BEFORE = "first_shown", "first_before"  # the settings drawn last, and the ones before them
 RANGE_NAMES = {"row": "0 – row max", "0-1": "0 – 1"}
@@ -36,10 +36,18 @@ def moved_line(trace, h):  # -> (bool [seq, seq] | None, str)
     return moves.changed, describe(moves, trace.tokens)
 
 
-def select_cell(click):
+def status(trace):  # Trace -> str
+    """What part of the sentence is shown: "showing 7 tokens + 3 padding"."""
+    n_real = len(trace.words)
+    if trace.n_dropped:
+        return f"Showing the first {n_real} of {trace.n_words} tokens."
+    return f"Showing {n_real} tokens" + (f" + {trace.n_pad} padding." if trace.n_pad else ".")
+
+
+def clicked(click):
     """A click on a map selects its cell for "Explain this cell" (and the share link)."""
     if click and click.get("row") is not None and click.get("col") is not None:
-        st.session_state[CELL] = (int(click["row"]), int(click["col"]))
+        link.select_cell(click["row"], click["col"])
 
 
 def figures(trace, h, colour, moved, focus_row=None):  # -> dict name -> figure, the first screen's maps
@@ -58,7 +66,7 @@ def figures(trace, h, colour, moved, focus_row=None):  # -> dict name -> figure,
 
 
 def fit_to_sentence():
-    st.session_state[FIXED] = False
+    link.set_settings(seq_len=0)
 
 
 def cut_notice(trace):
@@ -84,4 +92,4 @@ def first_screen(page, focus_row=None):
         "Colours of the weights", RANGES, key=COLOUR, format_func=RANGE_NAMES.get
     )
     figs = figures(trace, h, colour or "row", moved, focus_row)
-    live_charts(figs, key="first", columns=[0.85, 1, 1.3], on_click=select_cell, group="page")
+    draw(figs, key="first", columns=[0.85, 1, 1.3], on_click=clicked)

@@ -13,12 +13,12 @@ from attention.scaling import (
 )
 from charts import lab as lf
 from charts.figures import symmetric_range
+from views import link
 from views.cell import cell_ui
-from views.common import compute, draw
-from views.page import CELL, LARGE
+from views.live_chart import draw
+from views.page import LARGE, Tab
+from views.traces import compute
 from views.weights import weights_figure
-
-TAB = "Scaling lab"
 
 
 @st.cache_data(max_entries=4, show_spinner=f"Sweeping d_k over {SPREAD_SEEDS} seeds…")
@@ -27,7 +27,7 @@ def sweep(weight_init: str):
 
 
 def try_saturation():
-    st.session_state.update(d_k=SATURATING_D_K, scaling=False)
+    link.set_settings(d_k=SATURATING_D_K, scaling=False)
 
 
 def rows_ui(trace, h):
@@ -64,8 +64,7 @@ def rows_ui(trace, h):
 def pick_clicked(click):
     """A click on a cell of the weights: that cell is explained below."""
     if click and click.get("row") is not None and click.get("col") is not None:
-        cell = (int(click["row"]), int(click["col"]))
-        st.session_state.update({CELL: cell, "cell_q": cell[0], "cell_k": cell[1]})
+        link.select_cell(click["row"], click["col"])
 
 
 def spread_ui(settings):
@@ -114,9 +113,12 @@ def section(page):
         f"Try it: d_k = {SATURATING_D_K} with scaling off",
         on_click=try_saturation,
         key="try_saturation",
-        help="Switch scaling back on under Advanced to compare.",
+        help="Switch *Divide by √d_k* back on above the maps to compare.",
     )
     rows_ui(trace, h)
     i, _ = cell_ui(trace, h)
     gradient_ui(trace, h, i)
     spread_ui(trace.settings)
+
+
+TAB = Tab("Scaling lab", section)

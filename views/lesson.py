@@ -6,34 +6,25 @@ for a prediction before applying the change it asks about. `?tour=N` opens step 
 whatever the lesson set.
 """
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from attention import lesson
-from exchange.share import TAB_KEY, to_params
-from views.controls import D_K_STEPS, FIXED, TEMPERATURES, nearest
+from exchange.view import TOUR, step_from_link
+from views import link
 from views.lesson_reveal import NUMBERS, REVEALS
 from views.lesson_steps import STEPS, WORD
-from views.page import CELL, TAB
+from views.page import LinkKeys
 
-TOUR = "tour"  # the link's key: the 1-based step the lesson opens at
+OWNER = "lesson"  # its part of the address: TOUR, the 1-based step
 STEP, ACTIVE, ANSWERS = "lesson_step", "lesson_active", "lesson_answers"  # 0-based step, on, {step: record}
-LINK_READ = "lesson_link_read"
 PICK = "lesson_pick_{}"  # the answer widget of a step
 
 
 def apply(settings, tab=None):
-    """Put a state into the widgets; call from a callback, before the widgets are drawn."""
-    st.session_state.update(vars(settings))
-    st.session_state["d_k_step"] = nearest(D_K_STEPS, settings.d_k)
-    st.session_state["temperature_step"] = nearest(TEMPERATURES, settings.temperature)
-    st.session_state[FIXED] = settings.seq_len > 0
-    cell = st.session_state.get(CELL)
-    if cell is not None and max(cell) >= settings.length:
-        st.session_state[CELL] = None
+    """Put a whole state into the widgets; call from a callback, before the widgets are drawn."""
+    link.set_settings(**vars(settings))
     if tab is not None:
-        st.session_state[TAB] = tab
+        link.show_tab(tab)
 
 
 def answers():  # -> dict of step -> record of the learner's answer
@@ -52,26 +43,17 @@ def leave():
     st.session_state[ACTIVE] = False
 
 
-def open_from_link():  # -> list[str], notices about a `tour` value that names no step
-    """On a session's first run, ?tour=N opens the lesson at step N: its settings replace the link's.
-
-    Called before the controls read the address, which then carries step N's settings.
-    """
-    if LINK_READ in st.session_state:
-        return []
-    st.session_state[LINK_READ] = True
-    i, notice = lesson.step_from_link(st.query_params.get(TOUR), len(STEPS))
+def open_from_link(values):  # dict of this part's URL values -> list[str] notices
+    """?tour=N opens the lesson at step N, whose settings replace the link's (the session is opening)."""
+    i, notice = step_from_link(values.get(TOUR), len(STEPS))
     if i is None:
         return [notice] if notice else []
-    tab = {TAB_KEY: STEPS[i].tab} if STEPS[i].tab else {}
-    st.query_params.from_dict(to_params(STEPS[i].settings) | tab | {TOUR: str(i + 1)})
+    apply(STEPS[i].settings, STEPS[i].tab)
     st.session_state.update({STEP: i, ACTIVE: True})
     return []
 
 
-def link(i):  # -> str, the page's address opening the lesson at step i (0-based)
-    base = (st.context.url or "http://localhost:8501/").split("?")[0].rstrip("/") + "/"
-    return base + "?" + urlencode({TOUR: i + 1})
+LINK = LinkKeys(OWNER, (TOUR,), on_open=open_from_link)
 
 
 def focus_row(step, trace):  # Step, Trace -> int | None, the row the step asks the learner to watch
@@ -132,12 +114,13 @@ def nav_ui(i):
         st.button("Leave the lesson", on_click=leave, key="lesson_leave")
         with st.popover("Link to this step", icon=":material/link:"):
             st.caption("Opens the lesson at this step, with its settings: for a class.")
-            st.code(link(i), language=None, wrap_lines=True)
+            st.code(link.address({TOUR: str(i + 1)}), language=None, wrap_lines=True)
 
 
 def lesson_panel(page):  # Page -> int | None, the row of the weights map to outline
     """The lesson's current step above the first screen, or a button to start it."""
     if not st.session_state.get(ACTIVE):
+        link.put(OWNER, {})
         label = f"Guided lesson: {len(STEPS)} steps, predict then reveal"
         st.button(
             label, on_click=go, args=(0,), key="lesson_start", type="tertiary", icon=":material/school:"
@@ -145,7 +128,7 @@ def lesson_panel(page):  # Page -> int | None, the row of the weights map to out
         return None
     i = min(st.session_state.get(STEP, 0), len(STEPS) - 1)
     step = STEPS[i]
-    st.query_params[TOUR] = str(i + 1)  # the address bar opens this step too
+    link.put(OWNER, {TOUR: str(i + 1)})  # the address bar opens this step too
     focus = focus_row(step, page.trace)
     with st.container(border=True, key="lesson"):
         header_ui(i, step)

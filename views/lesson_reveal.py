@@ -14,9 +14,10 @@ from attention.rollout import rank_heads
 from attention.scaling import row_stats, saturation_summary
 from charts import figures as fg
 from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
-from views.common import compute, draw, literal
+from views.common import literal
 from views.lesson_steps import KEY, WORD
-from views.pretrained import encode
+from views.live_chart import draw
+from views.traces import compute, encode
 
 CHOICE_LIMIT = 40  # tokens offered as answers to "which word"
 

@@ -1,5 +1,6 @@
-"""What every section of the page shares: its context, its limits and its state keys, spelled once."""
+"""What every part of the page shares: its context, how a tab declares itself, limits and state keys."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from attention import Settings, Trace
@@ -12,10 +13,11 @@ CELL = "cell"  # the selected (query, key) of the weights
 TAB = "tab"  # the open tab
 PINNED = "pinned"  # the Settings pinned on the Compare tab
 SENTENCE = "sentence"  # the sentence box
+FIXED = "fixed_length"  # the toggle: a fixed sequence length instead of one position per word
 SHARED_RANGE = "shared_range"  # the toggle: the first two maps on one colour range
 HEAD, COLOUR = "head", "colour"  # the head the stages show; the weights' colour range
 ANIMATE = "animate_dk"  # the toggle that plays d_k from 1 to 512
-VIEW_STATE = {
+VIEW_STATE = {  # exchange.view's names -> their session-state keys
     "head": HEAD,
     "colour": COLOUR,
     "shared_range": SHARED_RANGE,
@@ -26,9 +28,31 @@ VIEW_STATE = {
 
 @dataclass(frozen=True)
 class Page:
-    """What a section draws from: the settings, their trace, the head the stages show, the tab names."""
+    """What a section draws from: the settings, their trace and the head the stages show."""
 
     settings: Settings
     trace: Trace
     head: int
-    tabs: tuple
+
+
+@dataclass(frozen=True)
+class LinkKeys:
+    """The URL keys a part of the page owns, beyond the settings and the view state.
+
+    The address's owner (views.link) keeps their values in the link for the part to read and
+    replace; `on_open(values)`, if given, runs once when a session opens and returns notices.
+    """
+
+    owner: str  # the part's name: a tab's title, or "lesson"
+    keys: tuple[str, ...]
+    on_open: Callable[[dict], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab of the page, declared by its own module and listed in views.tabs."""
+
+    title: str
+    section: Callable[[Page], None]  # draws the tab's body
+    sidebar: Callable[[str], None] | None = None  # (sentence) -> None, drawn above the toy's settings
+    link: LinkKeys | None = None  # URL keys of the tab's own state

@@ -4,11 +4,10 @@ import streamlit as st
 
 from attention import MASK_KINDS
 from charts import figures as fg
-from views.common import compute, draw
-from views.page import LARGE
+from views.live_chart import draw
+from views.page import LARGE, Tab
+from views.traces import compute
 from views.weights import MASK_TEXT, row_sum_check
-
-TAB = "Masks"
 
 
 def section(page):
@@ -17,7 +16,7 @@ def section(page):
     st.markdown(
         "A mask decides which keys each query may see. Hidden scores become −∞, so their weights are "
         "exactly 0 (blank cells), and softmax spreads each row's whole weight over the keys left: "
-        "every row still sums to 1. Window width and prefix length are under *Advanced*."
+        "every row still sums to 1. Window width and prefix length are under More settings."
     )
     kinds = MASK_KINDS if settings.length <= LARGE else (settings.mask,)
     if len(kinds) == 1:
@@ -43,3 +42,6 @@ def section(page):
         }
         draw(figs, key=f"pg_{kind}", columns=2)
         st.caption(row_sum_check(trace.attention.weights[h], mask))
+
+
+TAB = Tab("Masks", section)

@@ -3,44 +3,27 @@
 import streamlit as st
 
 from attention import pretrained as pm
-from attention.rollout import SHARES, attention_rollout, head_summary, rank_heads
+from attention.rollout import SHARES, rank_heads
 from charts import figures as fg
 from charts import lines
 from charts import model as mf
+from exchange import model as model_link
 from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
+from views import link
 from views.common import chips, literal, plain
-from views.live_chart import live_charts
-from views.page import GRID_LIMIT, LARGE, SENTENCE
+from views.live_chart import draw
+from views.page import GRID_LIMIT, LARGE, LinkKeys, Tab
+from views.traces import encode, summaries
 
-TAB = "Pretrained model"
+TITLE = "Pretrained model"
 EXAMPLE = "The animal didn't cross the street because it was too tired"
 EXAMPLE_PAIR = ("it", "animal")  # the question the example asks: where does "it" look for "animal"?
 VIEWS = {"weights": "Weights", "scores": "Scores Q·Kᵀ", "scaled": "Scaled ÷√d_k"}
-URL_KEYS = {"pt_layer": "pl", "pt_head": "ph", "pt_query": "pq", "pt_key": "pk", "pt_view": "pv"}
-URL_KEYS["pt_hide"] = "px"  # [CLS] and [SEP] hidden
-LINK = "pt_link"  # this tab's part of the address the session opened with
-MEAN = "mean"  # the link's head for the average of a layer's heads
 TOP = 8  # heads shown in the ranking
 
 
-@st.cache_resource(show_spinner="Loading all-MiniLM-L6-v2 (once per server)…")
-def encoder():
-    return pm.load()
-
-
-@st.cache_resource(max_entries=4, show_spinner="Running the encoder…")
-def encode(text: str):  # a shared resource, not copied per rerun: at 512 pieces a trace holds ~0.5 GB
-    return encoder().run(text)
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def summaries(text: str):  # -> (rollout [n_layers, seq, seq], HeadSummary) of the sentence's trace
-    trace = encode(text)
-    return attention_rollout(trace.weights), head_summary(trace.weights, trace.tokens)
-
-
 def use_example():
-    st.session_state[SENTENCE] = EXAMPLE
+    link.set_settings(sentence=EXAMPLE)
     st.session_state["pt_pair"] = EXAMPLE_PAIR
 
 
@@ -50,40 +33,15 @@ def open_clicked(click):  # a click on a head of a grid or on a bar of the ranki
         st.session_state.update(pt_layer=layer, pt_head=head)
 
 
-def keep_link():
-    """Keep this tab's part of the address (URL_KEYS) on a session's first run, before the controls
-    rewrite the address (they ignore those keys); the tab reads it on its own first run."""
-    if LINK not in st.session_state:
-        st.session_state[LINK] = {k: st.query_params[k] for k in URL_KEYS.values() if k in st.query_params}
-
-
 def read_link(trace):  # -> list of the link's values that were ignored
     """The layer, head, tokens and view a shared link names, each put in its widget if it is valid."""
-    link = st.session_state.get(LINK, st.query_params)
-    c, positions = trace.config, {str(p): p for p in range(len(trace.tokens))}
-    allowed = {
-        "pt_layer": {str(i): i for i in range(c.n_layers)},
-        "pt_head": {str(h): h for h in range(c.n_heads)} | {MEAN: None},
-        "pt_query": positions,
-        "pt_key": positions,
-        "pt_view": {v: v for v in VIEWS},
-        "pt_hide": {"1": True, "0": False},
-    }
-    found = {state: link[key] for state, key in URL_KEYS.items() if key in link}
-    valid = {state: allowed[state][v] for state, v in found.items() if v in allowed[state]}
+    c = trace.config
+    valid, ignored = model_link.from_params(
+        link.owned(TITLE), c.n_layers, c.n_heads, len(trace.tokens), VIEWS
+    )
     st.session_state.update(valid)
     st.session_state["pt_open"] = not {"pt_layer", "pt_head"} <= set(valid)  # no head linked: the best
-    return [f"{URL_KEYS[s]}={v[:24]}" for s, v in found.items() if s not in valid]
-
-
-def write_link(layer, head, query, key, view, hide):
-    values = (layer, MEAN if head is None else head, query, key, view, int(hide))
-    for url_key, value in zip(URL_KEYS.values(), values, strict=True):
-        st.query_params[url_key] = str(value)
-    if view == "weights":  # the default view stays out of the link
-        del st.query_params[URL_KEYS["pt_view"]]
-    if not hide:  # shown [CLS] and [SEP], the default, stay out of the link too
-        del st.query_params[URL_KEYS["pt_hide"]]
+    return ignored
 
 
 def settle_pair(trace):  # the query and key widgets hold valid positions
@@ -122,7 +80,7 @@ def where_it_looks(trace):  # -> (query, key)
     )
     title = f"The {TOP} heads with the largest weight, query #{query} → key #{key}"
     with bars:
-        live_charts({"pt_ranking": mf.ranking(ranked, TOP, title)}, key="pt_ranking", on_click=open_clicked)
+        draw({"pt_ranking": mf.ranking(ranked, TOP, title)}, key="pt_ranking", on_click=open_clicked)
     return query, key
 
 
@@ -171,7 +129,7 @@ def rollout_ui(trace):
         "pt_last": fg.heatmap(raw, tokens, tokens, f"Layer {last}: mean of heads", "weights", value="weight"),
         "pt_rollout": fg.heatmap(rolled[-1], tokens, tokens, "Rollout through every layer", "weights"),
     }
-    live_charts(figs, key="pt_rollout", columns=2)
+    draw(figs, key="pt_rollout", columns=2)
 
 
 def head_types_ui(trace):
@@ -187,7 +145,7 @@ def head_types_ui(trace):
     if len(trace.tokens) <= GRID_LIMIT:
         groups = pm.heads_by_pattern(summary)
         figs = {"pt_patterns": mf.pattern_grid(trace.weights, trace.tokens, groups)}
-        live_charts(figs, key="pt_patterns", on_click=open_clicked)
+        draw(figs, key="pt_patterns", on_click=open_clicked)
 
 
 def sidebar_facts(sentence):
@@ -227,21 +185,21 @@ def section(page):
     settle_pair(trace)
     query, key = where_it_looks(trace)
     layer, head, hide, view = pickers(trace)
-    write_link(layer, head, query, key, view, hide)
+    link.put(TITLE, model_link.to_params(layer, head, query, key, view, hide))
     keep = pm.kept(trace.tokens, hide)
     if not keep.any():
         st.info("The text has no word pieces besides [CLS] and [SEP]: show them to see their attention.")
         return
     shown = [int(p) for p, k in enumerate(keep) if k]
     cell = (shown.index(query), shown.index(key)) if query in shown and key in shown else None
-    live_charts(opened(trace, layer, head, keep, view, cell), key="pt_opened", columns=[3, 2])
+    draw(opened(trace, layer, head, keep, view, cell), key="pt_opened", columns=[3, 2])
     tokens = [trace.tokens[p] for p in shown]
     follow_ui(trace, keep, tokens, shown)
     rollout_ui(trace)
     head_types_ui(trace)
     if len(tokens) <= GRID_LIMIT:
         grid = {"pt_grid": mf.model_grid(pm.kept_weights(trace, keep), tokens)}
-        live_charts(grid, key="pt_grid", on_click=open_clicked)
+        draw(grid, key="pt_grid", on_click=open_clicked)
 
 
 def follow_ui(trace, keep, tokens, shown):  # shown: the positions kept (a piece keeps its number)
@@ -251,4 +209,7 @@ def follow_ui(trace, keep, tokens, shown):  # shown: the positions kept (a piece
         st.session_state["pt_follow"] = query if query in shown else pm.default_query(trace.tokens, keep)
     p = st.selectbox("Token", shown, key="pt_follow", format_func=lambda p: f"#{p} {trace.tokens[p]}")
     fig = mf.follow_token(pm.followed(trace, p, keep), tokens, trace.tokens[p])
-    live_charts({"pt_follow_fig": fig}, key="pt_follow")
+    draw({"pt_follow_fig": fig}, key="pt_follow")
+
+
+TAB = Tab(TITLE, section, sidebar=sidebar_facts, link=LinkKeys(TITLE, tuple(model_link.KEYS.values())))

@@ -5,18 +5,9 @@ import streamlit as st
 from charts import figures as fg
 from charts import grids
 from views import weights
-from views.common import chips, draw
-from views.page import HEAD
-
-TAB = "Step by step"
-
-
-def status(trace):  # Trace -> str
-    """What part of the sentence is shown: "showing 7 tokens + 3 padding"."""
-    n_real = len(trace.words)
-    if trace.n_dropped:
-        return f"Showing the first {n_real} of {trace.n_words} tokens."
-    return f"Showing {n_real} tokens" + (f" + {trace.n_pad} padding." if trace.n_pad else ".")
+from views.common import chips
+from views.live_chart import draw
+from views.page import HEAD, Tab
 
 
 def head_picker(n_heads):  # int -> int
@@ -110,3 +101,6 @@ def section(page):
     weights.mask_stage(trace, h)
     weights.weights_stage(trace, h)
     weights.output_stage(trace, h)
+
+
+TAB = Tab("Step by step", section)

@@ -1,9 +1,10 @@
-"""The page's tabs, in order: each tab's name (owned by its section's module) and the section drawing it."""
+"""The page's tabs, in order, each declared by its own module, and the other parts that own link keys.
 
-from views import compare, export, lab, playground, pretrained, steps, walkthrough
+A new tab is one module that ends with `TAB = Tab(title, section, sidebar=..., link=LinkKeys(...))`
+and one line here; its state in the link is then read and written with everything else.
+"""
 
-SECTIONS = {
-    module.TAB: module.section
-    for module in (steps, lab, playground, compare, pretrained, walkthrough, export)
-}
-TABS = tuple(SECTIONS)
+from views import compare, export, lab, lesson, playground, pretrained, steps, walkthrough
+
+TABS = tuple(m.TAB for m in (steps, lab, playground, compare, pretrained, walkthrough, export))
+LINKS = (lesson.LINK,)  # parts outside the tabs with keys of their own: the lesson's step

@@ -4,9 +4,8 @@ import streamlit as st
 
 from attention import walkthrough
 from charts import figures as fg
-from views.common import draw
-
-TAB = "From the notebook"
+from views.live_chart import draw
+from views.page import Tab
 
 
 def section(page):
@@ -43,3 +42,6 @@ def section(page):
         "the whole matrix instead of each row, so no row of its weights summed to 1."
     )
     st.caption(f"Check: the weights sum to {w.weights_sum:.15g}.")
+
+
+TAB = Tab("From the notebook", section)

@@ -6,7 +6,7 @@ from attention.scaling import row_stats, row_sums, saturation_summary
 from charts import figures as fg
 from charts import grids
 from charts.lines import line_view
-from views.common import draw
+from views.live_chart import draw
 from views.page import GRID_LIMIT, LARGE
 
 MASK_TEXT = {
@@ -24,7 +24,7 @@ def mask_stage(trace, h):
     s = trace.settings
     st.subheader("5 · Mask")
     if trace.mask is None:
-        st.markdown("No mask: every query may attend to every key (choose one under *Advanced*).")
+        st.markdown("No mask: every query may attend to every key (choose one under More settings).")
         return
     st.markdown(
         MASK_TEXT[s.mask].format(window=s.window, prefix=s.prefix)
