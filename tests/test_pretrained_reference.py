@@ -12,8 +12,7 @@ import os
 import numpy as np
 import pytest
 
-from attention.pretrained import load
-from exchange.checkpoint import package_folder
+from exchange.checkpoint import load, package_folder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read before transformers is imported: no hub requests
 

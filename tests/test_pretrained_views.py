@@ -14,15 +14,14 @@ TOKENS = ["[CLS]", "the", "animal", "was", "it", "tired", "[SEP]"]
 
 
 @pytest.fixture(scope="module")
-def trace():  # a 2-layer, 3-head trace over TOKENS with random scores and their softmax
+def trace():  # a 2-layer, 3-head trace over TOKENS with random queries and keys, and their softmax
     rng = np.random.default_rng(0)
     n, config = len(TOKENS), BertConfig(2, 3, 6, 12, 30, 16, 1e-12)
-    scores = rng.normal(size=(2, 3, n, n))
+    q, k = rng.normal(size=(2, 2, 3, n, 2))
     scale = 1 / np.sqrt(2)
-    e = np.exp(scores * scale)
-    empty = np.zeros((2, 3, n, 2))
+    e = np.exp(q @ k.swapaxes(-1, -2) * scale)
     return EncoderTrace(
-        "t", TOKENS, np.arange(n), 0, config, np.zeros((3, n, 6)), empty, empty, empty, scores,
+        "t", TOKENS, np.arange(n), 0, config, np.zeros((3, n, 6)), q, k, np.zeros((2, 3, n, 2)),
         e / e.sum(-1, keepdims=True), scale,
     )  # fmt: skip
 
@@ -43,10 +42,31 @@ def test_one_head_shows_its_scores_scaled_scores_and_rescaled_weights(trace, hid
     view = head_view(trace, 1, 2, keep)
     rows = [i for i, k in enumerate(keep) if k]
     assert view.tokens == [TOKENS[i] for i in rows]
-    np.testing.assert_array_equal(view.scores, trace.scores[1, 2][np.ix_(rows, rows)])
-    np.testing.assert_allclose(view.scaled, view.scores * trace.scale)
+    q, k = trace.q[1, 2].tolist(), trace.k[1, 2].tolist()
+    plain = [[sum(a * b for a, b in zip(q[i], k[j], strict=True)) for j in rows] for i in rows]
+    np.testing.assert_allclose(view.scores, plain, rtol=1e-12)
+    np.testing.assert_allclose(view.scaled, np.array(plain) * trace.scale, rtol=1e-12)
     expected = [plain_rescaled(trace.weights[1, 2, i].tolist(), keep.tolist()) for i in rows]
     np.testing.assert_allclose(view.weights, expected, rtol=1e-12)
+
+
+class OneHeadOnly(EncoderTrace):
+    """A trace whose whole-tensor reads fail, to show which reads a function makes."""
+
+    @property
+    def scores(self):
+        raise AssertionError("the whole [n_layers, n_heads, seq, seq] scores were rebuilt")
+
+    @property
+    def scaled(self):
+        raise AssertionError("the whole [n_layers, n_heads, seq, seq] scaled scores were rebuilt")
+
+
+def test_one_head_is_read_without_rebuilding_every_heads_scores(trace):
+    fields = {f: getattr(trace, f) for f in trace.__dataclass_fields__}
+    view = head_view(OneHeadOnly(**fields), 1, 2, kept(TOKENS, False))
+    np.testing.assert_allclose(view.scores, trace.scores[1, 2], rtol=1e-12)
+    np.testing.assert_allclose(trace.head_scaled(0, 1), trace.scaled[0, 1], rtol=1e-12)
 
 
 def test_the_head_average_rescales_each_head_before_averaging(trace):
