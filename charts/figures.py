@@ -194,32 +194,6 @@ def dims(n, prefix="d"):  # int -> list[str]
     return [f"{prefix}{i}" for i in range(n)]
 
 
-def mark_row_max(fig, weights, rows, cols):  # go.Figure, [rows, cols] -> go.Figure
-    """Outline the largest weight of each row; rows with no allowed key or a tie for the top are skipped."""
-    weights = np.asarray(weights)
-    top = weights.max(axis=1, keepdims=True)
-    unique = np.sum(weights >= top - 1e-12 * top, axis=1) == 1
-    live = np.nonzero((top[:, 0] > 0) & unique)[0]
-    best = weights[live].argmax(axis=1)
-    rcats, ccats = categories(rows), categories(cols)
-    fig.add_trace(
-        go.Scatter(
-            x=[ccats[j] for j in best],
-            y=[rcats[i] for i in live],
-            mode="markers",
-            marker={
-                "symbol": "square-open",
-                "size": 14 if len(rows) <= LABEL_LIMIT else 5,
-                "color": "#ff6b00",
-            },
-            name="largest weight in its row",
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    return fig
-
-
 def bars(values, labels, title, value="value", height=260):  # [n], list[str] -> go.Figure
     """A bar per label, e.g. one attention weight per word."""
     values = np.asarray(values, dtype=np.float64)

@@ -1,4 +1,4 @@
-"""The chart payload: figures survive the trip exactly (at float32), compactly, labels untouched."""
+"""The chart payload: a figure survives the trip exactly (at float32), compactly, labels untouched."""
 
 import html
 import json
@@ -29,7 +29,7 @@ def tokens(n):
 def test_round_trip_is_exact_at_float32():
     rng = np.random.default_rng(0)
     z = rng.normal(size=(20, 20))
-    [fig] = wire.unpack(wire.pack([heatmap(z, tokens(20))]))
+    fig = wire.unpack(wire.pack(heatmap(z, tokens(20))))
     assert fig["data"][0]["z"].dtype == np.float32
     np.testing.assert_array_equal(fig["data"][0]["z"], z.astype(np.float32))
     assert fig["data"][0]["x"] == [f"#{i} w{i}" for i in range(20)]
@@ -39,7 +39,7 @@ def test_round_trip_is_exact_at_float32():
 def test_nan_cells_stay_nan():
     z = np.arange(25.0).reshape(5, 5)
     z[np.triu_indices(5, 1)] = np.nan
-    [fig] = wire.unpack(wire.pack([heatmap(z, tokens(5))]))
+    fig = wire.unpack(wire.pack(heatmap(z, tokens(5))))
     got = fig["data"][0]["z"]
     assert np.array_equal(np.isnan(got), np.isnan(z))
     assert np.array_equal(got[~np.isnan(got)], z[~np.isnan(z)].astype(np.float32))
@@ -49,8 +49,8 @@ def test_masks_travel_as_uint8_and_ints_as_int32():
     mask = np.tril(np.ones((6, 6), dtype=bool))
     index = np.arange(30, dtype=np.int64).reshape(10, 3)
     fig = {"data": [{"type": "heatmap", "z": mask, "customdata": index}], "layout": {}}
-    payload = wire.pack([fig])
-    [back] = wire.unpack(payload)
+    payload = wire.pack(fig)
+    back = wire.unpack(payload)
     assert back["data"][0]["z"].dtype == np.uint8
     np.testing.assert_array_equal(back["data"][0]["z"], mask.astype(np.uint8))
     assert back["data"][0]["customdata"].dtype == np.int32
@@ -58,27 +58,25 @@ def test_masks_travel_as_uint8_and_ints_as_int32():
 
 
 def test_arrays_start_on_four_byte_boundaries():
-    figs = [{"data": [{"type": "heatmap", "z": np.ones((3, 3), dtype=bool)}], "layout": {}} for _ in range(3)]
-    figs.append(heatmap(np.ones((4, 4)), tokens(4)))
-    payload = wire.pack(figs)
+    masks = [{"type": "heatmap", "z": np.ones((3, 3), dtype=bool), "xaxis": f"x{k + 2}"} for k in range(3)]
+    fig = {"data": [*masks, {"type": "heatmap", "z": np.ones((4, 4))}], "layout": {}}
+    payload = wire.pack(fig)
     (n,) = struct.unpack_from("<I", payload)
     assert n % 4 == 0
-    for f in wire.header(payload)["figures"]:
-        assert f["offset"] % 4 == 0
-        refs = [t["z"] for t in f["spec"]["data"]]
-        assert all(r["offset"] % 4 == 0 for r in refs)
-    assert np.all(wire.unpack(payload)[3]["data"][0]["z"] == 1)
+    refs = [t["z"] for t in wire.header(payload)["spec"]["data"]]
+    assert [r["offset"] for r in refs] == [0, 12, 24, 36]  # 9 bytes of uint8, padded to 12
+    assert np.all(wire.unpack(payload)["data"][3]["z"] == 1)
 
 
 def test_hostile_labels_come_back_byte_exact():
     labels = HOSTILE * 5  # long enough to become a shared label list
     fig = heatmap(np.zeros((20, 20)), labels, title=html.escape(HOSTILE[1], quote=False))
-    payload = wire.pack([fig])
-    [back] = wire.unpack(payload)
+    payload = wire.pack(fig)
+    back = wire.unpack(payload)
     assert back["data"][0]["x"] == [f"#{i} {html.escape(t, quote=False)}" for i, t in enumerate(labels)]
     assert back["layout"]["title"]["text"] == "&lt;img src=x onerror=alert(1)&gt;"
     raw = {"data": [{"type": "scatter", "text": HOSTILE, "name": HOSTILE[2]}], "layout": {}}
-    [back] = wire.unpack(wire.pack([raw]))
+    back = wire.unpack(wire.pack(raw))
     assert back["data"][0]["text"] == HOSTILE and back["data"][0]["name"] == HOSTILE[2]
 
 
@@ -88,10 +86,10 @@ def test_overlay_labels_are_sent_as_indices_into_one_list():
     i, j = (a.ravel() for a in np.indices((n, n)))
     overlay = {"type": "scatter", "x": [cats[b] for b in j], "y": [cats[a] for a in i]}
     fig = {"data": [{"type": "heatmap", "z": np.zeros((n, n)), "x": cats, "y": cats}, overlay], "layout": {}}
-    payload = wire.pack([fig])
+    payload = wire.pack(fig)
     head = wire.header(payload)
     assert len(head["labels"]) == 1  # the categories, once
-    [back] = wire.unpack(payload)
+    back = wire.unpack(payload)
     assert back["data"][1]["x"] == overlay["x"] and back["data"][1]["y"] == overlay["y"]
     assert len(payload) < 4 * n * n * 3 + 4000
 
@@ -101,42 +99,65 @@ def test_figure_dicts_with_plotly_base64_arrays_are_read():
     fig.data[0].x, fig.data[0].y = ("a", "b", "c", "d"), ("p", "q", "r")
     as_dict = fig.to_dict()
     assert "bdata" in json.dumps(as_dict["data"][0]["z"])
-    [back] = wire.unpack(wire.pack([as_dict]))
+    back = wire.unpack(wire.pack(as_dict))
     np.testing.assert_array_equal(back["data"][0]["z"], np.arange(12.0, dtype=np.float32).reshape(3, 4))
 
 
-def test_hash_changes_only_for_the_figure_that_changed():
-    figs = [heatmap(np.full((8, 8), k, dtype=float), tokens(8), f"map {k}") for k in range(3)]
-    before = [f["hash"] for f in wire.header(wire.pack(figs))["figures"]]
-    figs[1] = heatmap(np.full((8, 8), 1.5), tokens(8), "map 1")
-    after = [f["hash"] for f in wire.header(wire.pack(figs))["figures"]]
-    assert before[0] == after[0] and before[2] == after[2]
-    assert before[1] != after[1]
-    relabelled = heatmap(np.full((8, 8), 2, dtype=float), [t + "!" for t in tokens(8)], "map 2")
-    assert wire.header(wire.pack([relabelled]))["figures"][0]["hash"] != after[2]
+def test_the_hash_follows_what_the_figure_shows_and_nothing_else():
+    def hash_of(fig, **where):
+        return wire.header(wire.pack(fig, **where))["hash"]
+
+    before = hash_of(heatmap(np.full((8, 8), 1.0), tokens(8), "map"))
+    assert hash_of(heatmap(np.full((8, 8), 1.0), tokens(8), "map")) == before
+    assert hash_of(heatmap(np.full((8, 8), 1.0), tokens(8), "map"), name="other", group="g") == before
+    assert hash_of(heatmap(np.full((8, 8), 1.5), tokens(8), "map")) != before
+    assert hash_of(heatmap(np.full((8, 8), 1.0), [t + "!" for t in tokens(8)], "map")) != before
+    assert hash_of(heatmap(np.full((8, 8), 1.0), tokens(8), "map"), config={"responsive": True}) != before
+
+
+def test_the_header_carries_the_name_group_and_config():
+    head = wire.header(wire.pack(heatmap(np.eye(3), tokens(3)), {"displaylogo": False}, "weights", "page"))
+    assert (head["name"], head["group"], head["config"]) == ("weights", "page", {"displaylogo": False})
+    assert head["version"] == wire.VERSION
+    plain = wire.header(wire.pack({"data": [], "layout": {}}))
+    assert (plain["name"], plain["group"], plain["config"]) == (None, None, {})
 
 
 @pytest.mark.parametrize("n", [128, 512])
-def test_payload_is_at_most_a_tenth_above_the_float32_matrices(n):
+def test_payload_is_at_most_a_tenth_above_the_float32_matrix(n):
     rng = np.random.default_rng(n)
-    figs = [heatmap(rng.random((n, n)), tokens(n), f"map {k}", colorscale="Viridis") for k in range(9)]
-    payload = wire.pack(figs)
-    assert len(payload) <= 1.1 * 9 * n * n * 4
+    payload = wire.pack(heatmap(rng.random((n, n)), tokens(n), "map", colorscale="Viridis"))
+    assert len(payload) <= 1.1 * n * n * 4
 
 
 def test_values_json_cannot_carry_are_refused_or_blanked():
     with pytest.raises(ValueError, match="int32"):
-        wire.pack([{"data": [{"type": "heatmap", "z": np.array([[2**40]])}], "layout": {}}])
-    [back] = wire.unpack(wire.pack([{"data": [], "layout": {"yaxis": {"range": [float("nan"), 1.0]}}}]))
+        wire.pack({"data": [{"type": "heatmap", "z": np.array([[2**40]])}], "layout": {}})
+    back = wire.unpack(wire.pack({"data": [], "layout": {"yaxis": {"range": [float("nan"), 1.0]}}}))
     assert back["layout"]["yaxis"]["range"] == [None, 1.0]
 
 
 def test_a_short_row_of_float64_keeps_every_digit_and_a_matrix_goes_as_float32():
     y = np.array([0.1, 1 / 3, 2.0**-40])
     fig = {"data": [{"type": "bar", "y": y}, {"type": "heatmap", "z": np.full((2, 2), 1 / 3)}]}
-    (back,) = wire.unpack(wire.pack([fig]))
+    back = wire.unpack(wire.pack(fig))
     assert back["data"][0]["y"].dtype == np.float64
     np.testing.assert_array_equal(back["data"][0]["y"], y)
     assert back["data"][1]["z"].dtype == np.float32
-    long = wire.unpack(wire.pack([{"data": [{"y": np.zeros(wire.EXACT_LIMIT + 1)}]}]))[0]
+    long = wire.unpack(wire.pack({"data": [{"y": np.zeros(wire.EXACT_LIMIT + 1)}]}))
     assert long["data"][0]["y"].dtype == np.float32
+
+
+def test_a_figure_is_read_through_its_private_properties_exactly_as_through_the_public_api():
+    fig = heatmap(np.random.default_rng(1).random((20, 20)), tokens(20), colorscale="Viridis")
+    fig.add_scatter(x=tokens(20), y=np.arange(20.0), mode="markers")
+    public = {"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()}
+    assert wire.pack(fig) == wire.pack(public)  # guards plotly_properties against a plotly.py upgrade
+
+
+def test_animation_frames_travel_with_their_arrays():
+    frames = [go.Frame(data=[go.Heatmap(z=np.full((3, 3), k / 10))], name=f"d_k {k}") for k in range(3)]
+    fig = go.Figure(go.Heatmap(z=np.zeros((3, 3))), frames=frames)
+    back = wire.unpack(wire.pack(fig))
+    assert [f["name"] for f in back["frames"]] == ["d_k 0", "d_k 1", "d_k 2"]
+    np.testing.assert_array_equal(back["frames"][2]["data"][0]["z"], np.full((3, 3), 0.2, dtype=np.float32))

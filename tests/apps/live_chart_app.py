@@ -1,8 +1,11 @@
-"""A small page for the in-place chart component's browser tests.
+"""A small page for the in-place chart component's tests (tests/test_live_chart.py and its browser test).
 
-Three heatmaps on the same tokens (the third with masked, blank cells), whose values follow a
-slider and whose labels are the words typed in a text input, so hostile labels can be typed.
-Cell (i, j) of the first map holds step + i/10 + j/100: a test can tell which numbers are shown.
+Four heatmaps on the same tokens, whose values follow a slider and whose labels are the words typed
+in a text input, so hostile labels can be typed. Cell (i, j) of the first map holds step + i/10 +
+j/100: a test can tell which numbers are shown. The first two are one `draw` call, side by side; the
+third (the first with the cells above the diagonal masked, blank) is a call of its own in the same
+default hover group; the fourth is in a group of its own, so it is not linked to the others.
+The static/ folder beside this page is a link to the repository's, as app.py has it beside itself.
 """
 
 import html
@@ -15,7 +18,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from views.live_chart import live_charts  # noqa: E402
+from views.live_chart import draw  # noqa: E402
 
 
 def values(step, n):  # int, int -> [n, n]
@@ -56,9 +59,10 @@ text = st.text_input("words", "the cat sat on the mat", key="words")
 tokens = text.split() or ["(empty)"]
 z = values(step, len(tokens))
 causal = np.where(np.tril(np.ones_like(z, dtype=bool)), z, np.nan)
-figures = {"first": figure(z, tokens, "First map"), "second": figure(-z, tokens, "Second map")}
-figures["third"] = figure(causal, tokens, "Third map: causal")
-click = live_charts(figures, key="demo", on_click=remember)
+pair = {"first": figure(z, tokens, "First map"), "second": figure(-z, tokens, "Second map")}
+click = draw(pair, key="demo", columns=2, on_click=remember)
+click = draw(figure(causal, tokens, "Third map: causal"), key="third") or click
+draw({"apart": figure(z, tokens, "Fourth map, apart")}, key="apart", group="apart")
 if click is not None:
     st.text(f"clicked figure={click['figure']} name={click['name']} row={click['row']} col={click['col']}")
     st.text(f"clicked z={click['z']:.4f}")
