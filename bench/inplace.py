@@ -21,20 +21,18 @@ page after it; elements kept: the same over every element inside those plots.
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import CHROMIUM_ARGS, IDLE, chromium_path, free_port, healthy  # noqa: E402
-from latency import PROBE, Frames, measure  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.latency import PROBE, measure  # noqa: E402
+from harness.browser import launch, open_page  # noqa: E402
+from harness.protocol import Frames  # noqa: E402
+from harness.server import ROOT, streamlit_server  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "10,128,512").split(","))
 REPS = int(os.environ.get("BENCH_REPS", "5"))
 VARIANTS = tuple(os.environ.get("BENCH_VARIANTS", "live,plotly,demo").split(","))
@@ -93,11 +91,7 @@ def open_variant(browser, base, variant, n):  # -> (page, Frames)
     page.add_init_script(PROBE)
     frames = Frames(page)
     page.set_default_timeout(300_000)
-    page.goto(f"{base}/?variant={variant}&n={n}")
-    page.wait_for_selector(IDLE)
-    page.wait_for_function(
-        "k => document.querySelectorAll('.js-plotly-plot').length === k", arg=3 + 6 * (variant != "demo")
-    )
+    open_page(page, f"{base}/?variant={variant}&n={n}", plots=3 + 6 * (variant != "demo"))
     return page, frames
 
 
@@ -148,37 +142,14 @@ def table(rows):  # -> str, Markdown
     return head + "\n".join(lines)
 
 
-def serve(folder, port, log):  # -> the server process of the benchmark page
-    (folder / "page.py").write_text(PAGE)
-    command = [sys.executable, "-m", "streamlit", "run", "page.py", "--server.headless", "true"]
-    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
-    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    command += ["--server.enableStaticServing", "true"]
-    return subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-
-
 def main():
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-inplace-") as folder,
-        open(Path(folder) / "log", "w") as log,
-    ):
-        server = serve(Path(folder), port, log)
-        try:
-            for _ in range(240):
-                if healthy(base):
-                    break
-                time.sleep(0.25)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-                )
-                rows = [row for n in LENGTHS for row in bench_length(browser, base, n)]
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="bench-inplace-") as folder:
+        (Path(folder) / "page.py").write_text(PAGE)
+        static = ("--server.enableStaticServing", "true")
+        with streamlit_server(Path(folder), "page.py", args=static) as base, sync_playwright() as pw:
+            browser = launch(pw)
+            rows = [row for n in LENGTHS for row in bench_length(browser, base, n)]
+            browser.close()
     print(table(rows))
 
 

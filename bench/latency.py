@@ -32,11 +32,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import CHROMIUM_ARGS, IDLE, chromium_path  # noqa: E402
 
-from bench.protocol import Frames  # noqa: E402
 from bench.servers import APP_DIR, ROOT, Server  # noqa: E402
+from harness.browser import IDLE, launch, open_page  # noqa: E402
+from harness.protocol import Frames  # noqa: E402
 
 LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "7,128,512").split(","))
 REPS = int(os.environ.get("BENCH_REPS", "5"))
@@ -147,10 +146,7 @@ def open_tab(browser, url, plots=3):  # -> (page, Frames) once `plots` plots are
     page.add_init_script(DRAWS)
     frames = Frames(page)
     page.set_default_timeout(180_000)
-    page.goto(url)
-    page.wait_for_selector(IDLE)
-    drawn = "k => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullData).length >= k"
-    page.wait_for_function(drawn, arg=plots)
+    open_page(page, url, plots=plots)
     return page, frames
 
 
@@ -238,7 +234,7 @@ def table(rows):  # -> str, Markdown
 def main():
     demo_script = str(ROOT / "bench" / "demo3.py")
     with Server("app.py", APP_DIR) as app, Server(demo_script) as demo, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         rows = [row for n in LENGTHS for row in bench_length(browser, app.url, demo.url, n)]
         browser.close()
     print(table(rows))

@@ -1,100 +1,73 @@
-"""Fixtures for the browser tests: the app served by Streamlit, a headless Chromium, a fresh page.
+"""Fixtures and markers shared by the tests: the app served by Streamlit, a headless Chromium, fresh pages.
 
 The app runs as a real server process (what a visitor gets), from the repository or from the
-folder named by ATTENTION_APP_DIR, and is always stopped at the end of the session. The browser is
-Debian's Chromium driven by Playwright; without it the browser tests are skipped, or fail when
-ATTENTION_REQUIRE_BROWSER=1 (continuous integration must not pass by skipping them).
+folder named by ATTENTION_APP_DIR, and is always stopped at the end of the session (harness.server).
+The browser is Debian's Chromium driven by Playwright (harness.browser); without it the browser tests
+are skipped, or fail when ATTENTION_REQUIRE_BROWSER=1 (continuous integration must not pass by
+skipping them).
+
+Markers (pyproject.toml): `browser`, every test that uses the `browser` fixture (through `page`,
+`page_at` or directly); `model`, the tests that need the shipped all-MiniLM-L6-v2 or torch and
+transformers, marked here for the modules listed in NEEDS_MODEL; `cluster`, deploy/cluster.sh.
+The fast loop leaves all three out: `python -m pytest -m "not browser and not cluster and not model"`.
 """
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-START_TIMEOUT = 60  # seconds for the server to answer its health check
+from harness.browser import chromium_path, launch, rerun_finished
+from harness.server import ROOT, START_TIMEOUT, ServerFailed, free_port, healthy, streamlit_server
 
+__all__ = ["free_port", "wait_until_healthy"]  # for a test module that starts its own server
 
-def free_port():  # -> int
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+settings.register_profile("attention", deadline=None, max_examples=50)  # a test may ask for more or fewer
+settings.load_profile("attention")
+
+# Modules whose tests need the real model, and the fixtures there that load it (None: every test).
+NEEDS_MODEL = {
+    "test_app_pretrained": {"model"},
+    "test_bert_float32": {"encoder"},
+    "test_pretrained_reference": None,
+}
 
 
-def server_command(port):  # int -> list[str]
-    return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-
-
-def healthy(url):  # str -> bool
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.read() == b"ok"
-    except OSError:
-        return False
-
-
-def wait_until_healthy(process, url, log):
-    """Poll the health endpoint; fail with the server's output if it exits or never answers."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app server exited with {process.returncode}:\n{Path(log.name).read_text()}")
-        if healthy(url):
-            return
-        time.sleep(0.25)
-    pytest.fail(f"the app server did not answer within {START_TIMEOUT} s:\n{Path(log.name).read_text()}")
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if module in NEEDS_MODEL:
+            fixtures = NEEDS_MODEL[module]
+            if fixtures is None or fixtures & set(item.fixturenames):
+                item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session")
 def app_server():
     """The base URL of the app, served from the repository (or ATTENTION_APP_DIR) on a free port."""
-    app_dir = Path(os.environ.get("ATTENTION_APP_DIR", ROOT))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log") as log:
-        process = subprocess.Popen(server_command(port), cwd=app_dir, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_until_healthy(process, url, log)
+    try:
+        with streamlit_server(Path(os.environ.get("ATTENTION_APP_DIR", ROOT))) as url:
             yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    except ServerFailed as failure:
+        pytest.fail(str(failure))
+
+
+def wait_until_healthy(process, url, log):
+    """For a server started by hand: fail with its output if it exits or never answers.
+
+    New code gets its server from harness.server.streamlit_server instead.
+    """
+    deadline = time.monotonic() + START_TIMEOUT
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(
+                f"the server did not answer (exit code {process.poll()}):\n{Path(log.name).read_text()}"
+            )
+        time.sleep(0.25)
 
 
 def missing(reason):
@@ -104,15 +77,10 @@ def missing(reason):
     pytest.skip(reason)
 
 
-def chromium_path():  # -> str | None
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless Chromium; Playwright never downloads a browser here."""
-    executable = chromium_path()
-    if executable is None:
+    if chromium_path() is None:
         missing(
             "Chromium not found: install it with `sudo apt-get install chromium` to run the browser tests"
         )
@@ -121,7 +89,7 @@ def browser():
     except ImportError:
         missing("playwright is not installed: `pip install -r requirements-dev.txt` to run the browser tests")
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        chromium = launch(pw)
         try:
             yield chromium
         finally:
@@ -135,28 +103,38 @@ def page_log():
 
 
 @pytest.fixture
-def page(browser, page_log):
-    """A fresh browser context and page per test, tall enough to lay out the whole app."""
-    context = browser.new_context(viewport={"width": 1400, "height": 5200})
-    context.set_default_timeout(60_000)
-    tab = context.new_page()
-    tab.on("pageerror", lambda error: page_log["errors"].append(str(error)))
+def page_at(browser, page_log):
+    """`page_at(width, height, timeout=60_000, **context_options)`: a fresh page of a window that size.
+
+    Each page has a browser context of its own, closed after the test; its script errors and dialogs
+    (dismissed) go to page_log. context_options are Playwright's (is_mobile, has_touch, ...).
+    """
+    contexts = []
 
     def dialog(d):
         page_log["dialogs"].append(f"{d.type}: {d.message}")
         d.dismiss()
 
-    tab.on("dialog", dialog)
+    def new_page(width, height, timeout=60_000, **context_options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
+        contexts.append(context)
+        context.set_default_timeout(timeout)
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: page_log["errors"].append(str(error)))
+        tab.on("dialog", dialog)
+        return tab
+
     try:
-        yield tab
+        yield new_page
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
 
 
-def rerun_finished(page):
-    """Wait for the rerun an interaction started: give it time to begin, then for the script to end."""
-    page.wait_for_timeout(200)
-    page.wait_for_selector(IDLE)
+@pytest.fixture
+def page(page_at):
+    """A fresh page, tall enough to lay out the whole app."""
+    return page_at(1400, 5200)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from attention import PAD, Settings, run
+from harness.browser import open_page, wait_drawn
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -44,12 +45,6 @@ DEFAULT_TITLES = {  # the first screen and the "Step by step" tab, default setti
 }
 HOSTILE = '<b>bold</b> <a href="https://example.com">x</a> <img src=x onerror=alert(1)>'
 
-# Every chart has its figure and every heatmap has drawn its image: the page is on screen.
-DRAWN = """(n) => {
-    const plots = [...document.querySelectorAll('.js-plotly-plot')];
-    return plots.length >= n && plots.every(el => el._fullData && el.layout && el.layout.title
-        && el._fullData.every(t => t.type !== 'heatmap' || el.querySelector('.hm image')));
-}"""
 FIGURES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
     title: el.layout.title.text,
     traces: el._fullData.length,
@@ -75,9 +70,7 @@ TICKS_ARE = """([title, labels]) => {
 
 def open_app(page, base, query="", n_figures=None):
     """Load the page and wait until the script has finished and every chart is drawn."""
-    page.goto(f"{base}/{query}")
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
-    page.wait_for_function(DRAWN, arg=n_figures or len(DEFAULT_TITLES), polling=100)
+    open_page(page, f"{base}/{query}", plots=n_figures or len(DEFAULT_TITLES))
 
 
 def figure(page, title):  # -> {"z": [[float]], "ticks": [str], "rows": [str]}
@@ -162,7 +155,7 @@ def test_typing_an_exact_d_k_rescales_by_one_over_root_d_k(page, app_server, wai
     exact.press("Enter")
     wait_rerun(page)
     page.get_by_text("for d_k = 17").wait_for()
-    page.wait_for_function(DRAWN, arg=len(DEFAULT_TITLES), polling=100)
+    wait_drawn(page, len(DEFAULT_TITLES))
     title = "Scaled: ÷4.12"
     page.wait_for_function(HAS_TITLE, arg=title, polling=100)
     after = run(Settings(d_k=17))
@@ -181,7 +174,7 @@ def test_markup_in_a_sentence_is_shown_literally(page, page_log, app_server, wai
     wait_rerun(page)
     tokens = HOSTILE.split()
     wait_for_ticks(page, "Scores Q·Kᵀ", tokens)
-    page.wait_for_function(DRAWN, arg=len(DEFAULT_TITLES) - 1, polling=100)
+    wait_drawn(page, len(DEFAULT_TITLES) - 1)
     chips = page.locator("[data-testid=stMain] [data-testid=stMarkdownContainer] code")
     assert chips.all_text_contents()[: len(tokens)] == tokens
     bold = page.evaluate(
@@ -217,15 +210,11 @@ def png_size(path):  # Path -> (width, height)
     return struct.unpack(">II", header[16:24])
 
 
-def test_screenshot_of_the_first_screen(browser, app_server):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    try:
-        page = context.new_page()
-        open_app(page, app_server, n_figures=3)  # the first screen's three maps
-        page.wait_for_timeout(1000)  # let the charts' fonts and colour bars settle
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=SCREENSHOT)
-    finally:
-        context.close()
+def test_screenshot_of_the_first_screen(page_at, app_server):
+    page = page_at(1440, 900)
+    open_app(page, app_server, n_figures=3)  # the first screen's three maps
+    page.wait_for_timeout(1000)  # let the charts' fonts and colour bars settle
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOT)
     assert png_size(SCREENSHOT) == (1440, 900)
     assert SCREENSHOT.stat().st_size > 100_000  # the coloured heatmaps, not a blank page

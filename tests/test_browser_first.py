@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from attention import Settings, run
+from harness.browser import open_page, rerun_finished
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 PLOTS = ".js-plotly-plot"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 ELEVEN = "the quick brown fox jumps over the lazy dog near here"
 # Every plot on the screen, with its title, its box and (for the weights) the numbers in its cells.
 ON_SCREEN = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => {
@@ -22,22 +22,13 @@ ON_SCREEN = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => 
 
 
 @pytest.fixture
-def screen(browser):
+def screen(page_at):
     """A fresh page of a 1440×900 window, as a laptop shows it."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(60_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    return page_at(1440, 900)
 
 
-def open_first_screen(page, url, n_maps=3):
-    page.goto(url)
-    page.wait_for_selector(IDLE)
-    page.wait_for_function(
-        f"n => [...document.querySelectorAll('{PLOTS}')].filter(g => g._fullData).length >= n", arg=n_maps
-    )
+def open_first_screen(page, url):
+    open_page(page, url, plots=3)
 
 
 def visible(page):  # -> list of the plots wholly inside the window without scrolling
@@ -64,8 +55,7 @@ def test_an_eleven_word_sentence_shows_eleven_by_eleven_weights_on_the_first_scr
     box = screen.locator(".st-key-sentence input")
     box.fill(ELEVEN)
     box.press("Enter")
-    screen.wait_for_timeout(300)
-    screen.wait_for_selector(IDLE)
+    rerun_finished(screen)
     screen.wait_for_function(
         f"() => [...document.querySelectorAll('{PLOTS}')].some(g => g.layout.title.text === 'Softmax weights'"
         " && g._fullData[0].text.length === 11)"
@@ -82,8 +72,7 @@ def test_a_d_k_step_redraws_the_same_plot_nodes_and_marks_what_moved(screen, app
     exact = screen.locator(".st-key-d_k input")  # the exact value beside the powers of two: 16 -> 17
     exact.fill("17")
     exact.press("Enter")
-    screen.wait_for_timeout(300)
-    screen.wait_for_selector(IDLE)
+    rerun_finished(screen)
     screen.get_by_text("d_k 16 → 17", exact=False).wait_for()
     screen.wait_for_function(
         f"() => [...document.querySelectorAll('{PLOTS}')].some(g => g.layout.title.text === 'Scaled: ÷4.12')"

@@ -13,9 +13,10 @@ import re
 
 import pytest
 
+from harness.browser import open_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 TOLERANCE = 0.5  # px: a label's box is the font's full line (14 px), its ink a little less
 MAPS = ("Scores Q·Kᵀ", "Scaled: ÷", "Softmax weights", "Each head's weights", "Concatenated heads", "W_O",
         "Output", "The projections", "Queries, keys and values", "X:", "weights · V")  # fmt: skip
@@ -58,35 +59,18 @@ OVERLAPS = """(prefixes) => {
 }"""
 
 
-@pytest.fixture
-def laptop(browser):
-    """A page of a 1440 px wide window, tall enough for the whole tab: the width the maps are sized for."""
-    context = browser.new_context(viewport={"width": 1440, "height": 5200})
-    context.set_default_timeout(60_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def open_page(page, url, titles):
-    page.goto(url)
-    page.wait_for_selector(IDLE)
-    page.wait_for_function(
-        "ts => ts.every(t => [...document.querySelectorAll('.js-plotly-plot')]"
-        ".some(g => g._fullData && g._fullLayout.title.text.startsWith(t)))",
-        arg=list(titles),
-    )
+def open_drawn(page, url):
+    open_page(page, url)
     page.wait_for_timeout(500)  # the last plot's labels
 
 
 @pytest.mark.parametrize("n", [10, 41, 100])
-def test_no_two_tick_labels_overlap(laptop, app_server, n):
-    page = laptop
+def test_no_two_tick_labels_overlap(page_at, app_server, n):
+    page = page_at(1440, 5200)  # tall enough for the whole tab, at the width the maps are sized for
     words = "+".join(f"w{i}" for i in range(n))
     expected = {"Scores Q·Kᵀ", "Scaled: ÷", "Softmax weights", "Concatenated heads", "W_O"}
     expected |= {"Each head's weights"} if n <= 48 else set()  # above 48 tokens the grid gives way
-    open_page(page, f"{app_server}/?s={words}&h=4&dm=16", expected)
+    open_drawn(page, f"{app_server}/?s={words}&h=4&dm=16")
     plots = page.evaluate(OVERLAPS, list(MAPS))
     drawn = {p["title"] for p in plots}
     assert all(any(t.startswith(e) for t in drawn) for e in expected), drawn
@@ -101,7 +85,7 @@ def test_no_two_tick_labels_overlap(laptop, app_server, n):
 
 
 def test_the_concatenation_is_drawn_with_a_line_between_heads(page, app_server):
-    open_page(page, f"{app_server}/?h=4&dm=16", ["Concatenated heads"])
+    open_drawn(page, f"{app_server}/?h=4&dm=16")
     concat = page.evaluate(
         """() => { const g = [...document.querySelectorAll('.js-plotly-plot')]
                    .find(e => e._fullLayout.title.text.startsWith('Concatenated heads'));
@@ -113,7 +97,7 @@ def test_the_concatenation_is_drawn_with_a_line_between_heads(page, app_server):
 
 
 def test_difference_colour_bars_read_in_plain_decimals(page, app_server, wait_rerun):
-    open_page(page, f"{app_server}/?tab=Compare", ["Scores Q·Kᵀ"])
+    open_page(page, f"{app_server}/?tab=Compare")
     page.get_by_role("button", name="Pin this state").click()
     wait_rerun(page)
     box = page.locator(".st-key-sentence input")

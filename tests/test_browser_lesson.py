@@ -3,6 +3,7 @@
 import pytest
 
 from attention import run
+from harness.browser import open_page
 from views.lesson_steps import STEPS
 
 pytestmark = pytest.mark.browser
@@ -24,9 +25,8 @@ def panel_shows(page, text):
     return True
 
 
-def open_step(page, base, n, wait_rerun):
-    page.goto(f"{base}/?tour={n}")
-    wait_rerun(page)
+def open_step(page, base, n):
+    open_page(page, f"{base}/?tour={n}")
     panel_shows(page, f"step {n} of {len(STEPS)}")
 
 
@@ -41,7 +41,7 @@ def test_the_lesson_from_its_link_to_the_end_with_a_prediction_clicked(
     full = run(STEPS[i].settings.replace(**STEPS[i].question.reveal))
     row = full.attention.weights[0][full.tokens.index("it")]
     top = full.tokens[int(row.argmax())]
-    open_step(page, app_server, 1, wait_rerun)
+    open_step(page, app_server, 1)
     for n, step in enumerate(STEPS):
         assert panel_shows(page, f"step {n + 1} of {len(STEPS)}") and step.title in panel_text(page)
         if n == i:
@@ -64,19 +64,14 @@ def test_the_lesson_from_its_link_to_the_end_with_a_prediction_clicked(
 
 
 @pytest.mark.parametrize("n", [3, 10])
-def test_the_lesson_fits_a_phone(app_server, browser, wait_rerun, n):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.set_default_timeout(60_000)
-    try:
-        page = context.new_page()
-        open_step(page, app_server, n, wait_rerun)
-        panel_shows(page, "Leave the lesson")
-        page.wait_for_timeout(500)  # the charts lay themselves out after the script ends
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        box = page.locator(PANEL).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        for name in ("Next →" if n < len(STEPS) else "Finish", "Leave the lesson"):
-            button = page.locator(PANEL).get_by_role("button", name=name).bounding_box()
-            assert button["x"] >= 0 and button["x"] + button["width"] <= 390, name
-    finally:
-        context.close()
+def test_the_lesson_fits_a_phone(app_server, page_at, n):
+    page = page_at(390, 844)
+    open_step(page, app_server, n)
+    panel_shows(page, "Leave the lesson")
+    page.wait_for_timeout(500)  # the charts lay themselves out after the script ends
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator(PANEL).bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    for name in ("Next →" if n < len(STEPS) else "Finish", "Leave the lesson"):
+        button = page.locator(PANEL).get_by_role("button", name=name).bounding_box()
+        assert button["x"] >= 0 and button["x"] + button["width"] <= 390, name

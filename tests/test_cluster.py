@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.protocol import health, load_page, query
-from bench.servers import Cluster, tree
+from harness.cluster import Cluster, tree
+from harness.protocol import health, load_page, query
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 BROWSERS = 16  # distinct route cookies; all on one replica by chance: 2 ** -15
 
 

@@ -1,0 +1,62 @@
+"""Debian's Chromium under Playwright, and when a page of the app is ready to be read.
+
+Two ready states, each named once: IDLE, the app's script has finished (Streamlit marks its root
+element), and CHARTS_DRAWN, every chart on the page is drawn: each in-place chart component's plots
+(views/live_chart.js) and every other Plotly plot have their laid-out data, their SVG, and, for each
+heatmap, its painted image. Plots are drawn after the script ends, so both are needed.
+"""
+
+import shutil
+from pathlib import Path
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+# At least n plots, each drawn on screen, and each chart component holding figures, each drawn.
+CHARTS_DRAWN = """(n) => {
+    const drawn = (g) => !!(g && g._fullData && g._fullLayout && g.querySelector('.main-svg')
+        && g._fullData.every(t => t.type !== 'heatmap' || g.querySelector('.hm image')));
+    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+    const roots = [...document.querySelectorAll('.lc-root')];
+    const figures = roots.flatMap(r => [...r.children]);
+    return plots.length >= n && plots.every(drawn) && roots.every(r => r.children.length > 0)
+        && figures.every(f => drawn(f.querySelector('.js-plotly-plot')));
+}"""
+READY = ("idle", "charts")
+
+
+def chromium_path():  # -> str | None, Debian's Chromium; Playwright never downloads a browser here
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+
+
+def launch(playwright):  # sync Playwright -> Browser, headless Chromium
+    return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+
+
+def wait_drawn(page, plots=1):
+    """Wait until at least `plots` plots are on the page and every chart is drawn."""
+    page.wait_for_function(CHARTS_DRAWN, arg=plots, polling=100)
+
+
+def rerun_finished(page):
+    """Wait for the rerun an interaction started: give it time to begin, then for the script to end."""
+    page.wait_for_timeout(200)
+    page.wait_for_selector(IDLE)
+
+
+def open_page(page, url, ready="charts", plots=1):
+    """Go to url and wait until the script has finished and, for ready="charts", at least `plots` plots
+    are on the page and every chart is drawn (then until any rerun the drawing started has ended)."""
+    if ready not in READY:
+        raise ValueError(f"ready must be one of {READY}, not {ready!r}")
+    page.goto(url)
+    page.wait_for_selector(IDLE)
+    if ready == "charts":
+        wait_drawn(page, plots)
+        page.wait_for_selector(IDLE)
