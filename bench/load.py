@@ -8,6 +8,7 @@ test: the numbers depend on the machine and on what else runs on it. Scenarios (
 - replicas: the class on one process, then on 2 replicas behind nginx (deploy/cluster.sh)
 - kill:     the class on 2 replicas; one replica is killed once a third of the sessions are served
 - mixed:    20 users x 2 small sessions, alone and next to one 512-token page read by a slow client
+- pretrained: 6 users x 4 sessions on the Pretrained model tab, each its own 512-piece sentence: memory
 
 A user opens its sessions one after the other (new tabs on new links), all users at once. Every
 session has its own sentence and settings, passed as a share link, so no cache hides the work.
@@ -31,6 +32,7 @@ USERS = int(os.environ.get("BENCH_USERS", 30))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", 2))
 TOKENS = int(os.environ.get("BENCH_TOKENS", 10))
 LARGE = {"n": 512, "h": 8, "dm": 512, "dk": 64}
+PRETRAINED = "Pretrained model"  # the tab's title, as a link names it (`?tab=Pretrained+model&s=...`)
 SLOW_CLIENT = 2e6  # bytes/s a slow client reads: about 16 Mbit/s
 TIMEOUT = 180  # seconds one session may take before it counts as failed
 WORDS = ("the", "cat", "sat", "on", "a", "mat", "while", "two", "dogs", "ran", "far", "down", "an", "old")
@@ -40,6 +42,13 @@ def link(user, session, tokens=TOKENS, large=False):  # -> share-link parameters
     words = [f"u{user}", f"s{session}"] + [WORDS[i % len(WORDS)] for i in range(tokens)]
     params = {"s": " ".join(words[:tokens]), "n": tokens, "seed": (31 * user + session) % 1000}
     return params | LARGE if large else params | {"h": (1, 2, 4)[(user + session) % 3]}
+
+
+def pretrained_link(user, session, pieces=512):  # -> share-link parameters of one Pretrained-tab session
+    """A sentence of `pieces` word pieces ([CLS] and [SEP] included): two numbers naming the session, then
+    common words, each a single piece of the model's vocabulary."""
+    words = [str(user), str(session)] + [WORDS[i % len(WORDS)] for i in range(pieces - 4)]
+    return {"tab": PRETRAINED, "s": " ".join(words)}
 
 
 async def user(base, number, sessions, results, proxied, make_link=link, **options):
@@ -159,6 +168,22 @@ def scenario_mixed():
     ]
 
 
+def scenario_pretrained():
+    """24 sessions at 512 pieces on the Pretrained model tab, 6 at a time: the encoder's traces in memory."""
+    with Server() as server:
+        warm = asyncio.run(crowd(server.url, 1, 1, make_link=lambda u, s: pretrained_link(900, 0, 16)))
+        results, seconds = asyncio.run(crowd(server.url, 6, 4, make_link=pretrained_link))
+        return [
+            summary("app, one process: the model loaded, one 16-piece session", *warm, server.peak_rss_mb()),
+            summary("app, one process: 6x4 at 512 pieces, Pretrained model tab", results, seconds,
+                    server.peak_rss_mb()),
+        ]  # fmt: skip
+
+
+def loadavg():  # -> str, the machine's 1, 5 and 15-minute load averages
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def table(rows):  # list of dicts -> str, Markdown
     keys = list(rows[0])
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
@@ -171,12 +196,15 @@ SCENARIOS = {
     "replicas": scenario_replicas,
     "kill": scenario_kill,
     "mixed": scenario_mixed,
+    "pretrained": scenario_pretrained,
 }
 
 
 def main(names):
     for name in names or SCENARIOS:
-        print(f"\n### {name}\n\n{table(SCENARIOS[name]())}", flush=True)
+        before = loadavg()
+        rows = SCENARIOS[name]()
+        print(f"\n### {name}\n\n{table(rows)}\n\nload average before {before}, after {loadavg()}", flush=True)
 
 
 if __name__ == "__main__":
