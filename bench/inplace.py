@@ -3,12 +3,11 @@
 Run `python bench/inplace.py` from the repository root (about 10 minutes on 2 cores); it prints a
 Markdown table. Not a test: timings depend on the machine, and ratios are what carries over.
 
-One Streamlit server runs a small page (written to a temporary folder, with static serving on)
-in variants, each open in its own tab: "live", 9 heatmaps drawn in place by `live_charts` (one
-component instance per figure); "plotly", the same 9 figures through `st.plotly_chart`; "demo", 3
-of them through `st.plotly_chart`, the yardstick; "single" (only when named in BENCH_VARIANTS), the
-9 in one component instance. The figures are the page's own (`charts.figures.heatmap`, n × n
-random weights).
+One Streamlit server runs a small page (written to a temporary folder beside a link to the
+repository's static/ folder, with static serving on) in variants, each open in its own tab: "live",
+9 heatmaps drawn in place by `views.live_chart.draw` (one component instance per figure); "plotly",
+the same 9 figures through `st.plotly_chart`; "demo", 3 of them through `st.plotly_chart`, the
+yardstick. The figures are the page's own (`charts.figures.heatmap`, n × n random weights).
 Two interactions, each a keyboard step of a slider, so every repetition shows new numbers:
 "all maps" changes every map, "one map" only the first. For each length the variants are
 measured in turn, REPS times (interleaved), after one warm-up each; the table shows medians.
@@ -42,8 +41,7 @@ sys.path.insert(0, {str(ROOT)!r})
 import numpy as np
 import streamlit as st
 from charts.figures import heatmap
-from charts import wire
-from views import live_chart
+from views.live_chart import draw
 
 variant, n = st.query_params.get("variant", "live"), int(st.query_params.get("n", 10))
 step = st.slider("all maps", 0, 10_000, 0, key="all")
@@ -54,10 +52,7 @@ for k in range(3 if variant == "demo" else 9):
     rng = np.random.default_rng([step, k, one if k == 0 else 0])
     figures.append(heatmap(rng.random((n, n)), tokens, tokens, f"map {{k}}", kind="weights"))
 if variant == "live":
-    live_chart.live_charts(figures, key="bench")
-elif variant == "single":  # all nine in one component instance: every byte travels on every change
-    configs = [live_chart.export_config(f) for f in figures]
-    live_chart._component(key="single", data=wire.pack(figures, configs, None, "single"))
+    draw({{f"map{{k}}": fig for k, fig in enumerate(figures)}}, key="bench")
 else:
     for k, fig in enumerate(figures):
         st.plotly_chart(fig, key=f"map{{k}}", theme=None)
@@ -145,6 +140,7 @@ def table(rows):  # -> str, Markdown
 def main():
     with tempfile.TemporaryDirectory(prefix="bench-inplace-") as folder:
         (Path(folder) / "page.py").write_text(PAGE)
+        (Path(folder) / "static").symlink_to(ROOT / "static")  # plotly.js and the component's script
         static = ("--server.enableStaticServing", "true")
         with streamlit_server(Path(folder), "page.py", args=static) as base, sync_playwright() as pw:
             browser = launch(pw)

@@ -4,12 +4,12 @@ Run `python bench/rerun_cost.py` from the repository root (ATTENTION_APP_DIR: an
 each length (7 tokens: the default sentence; 128 and 512 distinct words, the sequence following the
 sentence) it runs the page once (warm-up), then times REPS reruns after a d_k change in the exact
 box (17, 18, ...: each a new state, so the pipeline runs; the state before it is cached, as in the
-browser) and splits each
-rerun into: the pipeline (`attention.run`), "what moved" against the previous settings
-(`attention.moves.what_moved`), building the Plotly figures (`charts.*`), packing them as float32
-payloads (`charts.wire.pack`) and handing them to the chart components (Streamlit's element
-serialisation). It also counts the payloads and their bytes. AppTest runs no browser, so this is the
-script's own cost, without the websocket and the drawing.
+browser) and splits each rerun into: the pipeline (`attention.run`, as views/traces.py calls it on a
+cache miss), "what moved" against the previous settings (`attention.moves.what_moved`), building
+the Plotly figures (`charts.*`), packing them as float32 payloads (`charts.wire.pack`) and handing
+them to the chart components (Streamlit's element serialisation). It also counts the payloads and
+their bytes. AppTest runs no browser, so this is the script's own cost, without the websocket and
+the drawing.
 """
 
 import os
@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 import charts.figures  # noqa: E402
 import charts.grids  # noqa: E402
 import charts.wire  # noqa: E402
-import views.common  # noqa: E402
 import views.first  # noqa: E402
 import views.live_chart  # noqa: E402
+import views.traces  # noqa: E402
 
 LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "7,128,512").split(","))
 REPS = int(os.environ.get("BENCH_REPS", "5"))
@@ -60,9 +60,9 @@ def timed(owner, name, bucket, record=None):
 
 
 def install():
-    timed(views.common, "run", "compute")
+    timed(views.traces, "run", "compute")
     timed(views.first, "what_moved", "what moved")
-    for name in ("heatmap", "mark_row_max", "bars"):
+    for name in ("heatmap", "bars"):
         timed(charts.figures, name, "figures")
     timed(charts.grids, "heatmap_row", "figures")
     timed(views.first, "weights_map", "figures")

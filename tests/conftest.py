@@ -13,16 +13,13 @@ The fast loop leaves all three out: `python -m pytest -m "not browser and not cl
 """
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from harness.browser import chromium_path, launch, rerun_finished
-from harness.server import ROOT, START_TIMEOUT, ServerFailed, free_port, healthy, streamlit_server
-
-__all__ = ["free_port", "wait_until_healthy"]  # for a test module that starts its own server
+from harness.server import ROOT, ServerFailed, streamlit_server
 
 settings.register_profile("attention", deadline=None, max_examples=50)  # a test may ask for more or fewer
 settings.load_profile("attention")
@@ -54,20 +51,6 @@ def app_server():
             yield url
     except ServerFailed as failure:
         pytest.fail(str(failure))
-
-
-def wait_until_healthy(process, url, log):
-    """For a server started by hand: fail with its output if it exits or never answers.
-
-    New code gets its server from harness.server.streamlit_server instead.
-    """
-    deadline = time.monotonic() + START_TIMEOUT
-    while not healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(
-                f"the server did not answer (exit code {process.poll()}):\n{Path(log.name).read_text()}"
-            )
-        time.sleep(0.25)
 
 
 def missing(reason):
