@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from attention.bert import cast_weights, forward  # noqa: E402
-from attention.pretrained import load  # noqa: E402
+from exchange.checkpoint import load  # noqa: E402
 
 SENTENCE = "the animal did not cross the street because it was too tired to walk any further ."
 WORDS = SENTENCE.split(" ")

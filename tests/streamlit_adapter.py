@@ -44,10 +44,8 @@ def click_map(at, name, row, col, **extra):  # AppTest, figure name, int, int ->
     from tests.component_data import COMPONENT
 
     for element in at.get("bidi_component"):
-        names = [f.get("name") for f in header(element.proto.bytes)["figures"]]
-        if element.proto.component_name == COMPONENT and name in names:
-            click = {"figure": names.index(name), "name": name, "row": row, "col": col} | extra
-            payload = [{"event": "click", "value": click}]
+        if element.proto.component_name == COMPONENT and header(element.proto.bytes)["name"] == name:
+            payload = [{"event": "click", "value": {"row": row, "col": col} | extra}]
             return send_json(at, _make_trigger_id(element.proto.id, "events"), json.dumps(payload))
     raise KeyError(f"no chart draws a figure named {name!r}")
 

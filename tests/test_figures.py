@@ -116,24 +116,6 @@ def test_a_matrix_that_does_not_fit_its_labels_is_a_clear_error():
         fg.heatmap(np.zeros((2, 3)), ["a", "b", "c"], ["x", "y"], "Scores")
 
 
-def outlined(weights):  # [rows, cols] -> set of (row, col) the outline marks
-    rows = [f"r{i}" for i in range(len(weights))]
-    cols = [f"c{j}" for j in range(len(weights[0]))]
-    fig = fg.mark_row_max(fg.heatmap(weights, rows, cols, "w", kind="weights"), weights, rows, cols)
-    marks = fig.data[-1]
-    return {(int(y.split()[0][1:]), int(x.split()[0][1:])) for x, y in zip(marks.x, marks.y, strict=True)}
-
-
-def test_the_outline_marks_each_rows_single_largest_weight():
-    w = np.array([[0.1, 0.7, 0.2], [0.5, 0.25, 0.25], [0.2, 0.2, 0.6]])
-    assert outlined(w) == {(0, 1), (1, 0), (2, 2)}
-
-
-def test_tied_and_empty_rows_get_no_outline():
-    w = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 0.0], [0.1, 0.2, 0.7], [0.4, 0.4 + 1e-15, 0.2]])
-    assert outlined(w) == {(2, 2)}  # a tie up to rounding is still a tie
-
-
 def test_symmetric_range_is_the_largest_finite_magnitude_of_all_matrices():
     assert fg.symmetric_range(np.array([[1.0, -3.0]]), np.array([2.5, np.nan, -np.inf])) == 3.0
     assert fg.symmetric_range(np.zeros(4)) == 1.0  # all zero: a range of 1, never 0
