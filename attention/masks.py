@@ -54,7 +54,10 @@ def over_keys(weights, keep):  # [.., seq_k], bool [seq_k] -> [.., kept]
 
     For softmax weights this equals masking the other keys before the softmax: exp(s_j) / Σ_kept exp(s_k).
     """
-    w = np.asarray(weights)[..., np.asarray(keep, dtype=bool)]
+    keep = np.asarray(keep, dtype=bool)
+    w = np.asarray(weights)[..., keep]
+    if keep.all():  # nothing hidden: the weights as they are, never divided by a sum that is 1 up to rounding
+        return w
     total = w.sum(axis=-1, keepdims=True)
     return w / np.where(total == 0, 1, total)
 

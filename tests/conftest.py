@@ -29,6 +29,7 @@ NEEDS_MODEL = {
     "test_app_pretrained": {"model"},
     "test_bert_float32": {"encoder"},
     "test_pretrained_reference": None,
+    "test_traces": {"model"},
 }
 
 

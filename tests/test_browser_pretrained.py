@@ -1,7 +1,7 @@
 """The Pretrained model tab in Chromium: the classic sentence opens its best head, the line view draws
 the head's weights as lines, the legend isolates one token's lines, a bar of the ranking opens a head.
 
-The expected numbers come from the model itself (`exchange.checkpoint.load().run`); without the
+The expected numbers come from the model itself, the float32 pass the page draws; without the
 model package the tests are skipped, or fail when ATTENTION_REQUIRE_REFERENCE=1.
 """
 
@@ -34,8 +34,9 @@ LINES = f"""() => {{
 def trace():  # the classic sentence through the model, for the expected numbers
     try:
         from exchange.checkpoint import load
+        from views.traces import DRAWING
 
-        return load().run(EXAMPLE)
+        return load().run(EXAMPLE, dtype=DRAWING)  # the float32 pass the page draws
     except ImportError as error:
         if os.environ.get("ATTENTION_REQUIRE_REFERENCE") == "1":
             pytest.fail(f"ATTENTION_REQUIRE_REFERENCE=1 but the model is missing: {error}")

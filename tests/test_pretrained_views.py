@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from attention.bert import BertConfig
+from attention.masks import without_tokens
 from attention.pretrained import EncoderTrace, default_query, followed, head_view, kept, kept_weights
 
 TOKENS = ["[CLS]", "the", "animal", "was", "it", "tired", "[SEP]"]
@@ -48,6 +49,14 @@ def test_one_head_shows_its_scores_scaled_scores_and_rescaled_weights(trace, hid
     np.testing.assert_allclose(view.scaled, np.array(plain) * trace.scale, rtol=1e-12)
     expected = [plain_rescaled(trace.weights[1, 2, i].tolist(), keep.tolist()) for i in rows]
     np.testing.assert_allclose(view.weights, expected, rtol=1e-12)
+
+
+def test_keeping_every_piece_shows_the_weights_bit_for_bit(trace):
+    float32 = np.float32(trace.weights)  # a row of float32 weights sums to 1 only up to rounding
+    every = kept(TOKENS, False)
+    assert np.array_equal(kept_weights(trace, every), trace.weights)
+    assert np.array_equal(without_tokens(float32, every), float32)
+    assert np.array_equal(followed(trace, 2, every), trace.weights[:, :, 2])
 
 
 class OneHeadOnly(EncoderTrace):
