@@ -3,7 +3,9 @@
 After any change the page marks the cells whose weight moved by more than a threshold, and names the
 biggest move: the query whose largest weight changed most ("d_k 16 → 32: the largest weight of "it"
 fell from 0.41 to 0.33"). Tokens are matched by position when the two token lists are equal, and by
-`attention.diff.align_tokens` otherwise, so an inserted word is new, not a shifted neighbour.
+`attention.diff.align_tokens` otherwise, so an inserted word is new, not a shifted neighbour. Only
+cells with a counterpart before can move: a new word's row and column are new, and a text with no
+word in common with the one before (a paste) marks nothing and says "every word is new".
 """
 
 from dataclasses import dataclass
@@ -19,7 +21,9 @@ THRESHOLD = 0.02  # a weight that moved by more than this is marked
 class Moves:
     """How the shown head's weights moved between two runs, on the tokens of the later one."""
 
-    changed: np.ndarray  # bool [seq, seq]  |after − before| > threshold, or a row/column that is new
+    changed: (
+        np.ndarray
+    )  # bool [seq, seq]  |after − before| > threshold; a new word's row and column are new, not moved
     delta: np.ndarray  # [seq, seq]  after − before; NaN where the cell has no earlier counterpart
     query: int | None  # the row whose largest weight moved most (None when nothing moved)
     before_max: float  # that row's largest weight before (NaN when the row is new)
@@ -45,7 +49,7 @@ def what_moved(before, after, head=0, threshold=THRESHOLD):  # Trace, Trace, int
     old = np.where(where >= 0, where, 0)
     known = (where >= 0)[:, None] & (where >= 0)[None, :]
     delta = np.where(known, w_after - w_before[np.ix_(old, old)], np.nan)
-    changed = ~known | (np.abs(np.nan_to_num(delta)) > threshold)
+    changed = known & (np.abs(np.nan_to_num(delta)) > threshold)  # only cells comparable with before
     top_after = w_after.max(axis=1, initial=0.0)
     top_before = np.where(where >= 0, w_before[old].max(axis=1, initial=0.0), np.nan)
     gap = np.abs(top_after - top_before)

@@ -1,4 +1,10 @@
-"""Plotly figures for the page: pure functions from arrays and labels to `go.Figure`.
+"""Plotly figures for the page: pure functions from arrays and labels to figures.
+
+The maps every rerun draws (`heatmap`, and `weights_map`, `heatmap_row`, `line_view` beside it) are
+built as the plain dicts Plotly reads (`figure`): constructing and validating `plotly.graph_objects`
+costs 2-20 ms a figure, half of a rerun's script. The tests validate every such dict against
+Plotly's schema (`go.Figure(d)` must accept it). Figures drawn once per visit (subplots, bars) keep
+`go.Figure`.
 
 They never compute model quantities and never call Streamlit. Shared styling lives here, once:
 a diverging scale centred on 0 for signed matrices (scores, Q, K, V, X, weights of projections),
@@ -121,12 +127,17 @@ def layout(title, height):  # str, int -> dict
     return {
         "template": "none",
         "title": {"text": title, "x": 0, "font": {"size": 15}},
-        "font": FONT,
+        "font": dict(FONT),
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
         "paper_bgcolor": "white",  # an exported PNG stays readable in any image viewer
         "plot_bgcolor": "white",  # masked (NaN) cells stay blank
     }
+
+
+def figure(data, layout):  # list of trace dicts, layout dict -> {"data", "layout"}
+    """A figure as the plain dict Plotly reads, never built or validated through plotly.graph_objects."""
+    return {"data": list(data), "layout": layout}
 
 
 def style(fig, title, height):  # go.Figure, str, int -> go.Figure
@@ -171,22 +182,22 @@ def heatmap(
     if z.shape != (len(rows), len(cols)):
         fits = f"{len(rows)} rows × {len(cols)} columns"
         raise ValueError(f"{title!r}: z of shape {z.shape} does not fit {fits}")
-    trace = go.Heatmap(
-        z=z,
-        x=categories(cols),
-        y=categories(rows),
-        hovertemplate=hover(names, value, "d" if kind == "mask" else ".6g"),
-        hoverongaps=False,
-        colorbar=COLOURBAR,
-        **colour(kind, z, zrange),
-    )
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "x": categories(cols),
+        "y": categories(rows),
+        "hovertemplate": hover(names, value, "d" if kind == "mask" else ".6g"),
+        "hoverongaps": False,
+        "colorbar": dict(COLOURBAR),
+    } | colour(kind, z, zrange)
     height, room = min(720, 160 + 22 * max(len(rows), 8)), margin(rows, cols)
     spans = (width - room["l"] - room["r"], height - room["t"] - room["b"])
     axes = {
         "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": UPRIGHT},
         "yaxis": axis(rows, names[0], spans[1], LINE) | {"autorange": "reversed"},
     }
-    return go.Figure(trace, layout=layout(title, height) | axes | {"margin": room})
+    return figure([trace], layout(title, height) | axes | {"margin": room})
 
 
 def dims(n, prefix="d"):  # int -> list[str]

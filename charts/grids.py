@@ -20,6 +20,7 @@ from charts.figures import (
     WEIGHTS,
     axis,
     categories,
+    figure,
     heatmap,
     hover,
     layout,
@@ -51,16 +52,17 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
         lo, hi = (k - 1) / n + gap / 2, k / n - gap / 2
         traces.append(
-            go.Heatmap(
-                z=np.asarray(m, dtype=np.float32),
-                x=categories(cols),
-                y=categories(rows),
-                xaxis=f"x{k}",
-                yaxis=f"y{k}",
-                coloraxis="coloraxis",
-                hoverongaps=False,
-                hovertemplate=f"{name}<br>" + hover(names, value),
-            )
+            {
+                "type": "heatmap",
+                "z": np.asarray(m, dtype=np.float32),
+                "x": categories(cols),
+                "y": categories(rows),
+                "xaxis": f"x{k}",
+                "yaxis": f"y{k}",
+                "coloraxis": "coloraxis",
+                "hoverongaps": False,
+                "hovertemplate": f"{name}<br>" + hover(names, value),
+            }
         )
         axes[f"xaxis{k}"] = axis(cols, names[1], span_x, LINE) | {
             "domain": [lo, hi], "anchor": f"y{k}", "tickangle": UPRIGHT
@@ -69,9 +71,9 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
         axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "", height - room["t"] - room["b"], LINE)
         axes[f"yaxis{k}"] |= shared
         notes.append(_note(name, (lo + hi) / 2, 1))
-    colours = {"colorscale": SIGNED, "cmin": -zrange, "cmax": zrange, "colorbar": COLOURBAR}
+    colours = {"colorscale": SIGNED, "cmin": -zrange, "cmax": zrange, "colorbar": dict(COLOURBAR)}
     extra = {"coloraxis": colours, "annotations": notes, "margin": room}
-    return go.Figure(traces, layout=layout(title, height) | axes | extra)
+    return figure(traces, layout(title, height) | axes | extra)
 
 
 def _note(text, x, y):  # -> a subplot title as an annotation centred at paper (x, y)
@@ -142,44 +144,47 @@ def head_labels(n_heads, d_v):  # -> ["h0 d0", "h0 d1", ..], one per column of t
     return [f"h{h} d{j}" for h in range(n_heads) for j in range(d_v)]
 
 
-def by_head(fig, n_heads, d_v, along, span):  # go.Figure, .., "x" or "y", px -> go.Figure
+def by_head(fig, n_heads, d_v, along, span):  # figure dict, .., "x" or "y", px -> figure dict
     """Mark the heads' blocks along one axis: a line between two heads, ticks named "h1 d0"."""
     positions, text = head_ticks(n_heads, d_v, span)
     cats = categories(head_labels(n_heads, d_v))
     title = "dimension (head h, its dimension d)"
-    fig.update_layout({f"{along}axis": {"tickvals": [cats[p] for p in positions], "ticktext": text,
-                                        "title": {"text": title}}})  # fmt: skip
+    layout = fig["layout"]
+    ticks = {"tickvals": [cats[p] for p in positions], "ticktext": text, "title": {"text": title}}
+    layout[f"{along}axis"] = layout[f"{along}axis"] | ticks
     other = "y" if along == "x" else "x"
     for h in range(1, n_heads):
         at = h * d_v - 0.5
         ends = {f"{along}0": at, f"{along}1": at, f"{other}ref": "paper", f"{other}0": 0, f"{other}1": 1}
-        fig.add_shape(type="line", line=HEAD_LINE, layer="above", **ends)
+        layout.setdefault("shapes", []).append({"type": "line", "line": HEAD_LINE, "layer": "above"} | ends)
     return fig
 
 
-def concat_map(concat, tokens, n_heads, title, width=NARROW):  # [seq, n_heads·d_v] -> go.Figure
+def concat_map(concat, tokens, n_heads, title, width=NARROW):  # [seq, n_heads·d_v] -> figure dict
     """The heads' outputs side by side, a line between heads, ticks named by head and dimension."""
     d_v = concat.shape[1] // n_heads
     cols = head_labels(n_heads, d_v)
     fig = heatmap(concat, tokens, cols, title, names=("token", "dimension"), value="output", width=width)
-    room = fig.layout.margin
-    return by_head(fig, n_heads, d_v, "x", width - room.l - room.r)
+    room = fig["layout"]["margin"]
+    return by_head(fig, n_heads, d_v, "x", width - room["l"] - room["r"])
 
 
-def w_o_map(w_o, n_heads, outputs, title):  # [n_heads·d_v, d_model], labels [d_model] -> go.Figure
+def w_o_map(w_o, n_heads, outputs, title):  # [n_heads·d_v, d_model], labels [d_model] -> figure dict
     """W_O with a line between the rows that read each head's output."""
     d_v = w_o.shape[0] // n_heads
     names = ("input dimension", "output dimension")
     fig = heatmap(w_o, head_labels(n_heads, d_v), outputs, title, names=names, value="weight")
-    room = fig.layout.margin
-    return by_head(fig, n_heads, d_v, "y", fig.layout.height - room.t - room.b)
+    room = fig["layout"]["margin"]
+    return by_head(fig, n_heads, d_v, "y", fig["layout"]["height"] - room["t"] - room["b"])
 
 
-def outline(fig, positions, n):  # go.Figure, grid positions, int -> go.Figure
+def outline(fig, positions, n):  # figure dict, grid positions, int -> figure dict
     """Outline the whole row and the whole column of each position of an n × n map."""
+    shapes = fig["layout"].setdefault("shapes", [])
     for k in positions:
-        fig.add_shape(type="rect", x0=-0.5, x1=n - 0.5, y0=k - 0.5, y1=k + 0.5, line=OUTLINE, layer="above")
-        fig.add_shape(type="rect", x0=k - 0.5, x1=k + 0.5, y0=-0.5, y1=n - 0.5, line=OUTLINE, layer="above")
+        rect = {"type": "rect", "line": OUTLINE, "layer": "above"}
+        shapes.append(rect | {"x0": -0.5, "x1": n - 0.5, "y0": k - 0.5, "y1": k + 0.5})
+        shapes.append(rect | {"x0": k - 0.5, "x1": k + 0.5, "y0": -0.5, "y1": n - 0.5})
     return fig
 
 
@@ -188,6 +193,6 @@ def difference_maps(maps, labels, titles, outlined=()):  # {name: [m, m]}, label
     figs = {}
     for name, d in maps.items():
         fig = heatmap(d, labels, labels, titles[name], value="difference")
-        fig.update_traces(colorscale=DIFFERENCE)
+        fig["data"][0]["colorscale"] = DIFFERENCE
         figs[name] = outline(fig, outlined, len(labels))
     return figs

@@ -79,33 +79,37 @@ def products_chart(products, top):  # [d_k], int [n] -> go.Figure
     return style(fig, "The products that add up to the score (largest in colour)", 280)
 
 
-def jacobian_heatmap(jacobian, tokens, title, zrange):  # [n, n], list[str], str, float -> go.Figure
+def jacobian_heatmap(jacobian, tokens, title, zrange):  # [n, n], list[str], str, float -> figure dict
     """∂w_i/∂s_j for one row: near zero everywhere when the row is saturated."""
     return heatmap(
         jacobian, tokens, tokens, title, zrange=zrange, names=("weight of key", "score of key"), value="∂w/∂s"
     )
 
 
-def clickable(fig, rows, cols, values, value="weight"):  # go.Figure, labels, labels, [rows, cols]
+def clickable(fig, rows, cols, values, value="weight"):  # figure dict, labels, labels, [rows, cols]
     """An invisible marker on every cell, so a click selects it (a heatmap alone reports no click).
 
     The markers carry the hover text (query, key, value) and the heatmap's own hover is switched off.
     """
     i, j = (a.ravel() for a in np.indices((len(rows), len(cols))))
     rc, cc = categories(rows), categories(cols)
-    fig.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
-    fig.add_trace(
-        go.Scatter(
-            x=[cc[b] for b in j],
-            y=[rc[a] for a in i],
-            customdata=np.stack([i, j, np.asarray(values, dtype=np.float32).ravel()], 1),
-            mode="markers",
-            marker={"symbol": "square", "size": 6, "opacity": 0},  # small: the nearest centre wins
-            hovertemplate=f"query %{{y}}<br>key %{{x}}<br>{value} %{{customdata[2]:.6g}}"
+    for trace in fig["data"]:
+        if trace["type"] == "heatmap":
+            trace.pop("hovertemplate", None)
+            trace["hoverinfo"] = "skip"
+    fig["data"].append(
+        {
+            "type": "scatter",
+            "x": [cc[b] for b in j],
+            "y": [rc[a] for a in i],
+            "customdata": np.stack([i, j, np.asarray(values, dtype=np.float32).ravel()], 1),
+            "mode": "markers",
+            "marker": {"symbol": "square", "size": 6, "opacity": 0},  # small: the nearest centre wins
+            "hovertemplate": f"query %{{y}}<br>key %{{x}}<br>{value} %{{customdata[2]:.6g}}"
             "<extra>click to explain</extra>",
-            showlegend=False,
-            name="select a cell",
-        )
+            "showlegend": False,
+            "name": "select a cell",
+        }
     )
-    fig.update_layout(clickmode="event+select", dragmode=False, hoverdistance=40)
+    fig["layout"] |= {"clickmode": "event+select", "dragmode": False, "hoverdistance": 40}
     return fig

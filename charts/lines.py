@@ -11,9 +11,8 @@ the legend to see only its lines, click it again to see them all.
 """
 
 import numpy as np
-import plotly.graph_objects as go
 
-from charts.figures import FONT, categories, escape, layout
+from charts.figures import FONT, categories, escape, figure, layout
 
 THRESHOLD = 0.05  # weights below this draw no line
 WIDTH = 8.0  # pixels of line for a weight of 1
@@ -38,53 +37,49 @@ def pairs(weights, threshold=THRESHOLD):  # [n_heads, seq, seq] -> list of (head
     return [(int(h), int(q), int(k), float(weights[h, q, k])) for h, q, k in found]
 
 
-def line(head, query, key, weight, name, cats):  # -> go.Scatter, one query→key line
-    return go.Scatter(
-        x=[0, 1],
-        y=[query, key],
-        mode="lines",
-        line={"width": WIDTH * weight, "color": COLOURS[head]},
-        opacity=min(1.0, 0.25 + weight),
-        legendgroup=f"q{query}",
-        showlegend=False,
-        meta={"head": head, "query": query, "key": key, "weight": weight},
-        hovertemplate=f"{escape(name)}<br>{cats[query]} → {cats[key]}<br>weight {weight:.4f}<extra></extra>",
-    )
+def line(head, query, key, weight, name, cats):  # -> a scatter trace dict, one query→key line
+    where = f"{escape(name)}<br>{cats[query]} → {cats[key]}"
+    return {
+        "type": "scatter",
+        "x": [0, 1],
+        "y": [query, key],
+        "mode": "lines",
+        "line": {"width": WIDTH * weight, "color": COLOURS[head]},
+        "opacity": min(1.0, 0.25 + weight),
+        "legendgroup": f"q{query}",
+        "showlegend": False,
+        "meta": {"head": head, "query": query, "key": key, "weight": weight},
+        "hovertemplate": f"{where}<br>weight {weight:.4f}<extra></extra>",
+    }
 
 
-def column(tokens, x, axis, role):  # list[str], 0 | 1, "y" | "y2", str -> go.Scatter of the token ends
+def column(tokens, x, axis, role):  # list[str], 0 | 1, "y" | "y2", str -> a scatter trace of the token ends
     n = len(tokens)
-    return go.Scatter(
-        x=[x] * n,
-        y=list(range(n)),
-        yaxis=axis,
-        mode="markers",
-        marker={"size": 7, "color": "#868e96"},
-        customdata=list(range(n)),
-        text=categories(tokens),
-        hovertemplate=f"{role} %{{text}}<extra></extra>",
-        showlegend=False,
-    )
+    return {
+        "type": "scatter",
+        "x": [x] * n,
+        "y": list(range(n)),
+        "yaxis": axis,
+        "mode": "markers",
+        "marker": {"size": 7, "color": "#868e96"},
+        "customdata": list(range(n)),
+        "text": categories(tokens),
+        "hovertemplate": f"{role} %{{text}}<extra></extra>",
+        "showlegend": False,
+    }
 
 
-def legend_entries(tokens, names):  # -> list[go.Scatter]: a query token's group, then a head's colour
+def legend_entries(tokens, names):  # -> list of trace dicts: a query token's group, then a head's colour
+    blank = {"type": "scatter", "x": [None], "y": [None], "mode": "lines", "showlegend": True}
     tokens_ = [
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="lines",
-            line={"width": 3, "color": "#495057"},
-            name=cat,
-            legendgroup=f"q{q}",
-            showlegend=True,
-        )
+        blank | {"line": {"width": 3, "color": "#495057"}, "name": cat, "legendgroup": f"q{q}"}
         for q, cat in enumerate(categories(tokens))
     ]
     heads = [
-        go.Scatter(x=[None], y=[None], mode="lines", line={"width": 4, "color": COLOURS[h]}, name=escape(n))
+        blank | {"line": {"width": 4, "color": COLOURS[h]}, "name": escape(n), "legend": "legend2"}
         for h, n in enumerate(names)
     ]
-    return tokens_ + [h.update(legend="legend2", showlegend=True) for h in heads]
+    return tokens_ + heads
 
 
 def axes(tokens, side):  # list[str], "left" | "right" -> dict of a token axis
@@ -135,4 +130,4 @@ def line_view(weights, tokens, title, names=None, threshold=THRESHOLD):
         "dragmode": False,
     }
     height = 150 + ROW * len(tokens) + 22 * (1 + len(tokens) // 6)  # rows, then the wrapped legend
-    return go.Figure(traces, layout=layout(title, height) | extra)
+    return figure(traces, layout(title, height) | extra)

@@ -112,26 +112,19 @@ def ranking(ranked, top, title):  # [(layer, head, weight)] best first, int, str
     return style(fig, title, height=90 + 26 * len(best))
 
 
-def opened_map(z, tokens, title, kind, value, cell=None):  # [seq, seq], list[str], ... -> go.Figure
+def opened_map(z, tokens, title, kind, value, cell=None):  # [seq, seq], list[str], ... -> figure dict
     """One head's matrix as a large map; cell (row, col), if given, outlined."""
     fig = heatmap(z, tokens, tokens, title, kind=kind, value=value)
-    fig.update_layout(height=int(np.clip(fig.layout.height + 100, *MAP_HEIGHT)))
+    fig["layout"]["height"] = int(np.clip(fig["layout"]["height"] + 100, *MAP_HEIGHT))
     if cell is not None:
         cats = categories(tokens)
-        fig.add_trace(
-            go.Scatter(
-                x=[cats[cell[1]]],
-                y=[cats[cell[0]]],
-                mode="markers",
-                marker={"symbol": "square-open", "size": 18, "color": "#ff6b00", "line": {"width": 2}},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        marker = {"symbol": "square-open", "size": 18, "color": "#ff6b00", "line": {"width": 2}}
+        fig["data"].append({"type": "scatter", "x": [cats[cell[1]]], "y": [cats[cell[0]]], "mode": "markers",
+                            "marker": marker, "hoverinfo": "skip", "showlegend": False})  # fmt: skip
     return fig
 
 
-def follow_token(weights, keys, token):  # [n_layers, n_heads, seq_k], list[str], str -> go.Figure
+def follow_token(weights, keys, token):  # [n_layers, n_heads, seq_k], list[str], str -> figure dict
     """Where one token looks in every head: its row of weights, one row per (layer, head)."""
     n_layers, n_heads = weights.shape[:2]
     rows = [f"L{layer} H{h}" for layer in range(n_layers) for h in range(n_heads)]

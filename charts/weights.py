@@ -9,9 +9,8 @@ columns are greyed.
 """
 
 import numpy as np
-import plotly.graph_objects as go
 
-from charts.figures import WEIGHTS, axis, categories, layout, margin
+from charts.figures import WEIGHTS, axis, categories, figure, layout, margin
 
 NUMBERS_LIMIT = 16  # tokens; up to this many, every cell prints its weight
 SHAPES_LIMIT = 40  # tokens; up to this many, outlines are drawn as shapes that grow with the cell
@@ -78,7 +77,8 @@ def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [s
         if cells:
             x, y = [cats[j] for _, j in cells], [cats[i] for i, _ in cells]
             marker = {"symbol": symbol, "size": 5, "color": colour}
-            dots.append(go.Scatter(x=x, y=y, mode="markers", marker=marker, name=name, hoverinfo="skip"))
+            dots.append({"type": "scatter", "x": x, "y": y, "mode": "markers", "marker": marker, "name": name,
+                         "hoverinfo": "skip"})  # fmt: skip
     return shapes, dots
 
 
@@ -94,19 +94,19 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
         raise ValueError(f"{title!r}: weights of shape {w.shape} do not fit {n} tokens")
     z = row_scaled(w) if colour == "row" else w
     numbers = {"texttemplate": "%{text:.2f}", "textfont": {"size": 11}} if n <= NUMBERS_LIMIT else {}
-    heat = go.Heatmap(
-        z=z,
-        text=w,  # the weight itself, for the numbers and the hover
-        x=categories(tokens),
-        y=categories(tokens),
-        colorscale=WEIGHTS,
-        zmin=0.0,
-        zmax=1.0,
-        hovertemplate="query %{y}<br>key %{x}<br>weight %{text:.6g}<extra></extra>",
-        hoverongaps=False,
-        colorbar={"thickness": 12, "len": 0.9, "outlinewidth": 0, "title": _bar_title(colour)},
-        **numbers,
-    )
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "text": w,  # the weight itself, for the numbers and the hover
+        "x": categories(tokens),
+        "y": categories(tokens),
+        "colorscale": WEIGHTS,
+        "zmin": 0.0,
+        "zmax": 1.0,
+        "hovertemplate": "query %{y}<br>key %{x}<br>weight %{text:.6g}<extra></extra>",
+        "hoverongaps": False,
+        "colorbar": {"thickness": 12, "len": 0.9, "outlinewidth": 0, "title": _bar_title(colour)},
+    } | numbers
     shapes, dots = _marks(categories(tokens), row_tops(w), moved, is_pad)
     if focus_row is not None and 0 <= focus_row < n:
         shapes.append(_focus(focus_row, n))
@@ -116,7 +116,7 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
     }
     height = min(720, 160 + 22 * max(n, 8))
     extra = {"margin": margin(tokens, tokens), "shapes": shapes, "showlegend": False}
-    return go.Figure([heat, *dots], layout=layout(title, height) | axes | extra)
+    return figure([heat, *dots], layout(title, height) | axes | extra)
 
 
 def _focus(row, n):  # -> a rectangle around the whole of query row `row`

@@ -2,11 +2,20 @@
 
 AppTest runs no JavaScript, so a page test reads the numbers each map would show from the
 components' payloads: the same bytes the browser receives. `draw(figures, key=...)` mounts one
-component per figure, keyed "live_<key>.<index>", each payload naming its figure.
+component per figure, keyed "live_<key>.<index>", each payload naming its figure. The page builds
+its figures as plain dicts, unvalidated; every figure read here is validated against Plotly's schema
+first (`checked`), so a property Plotly would reject fails the test that drew it.
 """
+
+import plotly.graph_objects as go
 
 from charts.wire import header, unpack
 from views.live_chart import COMPONENT, KEY_PREFIX
+
+
+def checked(figure):  # figure dict -> go.Figure, validated against plotly.py's schema (raises ValueError)
+    """The figure through plotly.graph_objects, which rejects any property or value Plotly does not know."""
+    return go.Figure(figure)
 
 
 def payloads(at):  # AppTest -> list of (key, index, payload bytes), in page order
@@ -23,7 +32,7 @@ def live_figures(at):  # AppTest -> dict[key -> list of figure dicts with numpy 
     """Every draw call on the page, by the key the view gave it, with its figures in order."""
     found = {}
     for key, index, payload in payloads(at):
-        found.setdefault(key, []).append((index, unpack(payload)))
+        found.setdefault(key, []).append((index, valid(unpack(payload))))
     return {key: [fig for _, fig in sorted(parts, key=lambda p: p[0])] for key, parts in found.items()}
 
 
@@ -33,5 +42,10 @@ def named_figures(at):  # AppTest -> dict[figure name -> figure dict], every fig
     for _, _, payload in payloads(at):
         name = header(payload)["name"]
         assert name not in found, f"two figures named {name!r}"
-        found[name] = unpack(payload)
+        found[name] = valid(unpack(payload))
     return found
+
+
+def valid(figure):  # figure dict -> the same dict, once plotly.py's schema has accepted it
+    checked(figure)
+    return figure

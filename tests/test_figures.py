@@ -6,11 +6,12 @@ import pytest
 from charts import figures as fg
 from charts import grids
 from charts.grids import heatmap_row
+from tests.component_data import checked
 
 
 def test_repeated_words_keep_their_own_row_and_labels_are_escaped():
     tokens = ["the", "<b>cat</b>", "the"]
-    fig = fg.heatmap(np.zeros((3, 3)), tokens, tokens, "t")
+    fig = checked(fg.heatmap(np.zeros((3, 3)), tokens, tokens, "t"))
     assert list(fig.data[0].y) == ["#0 the", "#1 &lt;b&gt;cat&lt;/b&gt;", "#2 the"]
     assert list(fig.layout.xaxis.ticktext) == ["the", "&lt;b&gt;cat&lt;/b&gt;", "the"]
 
@@ -31,13 +32,16 @@ def test_labels_are_thinned_to_fit_their_pitch_and_the_label_limit(n, span, pitc
 
 def test_the_narrowest_map_keeps_its_labels_apart_and_wider_maps_keep_more():
     tokens = [f"w{i}" for i in range(41)]
-    narrow, wide = fg.heatmap(np.zeros((41, 41)), tokens, tokens, "t"), fg.axis(tokens, "key", 700, fg.LINE)
+    narrow, wide = (
+        checked(fg.heatmap(np.zeros((41, 41)), tokens, tokens, "t")),
+        fg.axis(tokens, "key", 700, fg.LINE),
+    )
     room = narrow.layout.margin
     shown = len(narrow.layout.xaxis.tickvals)
     assert (fg.NARROW - room.l - room.r) / 41 * (41 / shown) >= fg.LINE - 1e-9  # about 15 px a label
     assert shown < len(wide["tickvals"]) and narrow.layout.xaxis.tickangle == fg.UPRIGHT
     assert len(narrow.layout.yaxis.tickvals) == 21  # 720 px tall: every other row
-    seven = fg.heatmap(np.zeros((7, 7)), ["Melbourne"] * 7, ["Melbourne"] * 7, "t")
+    seven = checked(fg.heatmap(np.zeros((7, 7)), ["Melbourne"] * 7, ["Melbourne"] * 7, "t"))
     assert len(seven.layout.xaxis.tickvals) == 7  # the default sentence keeps every label
 
 
@@ -55,9 +59,9 @@ def test_the_default_axis_keeps_eleven_words_for_a_third_of_the_page():
 
 
 def test_colour_bars_read_in_plain_decimals():
-    fig = fg.heatmap(np.array([[1e-16, -3e-16]]), ["a"], ["x", "y"], "t")
+    fig = checked(fg.heatmap(np.array([[1e-16, -3e-16]]), ["a"], ["x", "y"], "t"))
     assert fig.data[0].colorbar.tickformat == fg.TICKFORMAT == ".2~g"  # 1e-16, 0.5, 12: no "f" or "µ"
-    row = heatmap_row([np.ones((1, 2))], ["a"], ["x", "y"], "t", ("A",))
+    row = checked(heatmap_row([np.ones((1, 2))], ["a"], ["x", "y"], "t", ("A",)))
     assert row.layout.coloraxis.colorbar.tickformat == fg.TICKFORMAT
     grid = grids.head_grid(np.ones((2, 3, 3)) / 3, ["a", "b", "c"])
     assert grid.layout.coloraxis.colorbar.tickformat == fg.TICKFORMAT
@@ -91,23 +95,23 @@ def test_head_ticks_name_head_and_dimension_and_never_crowd_a_boundary():
 
 def test_the_concatenation_draws_a_line_between_heads_and_names_columns_by_head():
     tokens = ["a", "b", "c"]
-    fig = grids.concat_map(np.arange(24.0).reshape(3, 8), tokens, 4, "Concatenated heads: 3 × 8")
+    fig = checked(grids.concat_map(np.arange(24.0).reshape(3, 8), tokens, 4, "Concatenated heads: 3 × 8"))
     lines = [s for s in fig.layout.shapes if s.type == "line"]
     assert [s.x0 for s in lines] == [1.5, 3.5, 5.5] and all(s.yref == "paper" for s in lines)
     assert list(fig.data[0].x)[:3] == ["#0 h0 d0", "#1 h0 d1", "#2 h1 d0"]
     assert list(fig.layout.xaxis.ticktext)[0] == "h0 d0"
-    w_o = grids.w_o_map(np.ones((8, 5)), 4, fg.dims(5), "W_O: 8 × 5")
+    w_o = checked(grids.w_o_map(np.ones((8, 5)), 4, fg.dims(5), "W_O: 8 × 5"))
     assert [s.y0 for s in w_o.layout.shapes] == [1.5, 3.5, 5.5] and w_o.layout.shapes[0].xref == "paper"
 
 
 def test_difference_maps_are_white_at_zero_and_outline_the_changed_word():
     maps = {"d": np.array([[0.0, 1.0, 0.0], [-2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])}
-    fig = grids.difference_maps(maps, ["a", "b→x", "c"], {"d": "D"}, outlined=(1,))["d"]
+    fig = checked(grids.difference_maps(maps, ["a", "b→x", "c"], {"d": "D"}, outlined=(1,))["d"])
     scale = dict(fig.data[0].colorscale)
     assert scale[0.5] == "#ffffff" and fig.data[0].zmin == -fig.data[0].zmax == -2.0
     rects = {(s.x0, s.x1, s.y0, s.y1) for s in fig.layout.shapes}
     assert rects == {(-0.5, 2.5, 0.5, 1.5), (0.5, 1.5, -0.5, 2.5)}  # row 1 and column 1, whole
-    plain = grids.difference_maps(maps, ["a", "b", "c"], {"d": "D"})["d"]
+    plain = checked(grids.difference_maps(maps, ["a", "b", "c"], {"d": "D"})["d"])
     assert not plain.layout.shapes
 
 
@@ -132,13 +136,13 @@ def test_colour_settings_per_kind():
 
 def test_matrices_side_by_side_share_one_colour_range():
     mats = [np.array([[1.0, -4.0]]), np.array([[2.0, 0.5]])]
-    fig = heatmap_row(mats, ["a"], ["x", "y"], "t", ("A", "B"))
+    fig = checked(heatmap_row(mats, ["a"], ["x", "y"], "t", ("A", "B")))
     assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-4.0, 4.0)
     assert [t.coloraxis for t in fig.data] == ["coloraxis", "coloraxis"]
 
 
 def test_masks_travel_as_bytes_and_blank_cells_as_nan():
-    fig = fg.heatmap(np.array([[True, False]]), ["a"], ["x", "y"], "m", kind="mask")
+    fig = checked(fg.heatmap(np.array([[True, False]]), ["a"], ["x", "y"], "m", kind="mask"))
     assert fig.data[0].z.dtype == np.uint8
     blank = fg.blank(np.array([[0.3, 0.7]]), np.array([[True, False]]))
     assert blank[0, 0] == 0.3 and np.isnan(blank[0, 1])

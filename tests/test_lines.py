@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from charts.lines import COLOURS, THRESHOLD, WIDTH, line_view
+from tests.component_data import checked
 
 
 def softmax_rows(rng, shape):  # -> rows that sum to 1, a few large weights and many small ones
@@ -17,7 +18,7 @@ def lines(fig):  # go.Figure -> list of line traces (the ones carrying a weight)
 
 def test_every_pair_above_the_threshold_draws_one_line_and_no_other():
     w = softmax_rows(np.random.default_rng(1), (7, 7))
-    fig = line_view(w, list("abcdefg"), "one head")
+    fig = checked(line_view(w, list("abcdefg"), "one head"))
     drawn = {(t.meta["query"], t.meta["key"]) for t in lines(fig)}
     expected = {(q, k) for q in range(7) for k in range(7) if w[q, k] >= THRESHOLD}
     assert drawn == expected and len(lines(fig)) == len(expected)
@@ -26,7 +27,7 @@ def test_every_pair_above_the_threshold_draws_one_line_and_no_other():
 
 def test_a_lines_ends_are_its_query_and_key_and_its_width_is_proportional_to_the_weight():
     w = softmax_rows(np.random.default_rng(2), (2, 5, 5))
-    fig = line_view(w, ["the", "cat", "sat", "on", "mat"], "two heads", names=["L0 H1", "L3 H2"])
+    fig = checked(line_view(w, ["the", "cat", "sat", "on", "mat"], "two heads", names=["L0 H1", "L3 H2"]))
     for t in lines(fig):
         h, q, k = t.meta["head"], t.meta["query"], t.meta["key"]
         assert t.meta["weight"] == pytest.approx(w[h, q, k], rel=1e-12)
@@ -43,13 +44,13 @@ def test_a_lines_ends_are_its_query_and_key_and_its_width_is_proportional_to_the
 def test_masked_cells_draw_no_line_and_a_uniform_row_draws_all():
     w = np.full((4, 4), np.nan)
     w[0] = 0.25
-    fig = line_view(w, ["a", "b", "c", "d"], "masked")
+    fig = checked(line_view(w, ["a", "b", "c", "d"], "masked"))
     assert {(t.meta["query"], t.meta["key"]) for t in lines(fig)} == {(0, k) for k in range(4)}
 
 
 def test_the_legend_has_one_group_per_query_and_one_entry_per_head():
     w = softmax_rows(np.random.default_rng(3), (3, 4, 4))
-    fig = line_view(w, ["a", "b", "a", "c"], "t", names=["x", "y", "z"])
+    fig = checked(line_view(w, ["a", "b", "a", "c"], "t", names=["x", "y", "z"]))
     queries = [t for t in fig.data if t.showlegend and t.legend in (None, "legend")]
     assert [t.name for t in queries] == ["#0 a", "#1 b", "#2 a", "#3 c"]  # a repeated word keeps its entry
     assert [t.legendgroup for t in queries] == ["q0", "q1", "q2", "q3"]
@@ -61,7 +62,7 @@ def test_the_legend_has_one_group_per_query_and_one_entry_per_head():
 def test_tokens_and_names_are_shown_literally():
     hostile = ['<a href="https://x.test">go</a>', "<b>bold</b>", "&amp;"]
     w = np.eye(3)
-    fig = line_view(w, hostile, "hostile", names=["<i>head</i>"])
+    fig = checked(line_view(w, hostile, "hostile", names=["<i>head</i>"]))
     shown = [*fig.layout.yaxis.ticktext, *fig.layout.yaxis2.ticktext]
     escaped = ['&lt;a href="https://x.test"&gt;go&lt;/a&gt;', "&lt;b&gt;bold&lt;/b&gt;", "&amp;amp;"]
     assert shown == escaped * 2
@@ -72,7 +73,7 @@ def test_tokens_and_names_are_shown_literally():
 
 def test_token_axes_keep_matrix_order_and_every_row():
     tokens = ["the", "cat", "the", "mat"]
-    fig = line_view(np.full((4, 4), 0.25), tokens, "t")
+    fig = checked(line_view(np.full((4, 4), 0.25), tokens, "t"))
     for axis in (fig.layout.yaxis, fig.layout.yaxis2):
         assert list(axis.tickvals) == [0, 1, 2, 3] and list(axis.ticktext) == tokens
         assert list(axis.range) == [3.5, -0.5]  # the first token on top

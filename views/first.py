@@ -55,7 +55,7 @@ def figures(trace, h, colour, moved, focus_row=None):  # -> dict name -> figure,
     shared = st.session_state.get(SHARED_RANGE, True)
     zrange = fg.symmetric_range(a.scores[h], a.scaled[h]) if shared else None
     scores = fg.heatmap(a.scores[h], tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score")
-    scores.update_traces(showscale=not shared)  # shared: one colour bar, beside the scaled map, serves both
+    scores["data"][0]["showscale"] = not shared  # shared: one colour bar, beside the scaled map, serves both
     title = f"Scaled: ÷{trace.settings.divisor:.3g}"
     weights = fg.blank(a.weights[h], trace.mask)
     return {
