@@ -53,8 +53,9 @@ def main():
     intro()
     notices = link.open_session(TABS, LINKS)  # the address into the widgets, before any is drawn
     settings, more = controls(link.open_tab(TABS).sidebar)
-    for notice in notices + more:
-        st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
+    with st.container():  # one slot, with or without notices: what follows keeps its place on the page
+        for notice in notices + more:
+            st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
     if settings is not None:
         body(settings)
     link.write(settings)

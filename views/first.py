@@ -81,8 +81,9 @@ def cut_notice(trace):
 def first_screen(page, focus_row=None):
     """The three maps, the colour-range choice and the line saying what moved; focus_row is outlined."""
     trace, h = page.trace, page.head
-    if trace.n_dropped:
-        cut_notice(trace)
+    with st.container():  # a slot either way, so the maps below keep their place (and are never redrawn anew)
+        if trace.n_dropped:
+            cut_notice(trace)
     moved, line = moved_line(trace, h)
     left, right = st.columns([3, 1], vertical_alignment="center")
     hint = "change the sentence or a setting: the cells whose weight moves are outlined."

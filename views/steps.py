@@ -40,8 +40,9 @@ def tokens_stage(trace):
         )
     )
     chips(trace.words)
-    if trace.n_pad:
-        st.caption(f"{trace.n_pad} [PAD] positions fill the sequence: zero vectors, masked as keys.")
+    with st.container():  # a slot either way: X and what follows keep their place as padding comes and goes
+        if trace.n_pad:
+            st.caption(f"{trace.n_pad} [PAD] positions fill the sequence: zero vectors, masked as keys.")
     title = f"X: {trace.x.shape[0]} tokens × d_model = {trace.x.shape[1]}"
     x = fg.heatmap(
         trace.x, trace.tokens, fg.dims(trace.x.shape[1]), title, names=("token", "dimension"), value="x"
@@ -95,12 +96,17 @@ def scores_stage(trace):
 def section(page):
     """The Step-by-step tab: every stage of the formula, in order, for the head chosen above."""
     trace, h = page.trace, page.head
-    tokens_stage(trace)
-    projections_stage(trace, h)
-    scores_stage(trace)
-    weights.mask_stage(trace, h)
-    weights.weights_stage(trace, h)
-    weights.output_stage(trace, h)
+    stages = (
+        lambda: tokens_stage(trace),
+        lambda: projections_stage(trace, h),
+        lambda: scores_stage(trace),
+        lambda: weights.mask_stage(trace, h),
+        lambda: weights.weights_stage(trace, h),
+        lambda: weights.output_stage(trace, h),
+    )
+    for stage in stages:
+        with st.container():  # one slot per stage: a stage that grows or shrinks never moves the next
+            stage()
 
 
 TAB = Tab("Step by step", section)

@@ -20,6 +20,9 @@ MASK_TEXT = {
 }
 
 
+NOT_AGAIN = "the weights show the blank cells."
+
+
 def mask_stage(trace, h):
     s = trace.settings
     st.subheader("5 · Mask")
@@ -38,11 +41,10 @@ def mask_stage(trace, h):
         masked = fg.blank(trace.attention.scaled[h], trace.mask)
         title = "Scaled scores after the mask"
         figs["masked"] = fg.heatmap(masked, trace.tokens, trace.tokens, title, value="scaled score")
-    else:
-        st.caption(
-            f"Above {LARGE} tokens the masked scores are not drawn again: the weights show the blank cells."
-        )
-    draw(figs, key="mask", columns=len(figs))
+    draw(figs, key="mask", columns=2)  # two columns at any length: the mask keeps its place and size
+    with st.container():  # a slot either way
+        if len(trace.tokens) > LARGE:
+            st.caption(f"Above {LARGE} tokens the masked scores are not drawn again: {NOT_AGAIN}")
 
 
 def row_sum_check(weights, mask):  # [seq, seq], bool [seq, seq] | None -> str
@@ -52,7 +54,7 @@ def row_sum_check(weights, mask):  # [seq, seq], bool [seq, seq] | None -> str
     return text + (f" {sums.dead} rows have every key masked and are all zeros." if sums.dead else "")
 
 
-def weights_figure(trace, h, title):  # -> go.Figure, the head's weights with masked cells blank
+def weights_figure(trace, h, title):  # -> figure dict, the head's weights with masked cells blank
     return fg.heatmap(
         fg.blank(trace.attention.weights[h], trace.mask),
         trace.tokens,
@@ -77,13 +79,15 @@ def weights_stage(trace, h):
     st.caption(
         saturation_summary(row_stats(a.weights[h])) + ": the Scaling lab tab explains why that matters."
     )
-    if len(trace.tokens) > LARGE:
-        return
-    lines = line_view(
-        fg.blank(a.weights[h], trace.mask), list(trace.tokens), "Line view: where each word looks"
-    )
-    st.caption("Each query (left) is joined to each key (right) by a line as thick as its weight.")
-    draw({"lines": lines}, key="lines")
+    with st.container():  # a slot at any length, so the output below keeps its place
+        if len(trace.tokens) > LARGE:
+            st.caption(f"Above {LARGE} tokens the line view is not drawn: its lines would cover one another.")
+            return
+        lines = line_view(
+            fg.blank(a.weights[h], trace.mask), list(trace.tokens), "Line view: where each word looks"
+        )
+        st.caption("Each query (left) is joined to each key (right) by a line as thick as its weight.")
+        draw({"lines": lines}, key="lines")
 
 
 def output_stage(trace, h):
