@@ -8,7 +8,10 @@ and 512: n distinct words, the sequence following the sentence) one tab of each 
 interaction is warmed up once, then repeated REPS times, app and demo interleaved; medians shown.
 - d_k step: the d_k select_slider's thumb focused + ArrowRight (16 -> 32); the demo's d_k slider +1.
 - d_k exact +1: the exact d_k box filled with d_k + 1, then Enter (32 -> 33).
-- sentence edit + Enter: the last word of the sentence replaced by a new word.
+- sentence edit + Enter: the last word of the sentence replaced by a new word; at 512 also on a tab
+  whose length is fixed at 512 (the link's n=512), "app, fixed length".
+- paste 512 words + Enter (from the 7-token tab): the box filled with 512 words none of which was
+  there before, then Enter; the sentence goes back to the 7 tokens afterwards, unmeasured.
 Before each round the app's seed steps up and d_k goes back to 16 (unmeasured), so every measured
 state is new: neither the trace cache nor Streamlit's message cache hides a first look's cost.
 
@@ -40,6 +43,7 @@ from harness.protocol import Frames  # noqa: E402
 LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "7,128,512").split(","))
 REPS = int(os.environ.get("BENCH_REPS", "5"))
 QUIET_MS = 1500
+PASTE = "paste 512 words + Enter"
 DEFAULT_SENTENCE = "The weather is beautiful today in Melbourne"  # the app's default: 7 tokens
 VOCABULARY = "the cat sat on a mat while two dogs ran far down old road".split()  # noqa: SIM905
 PROBE = Path(__file__).with_name("probe.js").read_text()
@@ -140,6 +144,26 @@ def edit_sentence(words):  # -> act: the last word replaced by a new one, then E
     return act
 
 
+def paste(n):  # -> act: the box filled with n words never typed before, then Enter
+    pastes = iter(range(10**6))
+
+    def act(page):
+        box = page.locator(".st-key-sentence input")
+        box.fill(" ".join(f"p{next(pastes)}w{i}" for i in range(n)))
+        box.press("Enter")
+
+    return act
+
+
+def retype(text):  # -> act: the box set back to text, then Enter
+    def act(page):
+        box = page.locator(".st-key-sentence input")
+        box.fill(text)
+        box.press("Enter")
+
+    return act
+
+
 def open_tab(browser, url, plots=3):  # -> (page, Frames) once `plots` plots are drawn
     page = browser.new_page(viewport={"width": 1400, "height": 5200})
     page.add_init_script(PROBE)
@@ -177,14 +201,23 @@ def bench_length(browser, app, demo, n):  # -> list of table rows
         ("demo", "d_k step"): slider_step("d_k"),
         ("demo", "sentence edit + Enter"): edit_sentence(words),
     }
+    if n == 512:
+        fixed = f"{app}/?" + urllib.parse.urlencode({"s": text, "n": n})
+        tabs["app, fixed length"] = open_tab(browser, fixed)
+        cases["app, fixed length", "sentence edit + Enter"] = edit_sentence(words)
+    if n == 7:
+        cases |= {("app", PASTE): paste(512), ("demo", PASTE): paste(512)}
     runs = {case: [] for case in cases}
     for rep in range(REPS + 1):  # the first round warms up: caches, components, plotly.js
         measure(*tabs["app"], slider_step("seed"))  # a new seed: every state below is new
         for (name, interaction), act in cases.items():
+            print(f"  round {rep}: {name}, {interaction} at {n}", file=sys.stderr, flush=True)
             result = one(tabs[name], act)
             runs[name, interaction] += [result] if rep else []
             if interaction == "d_k exact +1":
                 measure(*tabs["app"], exact(16))  # back to 16 for the next round's step
+            if interaction == PASTE:
+                measure(*tabs[name], retype(text))  # back to the 7 tokens for the next round
     for page, _ in tabs.values():
         page.close()
     rows = []
