@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.protocol import health, load_page, query  # noqa: E402
 from bench.servers import ROOT, Cluster, Server  # noqa: E402
+from harness.protocol import health, load_page, query  # noqa: E402
 
 USERS = int(os.environ.get("BENCH_USERS", 30))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", 2))
