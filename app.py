@@ -3,8 +3,14 @@
 Run with `streamlit run app.py`. The maths lives in the `attention` package, the pictures in
 `charts`; this file opens the session's address, draws the controls, makes the one cached call,
 opens the tabs and writes the address back.
+
+pandas is imported first, by every session's script: a table (st.dataframe) would otherwise import
+it in the first session's thread, while Plotly reads `sys.modules["pandas"]` without importing it and
+other sessions building a figure die on the half-initialised module. An `import` waits for another
+thread's import of the same module to finish.
 """
 
+import pandas  # noqa: F401  before any session draws: see below
 import streamlit as st
 
 from attention import tokenize
