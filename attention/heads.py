@@ -22,6 +22,45 @@ def init_weight(rng, shape, kind):  # Generator, (fan_in, fan_out), str -> [fan_
     raise ValueError(f"unknown weight init {kind!r}; choose one of {WEIGHT_INITS}")
 
 
+BLOCK = 16  # columns of a head drawn together: a wider d_k adds blocks and never redraws the first ones
+STREAM = 0xA77E  # leads every projection seed, so no other seed list of the package meets it
+PROJECTIONS = ("q", "k", "v", "o")
+
+
+def head_columns(seed, which, head, d, rows, kind):  # int, str, int, int, int, str -> [rows, d]
+    """The first d columns of one fixed draw for a head's projection: the same columns at any d.
+
+    Column block b comes from its own generator, seeded by (seed, projection, head, b), so d_k 16 → 32
+    keeps the first 16 columns and adds 16; the values are unscaled (N(0, 1) or uniform [0, 1)).
+    """
+    if kind not in WEIGHT_INITS:
+        raise ValueError(f"unknown weight init {kind!r}; choose one of {WEIGHT_INITS}")
+    tag = PROJECTIONS.index(which)
+    blocks = []
+    for b in range(-(-d // BLOCK)):
+        rng = np.random.default_rng([STREAM, seed, tag, head, b])
+        blocks.append(rng.standard_normal((rows, BLOCK)) if kind == "normal" else rng.random((rows, BLOCK)))
+    return np.concatenate(blocks, axis=1)[:, :d]
+
+
+def nested_projections(seed, d_model, n_heads, d_k, kind):  # -> (w_q, w_k, w_v, w_o | None)
+    """W_Q, W_K, W_V [d_model, n_heads·d_k] and W_O [n_heads·d_k, d_model] (None for one head).
+
+    Head h's columns (W_O: rows) at d_k are the first d_k of the same draw at any larger d_k; "normal"
+    divides by √fan_in, so W_O's draw is rescaled when its fan-in n_heads·d_k changes.
+    """
+
+    def draw(which):  # -> [d_model, n_heads·d_k], the heads side by side
+        return np.concatenate([head_columns(seed, which, h, d_k, d_model, kind) for h in range(n_heads)], 1)
+
+    w_q, w_k, w_v = (draw(w) for w in "qkv")
+    w_o = draw("o").T if n_heads > 1 else None
+    if kind == "normal":
+        w_q, w_k, w_v = (w / np.sqrt(d_model) for w in (w_q, w_k, w_v))
+        w_o = None if w_o is None else w_o / np.sqrt(n_heads * d_k)
+    return w_q, w_k, w_v, w_o
+
+
 @dataclass(frozen=True)
 class MultiHeadTrace:
     """Every intermediate of one multi-head attention call."""

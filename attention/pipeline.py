@@ -17,7 +17,7 @@ from attention.embed import (
     sinusoidal_positions,
     tokenize,
 )
-from attention.heads import WEIGHT_INITS, MultiHeadTrace, head_slice, init_weight, multi_head_attention
+from attention.heads import WEIGHT_INITS, MultiHeadTrace, head_slice, multi_head_attention, nested_projections
 from attention.masks import MASK_KINDS, build_mask
 
 PAD = "[PAD]"
@@ -166,11 +166,10 @@ def run(settings):  # Settings -> Trace
     if not words:
         raise ValueError("the sentence is empty: type at least one word")
     tokens, is_pad = fit_tokens(words, settings.length)
-    weights_rng, x_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(2))
+    x_rng = np.random.default_rng(np.random.SeedSequence(settings.seed).spawn(2)[1])
     x = embed(list(tokens[: (~is_pad).sum()]), is_pad, settings, x_rng)
-    d_model, width = x.shape[1], settings.n_heads * settings.d_k
-    w_q, w_k, w_v = (init_weight(weights_rng, (d_model, width), settings.weight_init) for _ in range(3))
-    w_o = init_weight(weights_rng, (width, d_model), settings.weight_init) if settings.n_heads > 1 else None
+    s = settings  # each head's W_Q, W_K at d_k are the first d_k columns of the same draw at a larger d_k
+    w_q, w_k, w_v, w_o = nested_projections(s.seed, x.shape[1], s.n_heads, s.d_k, s.weight_init)
     mask = build_mask(settings.mask, is_pad, settings.window, settings.prefix)
     mha = multi_head_attention(x, w_q, w_k, w_v, w_o, settings.n_heads, mask, settings.scale)
     return Trace(settings, tokens, is_pad, len(words), x, w_q, w_k, w_v, w_o, mask, mha)

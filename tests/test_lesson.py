@@ -46,11 +46,12 @@ def test_sharper_flatter_and_same_follow_the_mean_row_entropy():
     assert lesson.sharpness(uniform, uniform + 0.001 * np.eye(3, 4))[0] == "same"
 
 
-def test_wider_unscaled_scores_make_the_lessons_weights_sharper_and_scaling_undoes_it():
-    before = run(Settings(sentence=SENTENCE, d_k=16, scaling=False)).attention.weights[0]
-    wide = Settings(sentence=SENTENCE, d_k=256, scaling=False)
+@pytest.mark.parametrize("seed", range(10))
+def test_wider_unscaled_scores_make_the_lessons_weights_sharper_and_scaling_undoes_it(seed):
+    before = run(Settings(sentence=SENTENCE, d_k=16, scaling=False, seed=seed)).attention.weights[0]
+    wide = Settings(sentence=SENTENCE, d_k=256, scaling=False, seed=seed)
     answer, b, a = lesson.sharpness(before, run(wide).attention.weights[0])
-    assert answer == "sharper" and a < b - 1
+    assert answer == "sharper" and a < b / 2  # at every seed the mean row entropy at least halves
     scaled = run(wide.replace(scaling=True)).attention.weights[0]
     assert lesson.sharpness(run(wide).attention.weights[0], scaled)[0] == "flatter"
 

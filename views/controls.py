@@ -20,6 +20,12 @@ D_K_STEPS = tuple(2**p for p in range(10))  # 1, 2, 4, .., 512
 TEMPERATURES = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0)  # ≈ log-spaced
 
 
+D_K_HELP = (
+    "Scores are divided by √d_k. A wider d_k keeps the dimensions a head already had and adds new ones "
+    "(the first 16 columns of W_Q and W_K are the same at 16, 32 or 512), so a step changes only d_k."
+)
+
+
 def slider(label, name, help=None):
     low, high = LIMITS[name]
     low = 1 if name == "seq_len" else low  # seq_len 0 (follow the sentence) is the toggle's, not the slider's
@@ -75,7 +81,7 @@ def first_screen_ui():
     )
     dk, scaling, seed = st.columns([5, 2, 2], vertical_alignment="bottom")
     with dk:
-        stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, "Scores are divided by √d_k.")
+        stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, D_K_HELP)
     scaling.toggle("Divide by √d_k", key="scaling", help="Off: scores go to softmax unscaled (÷τ only).")
     with seed:
         slider("Seed", "seed", "Draws the projection weights (and random embeddings).")
