@@ -27,6 +27,7 @@ Colour bars read in plain decimals (0.5, 1e-16), never with SI prefixes such as 
 
 import html
 import math
+import unicodedata
 
 import numpy as np
 import plotly.graph_objects as go
@@ -47,9 +48,31 @@ COLOURBAR = {"thickness": 12, "len": 0.9, "outlinewidth": 0, "tickformat": TICKF
 FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12, "color": "#343a40"}
 
 
+INVISIBLE = ("Cf", "Cc", "Zl", "Zp")  # Unicode categories that change how the rest reads, unseen
+
+
+def visible(text):  # str -> str, every invisible format or control character as ⟨U+XXXX⟩
+    """The text with bidi overrides, zero-width and control characters named, so no token can pose as
+    another ("abc⟨U+202E⟩fed"); a zero-width joiner inside an emoji sequence (👩‍💻) is kept."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in INVISIBLE and not _joins_emoji(text, i) else c
+        for i, c in enumerate(text)
+    )
+
+
+def _joins_emoji(text, i):  # str, int -> bool, text[i] is a zero-width joiner between two symbols
+    before, after = text[i - 1 : i], text[i + 1 : i + 2]
+    if text[i] != "\u200d" or not before or not after:
+        return False
+    symbol = ("So", "Sk", "Mn")  # a pictograph, a skin tone, a variation selector (U+FE0F)
+    return unicodedata.category(before) in symbol and unicodedata.category(after) == "So"
+
+
 def escape(token):  # str -> str
-    """A token as Plotly must receive it to show it literally."""
-    return html.escape(token, quote=False)
+    """A token as Plotly must receive it to show it literally, its invisible characters named."""
+    return html.escape(visible(token), quote=False)
 
 
 def categories(tokens):  # list[str] -> list[str]

@@ -11,6 +11,7 @@ import pytest
 
 from attention import MASK_KINDS, Settings, char_embeddings, run
 from attention.embed import sinusoidal_positions
+from charts.figures import escape
 from tests.apptest_helpers import (
     close,
     figures,
@@ -55,7 +56,7 @@ def assert_stages_match(figs, s):  # figure JSON by key, Settings -> None
     for name, m in (("scores", a.scores), ("scaled", a.scaled)):
         close(z(figs[name]), m[0], atol=1e-5)
     close(weights(figs["weights"]), blanked(a.weights[0], t.mask))
-    assert ticktext(figs["weights"]) == [html.escape(tok, quote=False) for tok in t.tokens]
+    assert ticktext(figs["weights"]) == [escape(tok) for tok in t.tokens]  # invisible characters named
 
 
 def test_default_page_draws_every_stage_with_the_package_numbers():
@@ -172,6 +173,17 @@ def test_user_text_is_shown_literally(sentence, shown, markup):
     assert not any(m in rendered for m in markup), rendered
 
 
+def test_a_token_with_a_bidi_override_cannot_pose_as_another():
+    at = page()
+    at.text_input(key="sentence").input("pay \u202elapyap\u202c now").run()  # reads "paypal" if obeyed
+    assert not at.exception
+    named = "⟨U+202E⟩lapyap⟨U+202C⟩"
+    assert any(f"` {named} `" in m for m in texts(at.markdown))  # the chip names both characters
+    fig = figures(at)["weights"]
+    assert named in ticktext(fig) and f"#1 {named}" in fig["data"][0]["y"]  # the labels and the hover
+    assert not any("\u202e" in m for m in texts(at.markdown))
+
+
 def test_an_empty_sentence_asks_for_one_and_draws_nothing():
     at = page()
     for sentence in ("", "   \t  "):
@@ -197,18 +209,19 @@ def test_the_longest_sentence_at_the_longest_sequence():
 
 def test_any_unicode_goes_through():
     at = page()
-    for sentence in (
-        "👩‍👩‍👧 family",
-        "注意力 机制",
-        "مرحبا שלום hello",
-        "e\u0301te\u0301 cafe\u0301",
-        "bell\x07 ring\x00",
+    for sentence, shown in (
+        ("👩‍👩‍👧 family", None),
+        ("注意力 机制", None),
+        ("مرحبا שלום hello", None),
+        ("e\u0301te\u0301 cafe\u0301", None),
+        ("bell\x07 ring\x00", ["bell⟨U+0007⟩", "ring⟨U+0000⟩"]),  # control characters are named
     ):
         at.text_input(key="sentence").input(sentence).run()
         assert not at.exception, repr(sentence)
         figs = figures(at)
         tokens = sentence.split()
-        assert ticktext(figs["weights"])[: len(tokens)] == [html.escape(t, quote=False) for t in tokens]
+        shown = shown or [html.escape(t, quote=False) for t in tokens]
+        assert ticktext(figs["weights"])[: len(tokens)] == shown
         assert_stages_match(figs, Settings(sentence=sentence))
 
 

@@ -146,3 +146,20 @@ def test_masks_travel_as_bytes_and_blank_cells_as_nan():
     assert fig.data[0].z.dtype == np.uint8
     blank = fg.blank(np.array([[0.3, 0.7]]), np.array([[True, False]]))
     assert blank[0, 0] == 0.3 and np.isnan(blank[0, 1])
+
+
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [
+        ("abc\u202efed", "abc⟨U+202E⟩fed"),  # a right-to-left override would show "abcdef"
+        ("pay\u200bpal", "pay⟨U+200B⟩pal"),  # a zero-width space inside a word
+        ("\u2066x\u2069", "⟨U+2066⟩x⟨U+2069⟩"),  # bidi isolates
+        ("a\u0007b\ufeff", "a⟨U+0007⟩b⟨U+FEFF⟩"),  # a control character, a byte-order mark
+        ("👩\u200d💻", "👩\u200d💻"),  # the joiner of an emoji sequence stays
+        ("👍🏽 é 日本 <b>", "👍🏽 é 日本 <b>"),  # visible text is left alone
+    ],
+)
+def test_invisible_characters_are_named_in_every_label(token, shown):
+    assert fg.visible(token) == shown
+    fig = checked(fg.heatmap(np.zeros((1, 1)), [token], [token], "t"))
+    assert fig.data[0].y[0] == f"#0 {fg.escape(shown)}" and fig.layout.xaxis.ticktext[0] == fg.escape(shown)

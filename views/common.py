@@ -4,9 +4,15 @@ import re
 
 import streamlit as st
 
+from charts.figures import visible
+
 
 def literal(text):  # str -> str
-    """Markdown that shows `text` exactly as typed: a code span fenced longer than any backtick run."""
+    """Markdown that shows `text` exactly as typed: a code span fenced longer than any backtick run.
+
+    Invisible format and control characters are named (charts.figures.visible), never left to act.
+    """
+    text = visible(text)
     fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
     return f"{fence} {text} {fence}"
 
