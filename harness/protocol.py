@@ -13,6 +13,7 @@ check (`health`, which also returns a proxy's route cookie) lives in harness.ser
 """
 
 import asyncio
+import concurrent.futures
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
@@ -138,3 +139,10 @@ class Frames:
     def watch(self, ws):
         ws.on("framereceived", lambda p: self.received.append(decode(ForwardMsg, p)))
         ws.on("framesent", lambda p: self.sent.append(decode(BackMsg, p)))
+
+
+def run_apart(coroutine):  # -> the coroutine's result, run to the end on a thread of its own
+    """A browser test earlier in the run may leave an event loop running on the calling thread
+    (Playwright's sync API), and asyncio.run refuses to start a second one there."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -4,8 +4,6 @@ Needs Debian's nginx (`apt-get install nginx`); without it these tests are skipp
 ATTENTION_REQUIRE_NGINX=1 (continuous integration must not pass by skipping them).
 """
 
-import asyncio
-import concurrent.futures
 import os
 import re
 import shutil
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.cluster import Cluster, tree
-from harness.protocol import health, load_page, query
+from harness.protocol import health, load_page, query, run_apart
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 BROWSERS = 16  # distinct route cookies; all on one replica by chance: 2 ** -15
@@ -45,12 +43,9 @@ def cluster(nginx):
 
 
 def page(cluster, cookie, user=0):  # -> Outcome of one small page load through nginx
-    """One session through nginx, on a thread of its own: a browser test earlier in the run may have
-    left an event loop running on this one (Playwright's sync API), and asyncio.run refuses that."""
     params = {"s": f"student {user} reads the cat sat on the mat", "n": 10, "h": 2, "seed": user}
     coroutine = load_page(cluster.url, query(params), timeout=120, cookie=cookie)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    return run_apart(coroutine)
 
 
 def test_health_passes_through_nginx_and_sets_a_route_cookie(cluster):

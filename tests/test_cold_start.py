@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from harness.protocol import load_page, query
+from harness.protocol import load_page, query, run_apart
 from harness.server import StreamlitServer
 
 pytestmark = pytest.mark.model  # the Pretrained tab's sessions need the model package
@@ -36,7 +36,7 @@ async def open_all(url, params):  # -> list of Outcome, every session started at
 @pytest.mark.parametrize("server", range(3))
 def test_a_class_on_a_fresh_server_is_served_without_an_exception(server):
     with StreamlitServer() as app:
-        outcomes = asyncio.run(open_all(app.url, links(24)))
+        outcomes = run_apart(open_all(app.url, links(24)))
         log = app.output()  # the tracebacks the page redacts
     failed = [o.error or o.exceptions for o in outcomes if not o.ok or o.exceptions]
     where = f"fresh server {server}"
