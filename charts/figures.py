@@ -30,9 +30,13 @@ import math
 import unicodedata
 
 import numpy as np
+import plotly.colors as pc
 import plotly.graph_objects as go
 
-SIGNED = "RdBu_r"  # ColorBrewer diverging: blue < 0 < red, colour-blind safe
+# ColorBrewer RdBu, blue < 0 < red with a near-white 0, colour-blind safe. Spelled out: plotly.py reads
+# "RdBu_r" as this list, but plotly.js, which receives the plain dicts, knows no "_r" names and would
+# draw its own default scale (a grey centre) instead.
+SIGNED = [[k / 10, c] for k, c in enumerate(pc.diverging.RdBu_r)]
 WEIGHTS = "Viridis"  # perceptually uniform, colour-blind safe, dark = 0 and yellow = 1
 MASK = [[0, "#f1f3f5"], [1, "#364fc7"]]  # masked = pale, may attend = dark blue
 LABEL_LIMIT = 40  # at most this many tick labels per axis
@@ -172,9 +176,21 @@ def style(fig, title, height):  # go.Figure, str, int -> go.Figure
 
 
 def symmetric_range(*mats):  # arrays -> float, the half-width of one signed colour range for all
-    """The largest finite |value| across the matrices, so they share one colour range (1 if all zero)."""
+    """The largest finite |value| across the matrices, rounded up to a round number (`round_up`), so
+    they share one colour range whose bar ends on a readable number, and an edit that moves the
+    largest value a little keeps the range (and every other cell's colour)."""
     tops = [np.abs(m[np.isfinite(m)]).max(initial=0.0) for m in map(np.asarray, mats)]
-    return float(max(tops, default=0.0)) or 1.0
+    return round_up(float(max(tops, default=0.0)))
+
+
+STEPS = (1, 1.5, 2, 3, 4, 5, 6, 8, 10)  # round numbers: a range at most 1.5 × its largest value
+
+
+def round_up(x):  # float >= 0 -> the smallest STEPS[i] · 10^k at least x (1 for 0)
+    if not x > 0 or not math.isfinite(x):
+        return 1.0
+    k = math.floor(math.log10(x))
+    return next(v for v in (float(f"{step}e{k}") for step in STEPS) if v >= x)
 
 
 def colour(kind, z, zrange=None):  # str, [rows, cols] -> dict of heatmap colour settings

@@ -12,10 +12,30 @@ import plotly.graph_objects as go
 from charts.wire import header, unpack
 from views.live_chart import COMPONENT, KEY_PREFIX
 
+# The colour scales plotly.js (static/plotly.min.js) knows by name. plotly.py knows more ("RdBu_r",
+# "Plasma") and turns them into lists, but a plain figure dict reaches plotly.js as it is.
+PLOTLY_JS_SCALES = {"Blackbody", "Bluered", "Blues", "Cividis", "Earth", "Electric", "Greens", "Greys", "Hot"}
+PLOTLY_JS_SCALES |= {"Jet", "Picnic", "Portland", "Rainbow", "RdBu", "Reds", "Viridis", "YlGnBu", "YlOrRd"}
+
 
 def checked(figure):  # figure dict -> go.Figure, validated against plotly.py's schema (raises ValueError)
-    """The figure through plotly.graph_objects, which rejects any property or value Plotly does not know."""
+    """The figure through plotly.graph_objects, which rejects any property or value Plotly does not know,
+    and with no colour scale named as only plotly.py would read it."""
+    names = set(scale_names(figure))
+    assert names <= PLOTLY_JS_SCALES, f"plotly.js does not know the colour scales {names - PLOTLY_JS_SCALES}"
     return go.Figure(figure)
+
+
+def scale_names(v):  # any part of a figure dict -> iterator of the colour scales it names by a string
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "colorscale" and isinstance(x, str):
+                yield x
+            else:
+                yield from scale_names(x)
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            yield from scale_names(x)
 
 
 def payloads(at):  # AppTest -> list of (key, index, payload bytes), in page order

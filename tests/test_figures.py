@@ -1,6 +1,7 @@
 """The figure layer on its own: token labels, the row-max outline, shape checks and colour ranges."""
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from charts import figures as fg
@@ -120,10 +121,25 @@ def test_a_matrix_that_does_not_fit_its_labels_is_a_clear_error():
         fg.heatmap(np.zeros((2, 3)), ["a", "b", "c"], ["x", "y"], "Scores")
 
 
-def test_symmetric_range_is_the_largest_finite_magnitude_of_all_matrices():
+def test_symmetric_range_is_the_largest_finite_magnitude_of_all_matrices_rounded_up():
     assert fg.symmetric_range(np.array([[1.0, -3.0]]), np.array([2.5, np.nan, -np.inf])) == 3.0
+    assert fg.symmetric_range(np.array([[1.0, -3.1]]), np.array([2.5])) == 4.0
     assert fg.symmetric_range(np.zeros(4)) == 1.0  # all zero: a range of 1, never 0
     assert fg.symmetric_range(np.array([np.nan])) == 1.0
+
+
+@pytest.mark.parametrize("x", [1e-9, 0.0123, 0.3, 0.31, 0.99, 1.0, 1.01, 2.6, 7.9, 8.01, 9.99, 12345.0])
+def test_a_range_rounds_up_to_a_round_number_at_most_one_and_a_half_times_it(x):
+    r = fg.round_up(x)
+    assert x <= r <= 1.5 * x
+    assert float(f"{r:.2g}") == r  # two significant digits at most: 0.3, never 0.30000000000000004
+
+
+def test_the_signed_scale_reaches_plotly_js_as_the_list_plotly_py_reads_as_rdbu_r():
+    read_by_plotly_py = go.Heatmap(colorscale="RdBu_r").colorscale
+    assert [tuple(stop) for stop in fg.SIGNED] == list(read_by_plotly_py)
+    with pytest.raises(AssertionError, match="RdBu_r"):
+        checked({"data": [{"type": "heatmap", "z": [[1]], "colorscale": "RdBu_r"}]})
 
 
 def test_colour_settings_per_kind():
@@ -137,7 +153,7 @@ def test_colour_settings_per_kind():
 def test_matrices_side_by_side_share_one_colour_range():
     mats = [np.array([[1.0, -4.0]]), np.array([[2.0, 0.5]])]
     fig = checked(heatmap_row(mats, ["a"], ["x", "y"], "t", ("A", "B")))
-    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-4.0, 4.0)
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-4.0, 4.0)  # 4 is round already
     assert [t.coloraxis for t in fig.data] == ["coloraxis", "coloraxis"]
 
 
