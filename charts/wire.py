@@ -5,17 +5,19 @@ and a remount in the browser. Here a figure travels as one payload:
 
     [uint32 little-endian: n] [n bytes: UTF-8 JSON header, space-padded to 4 bytes] [body]
 
-The header is {"version", "name", "group", "hash", "labels", "spec", "config"}. "name" is the figure's
-name on the page, "group" names the payloads whose maps the browser links on hover. "labels" maps a short
-digest (of the list's JSON) to a list of strings: category labels shared by every trace that uses them,
-sent once. In the spec ({"data", "layout"}, and "frames" for an animation) every array is
+The header is {"version", "name", "group", "hash", "frame", "labels", "spec", "config"}. "name" is the
+figure's name on the page, "group" names the payloads whose maps the browser links on hover. "labels" maps
+a short digest (of the list's JSON) to a list of strings: category labels shared by every trace that uses
+them, sent once. In the spec ({"data", "layout"}, and "frames" for an animation) every array is
 {"$array": dtype, "shape": [...], "offset": k}, k counted in bytes from the start of the body, a long
 list of strings is {"$labels": digest}, and a long list drawn from few strings (an overlay's x/y) is
 {"$labels": digest, "index": <int32 array>}. Arrays are float32 (NaN kept, so masked cells stay
 blank), uint8 (masks, booleans) or int32, each starting on a 4-byte boundary so the browser can view
 them in place; a short 1-D float64 array (a bar chart's heights) keeps float64, so the few numbers it
 holds reach the hover with every digit. "hash" covers the spec, config, labels and bytes (not the name
-or group), so the browser redraws the figure only when what it shows changed.
+or group), so the browser redraws the figure only when what it shows changed. "frame" covers the same
+but the cells (each heatmap's "z" and "text" arrays, their shapes kept), the title and the shapes:
+when only those changed, the browser repaints the cells in place instead of replotting the figure.
 """
 
 import base64
@@ -65,7 +67,7 @@ class Packer:
     """A figure's arrays collected into a body, and the label lists it refers to."""
 
     def __init__(self, labels):
-        self.labels, self.chunks, self.size = labels, [], 0
+        self.labels, self.chunks, self.offsets, self.size = labels, [], [], 0
 
     def array(self, a):  # np.ndarray -> reference
         if a.dtype.kind in "OUS":
@@ -74,6 +76,7 @@ class Packer:
         a = a if exact else wire_array(a)
         ref = {"$array": a.dtype.name, "shape": list(a.shape), "offset": self.size}
         data = a.tobytes()
+        self.offsets.append(self.size)
         self.chunks.append(data + b"\0" * (-len(data) % 4))
         self.size += len(data) + (-len(data) % 4)
         return ref
@@ -130,6 +133,27 @@ def figure_parts(fig):  # go.Figure | dict -> (list of trace dicts, layout dict,
     return data, layout, [f.to_plotly_json() for f in fig.frames]
 
 
+HOT = ("z", "text")  # a heatmap's arrays the browser can repaint without replotting
+REPAINTED = ("title", "shapes")  # layout parts the browser can change without replotting
+
+
+def frame_digest(spec, config, packer):  # -> str, the digest of all but the cells, the title and shapes
+    """What a figure is drawn on: two figures of one frame differ only in what `HOT` and `REPAINTED` name.
+    A hot array's shape stays in the frame (a new size replots), its bytes do not."""
+    hot, data = set(), []
+    for trace in spec["data"]:
+        if trace.get("type") == "heatmap":
+            refs = {k: trace[k] for k in HOT if isinstance(trace.get(k), dict) and "offset" in trace[k]}
+            hot |= {ref["offset"] for ref in refs.values()}
+            trace = trace | {k: {"$array": r["$array"], "shape": r["shape"]} for k, r in refs.items()}
+        data.append(trace)
+    layout = {k: v for k, v in spec["layout"].items() if k not in REPAINTED}
+    cold = b"".join(c for at, c in zip(packer.offsets, packer.chunks, strict=True) if at not in hot)
+    rest = {k: v for k, v in spec.items() if k not in ("data", "layout")}
+    text = json.dumps({"data": data, "layout": layout, "rest": rest, "config": config}, ensure_ascii=False)
+    return digest(text.encode() + cold)
+
+
 def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> bytes
     """The figure as one payload; config: its Plotly config dict; name: its name on the page (or None).
 
@@ -145,7 +169,8 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
     body = b"".join(packer.chunks)
     text = json.dumps({"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False)
     h = digest(text.encode() + body)  # label lists enter through their digests in the text
-    head = {"version": VERSION, "name": name, "group": group, "hash": h, "labels": labels}
+    frame = frame_digest(spec, config, packer)
+    head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "labels": labels}
     raw = json.dumps(head | {"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False).encode()
     raw += b" " * (-len(raw) % 4)
     return struct.pack("<I", len(raw)) + raw + body

@@ -1,6 +1,7 @@
 // One Plotly figure that updates in place. The payload (charts/wire.py) is a JSON header plus typed
-// arrays; the figure keeps its plot div for the life of the component and is redrawn with
-// Plotly.react only when its hash changed. plotly.js is loaded once, from the app's static folder
+// arrays; the figure keeps its plot div for the life of the component and is redrawn only when its
+// hash changed: when only its cells, title or shapes changed (its "frame" is the one drawn), the
+// cells are repainted in place (see "Cells repainted in place"), otherwise with Plotly.react. plotly.js is loaded once, from the app's static folder
 // (static/plotly.min.js, beside this file). Label text reaches Plotly only as data (already
 // escaped); nothing here writes HTML. This module is loaded once per page: its variables are shared
 // by every instance, which is how the maps of one hover group find each other.
@@ -162,13 +163,174 @@ function onClick(chart, event) {
   });
 }
 
+// ---- Cells repainted in place --------------------------------------------------------------------
+// Plotly draws a heatmap as one <image> of one pixel per cell, stretched over the plot area and drawn
+// pixelated, and prints its numbers as <text> nodes (one per cell, row by row). When only the values
+// changed, Plotly.react would redraw the whole plot (axes, ticks, colour bar, numbers, shapes): here
+// the cells are painted on a canvas of one pixel per cell from the colour scale's lookup table, the
+// numbers are rewritten, and the plot's own data (gd.data, and what hover and clicks read) is kept
+// current, so the hover and a click answer with the new values and an export draws them.
+// Reads plotly.js 4.1.1 internals, like drawnAxis: gd._fullData, gd.calcdata and the nodes' __data__.
+const LUT_SIZE = 4096; // entries: a channel is off by at most 0.2 of 255 on any scale with 17 stops
+const TEMPLATE = /^%\{(text|z):\.(\d+)f\}$/; // the cell numbers this repaints: "%{text:.2f}"
+const rgbContext = document.createElement("canvas").getContext("2d");
+
+function rgb(colour) {
+  rgbContext.fillStyle = "#000";
+  rgbContext.fillStyle = colour;
+  const hex = rgbContext.fillStyle; // "#rrggbb" for any opaque colour
+  if (!/^#[0-9a-f]{6}$/.test(hex)) return null;
+  return [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+}
+
+// A trace's colours: [lo, hi] and a lookup table of LUT_SIZE rgb triples from lo to hi, interpolated
+// linearly between the scale's stops as Plotly does; null when the range is Plotly's to choose.
+function colourScale(gd, k, trace) {
+  const full = gd._fullData?.[k];
+  if (!full) return null;
+  const axis = full.coloraxis ? gd._fullLayout[full.coloraxis] : null;
+  const given = axis ? (gd.layout[full.coloraxis] ?? {}) : trace;
+  const [lo, hi] = axis ? [given.cmin, given.cmax] : [given.zmin, given.zmax];
+  if (typeof lo !== "number" || typeof hi !== "number" || !(hi > lo)) return null;
+  const stops = (axis ?? full).colorscale?.map(([at, c]) => [at, rgb(c)]);
+  if (!stops || stops.some(([, c]) => c === null) || (axis ?? full).reversescale) return null;
+  const table = new Uint8ClampedArray(3 * LUT_SIZE);
+  for (let e = 0, s = 0; e < LUT_SIZE; e++) {
+    const t = e / (LUT_SIZE - 1);
+    while (s < stops.length - 2 && t > stops[s + 1][0]) s++;
+    const [[a, ca], [b, cb]] = [stops[s], stops[s + 1]];
+    const f = b > a ? Math.min(1, Math.max(0, (t - a) / (b - a))) : 0;
+    for (let ch = 0; ch < 3; ch++) table[3 * e + ch] = Math.round(ca[ch] + f * (cb[ch] - ca[ch]));
+  }
+  return { lo, hi, table };
+}
+
+function lutIndex(scale, v) {
+  const t = (v - scale.lo) / (scale.hi - scale.lo);
+  return Math.round(Math.min(1, Math.max(0, t)) * (LUT_SIZE - 1));
+}
+
+// The cells as a PNG of one pixel each, in the order Plotly lays them (a reversed axis flips them).
+function cellImage(z, scale, flipRows, flipCols) {
+  const [m, n] = [z.length, z[0]?.length ?? 0];
+  const canvas = document.createElement("canvas");
+  [canvas.width, canvas.height] = [n, m];
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(n, m);
+  const px = image.data;
+  for (let i = 0; i < m; i++) {
+    const row = z[i];
+    const r = flipRows ? m - 1 - i : i;
+    for (let j = 0; j < n; j++) {
+      const v = row[j];
+      if (!Number.isFinite(v)) continue; // masked: transparent, the plot's background shows
+      const p = 4 * (r * n + (flipCols ? n - 1 - j : j));
+      const e = 3 * lutIndex(scale, v);
+      px[p] = scale.table[e];
+      px[p + 1] = scale.table[e + 1];
+      px[p + 2] = scale.table[e + 2];
+      px[p + 3] = 255;
+    }
+  }
+  context.putImageData(image, 0, 0);
+  return canvas.toDataURL("image/png");
+}
+
+function heatGroup(gd, k) {
+  return [...gd.querySelectorAll("g.hm")].find((g) => g.__data__?.[0]?.trace?.index === k);
+}
+
+// The cell numbers rewritten: Plotly's own text, colour (white on dark cells, its #444 on light ones,
+// by tinycolor's brightness) and none on a masked cell.
+function relabel(group, trace, scale) {
+  const nodes = group.querySelectorAll("g.heatmap-label text");
+  if (!nodes.length) return true;
+  const format = TEMPLATE.exec(trace.texttemplate ?? "");
+  const z = trace.z;
+  const [m, n] = [z.length, z[0]?.length ?? 0];
+  if (!format || nodes.length !== m * n) return false;
+  const source = format[1] === "text" ? trace.text : z;
+  nodes.forEach((node, c) => {
+    const [i, j] = [Math.floor(c / n), c % n];
+    const [v, shown] = [z[i][j], source?.[i]?.[j]];
+    node.textContent = Number.isFinite(v) && Number.isFinite(shown) ? shown.toFixed(+format[2]) : "";
+    if (!Number.isFinite(v)) return;
+    const e = 3 * lutIndex(scale, v);
+    const bright = (299 * scale.table[e] + 587 * scale.table[e + 1] + 114 * scale.table[e + 2]) / 1000;
+    node.style.fill = bright < 128 ? "rgb(255, 255, 255)" : "rgb(68, 68, 68)";
+  });
+  return true;
+}
+
+// A masked cell prints no number (Plotly would print "NaN" from a text of NaN).
+function blankMasked(gd) {
+  for (const node of gd.querySelectorAll("g.heatmap-label text")) {
+    if (node.__data__ && !Number.isFinite(node.__data__.z)) node.textContent = "";
+  }
+}
+
+// The new values into the plot's data and what hover reads (calcdata: masked cells undefined).
+function keepData(gd, k, trace) {
+  const cd0 = gd.calcdata?.[k]?.[0];
+  if (!cd0) return false;
+  for (const held of [gd.data[k], gd._fullData[k]]) {
+    held.z = trace.z;
+    if ("text" in trace) held.text = trace.text;
+  }
+  cd0.z = trace.z.map((row) => Array.from(row, (v) => (Number.isFinite(v) ? v : undefined)));
+  if ("text" in trace) cd0.text = trace.text;
+  return true;
+}
+
+// Repaint every heatmap of a figure drawn on the same frame; false when one cannot be (then the
+// caller replots). Everything is checked before anything changes.
+function repaint(gd, spec) {
+  const plans = [];
+  for (const [k, trace] of spec.data.entries()) {
+    if (trace.type !== "heatmap") continue;
+    const scale = colourScale(gd, k, trace);
+    const group = heatGroup(gd, k);
+    const image = group?.querySelector("image");
+    const [xa, ya] = [drawnAxis(gd, trace.xaxis || "x"), drawnAxis(gd, trace.yaxis || "y")];
+    if (!scale || !image || !xa || !ya || !trace.z?.length) return false;
+    const [m, n] = [trace.z.length, trace.z[0].length];
+    plans.push({
+      k,
+      trace,
+      scale,
+      group,
+      image,
+      flipRows: ya.pixel(0) > ya.pixel(m - 1),
+      flipCols: xa.pixel(0) > xa.pixel(n - 1),
+    });
+  }
+  for (const p of plans) {
+    if (!keepData(gd, p.k, p.trace) || !relabel(p.group, p.trace, p.scale)) return false;
+    p.image.setAttribute("href", cellImage(p.trace.z, p.scale, p.flipRows, p.flipCols));
+    p.image.style.imageRendering = "pixelated";
+  }
+  return true;
+}
+
+// The title and the shapes, when they changed: Plotly.relayout redraws them alone.
+async function retitle(Plotly, gd, layout) {
+  const update = {};
+  if (JSON.stringify(layout.title ?? null) !== JSON.stringify(gd.layout.title ?? null))
+    update.title = layout.title;
+  if (JSON.stringify(layout.shapes ?? []) !== JSON.stringify(gd.layout.shapes ?? []))
+    update.shapes = layout.shapes ?? [];
+  if (Object.keys(update).length) await Plotly.relayout(gd, update);
+}
+
 async function draw(Plotly, chart, wire) {
   const spec = restore(wire.head.spec, wire);
   delete spec.layout.width;
   spec.layout.autosize = true;
   const config = { displaylogo: false, responsive: false, ...wire.head.config };
   await Plotly.react(chart.gd, { data: spec.data, layout: spec.layout, frames: spec.frames, config });
-  chart.hash = wire.head.hash;
+  blankMasked(chart.gd);
+  [chart.hash, chart.frame] = [wire.head.hash, wire.head.frame];
+  chart.repaints = chart.gd.dataset.repaints = 0; // changes drawn in place since this replot
   for (const b of chart.bands.values()) b.remove();
   chart.bands.clear();
   chart.heats = heatmaps(wire.head.spec, spec.data);
@@ -176,6 +338,7 @@ async function draw(Plotly, chart, wire) {
     chart.gd.on("plotly_hover", (e) => onHover(chart, e));
     chart.gd.on("plotly_unhover", () => clearBands(chart));
     chart.gd.on("plotly_click", (e) => onClick(chart, e));
+    chart.gd.on("plotly_afterplot", () => blankMasked(chart.gd)); // a resize prints the numbers anew
     chart.listening = true;
   }
 }
@@ -185,7 +348,19 @@ async function render(chart, bytes) {
   const wire = decode(bytes);
   join(chart, wire.head.group ?? null);
   clearBands(chart);
-  if (chart.hash !== wire.head.hash) await draw(Plotly, chart, wire);
+  if (chart.hash === wire.head.hash) return;
+  if (chart.frame === wire.head.frame && (await inPlace(Plotly, chart, wire))) return;
+  await draw(Plotly, chart, wire);
+}
+
+// The figure's new cells, title and shapes on the plot as drawn; false when it must be replotted.
+async function inPlace(Plotly, chart, wire) {
+  const spec = restore(wire.head.spec, wire);
+  await retitle(Plotly, chart.gd, spec.layout);
+  if (!repaint(chart.gd, spec)) return false;
+  chart.hash = wire.head.hash;
+  chart.gd.dataset.repaints = ++chart.repaints;
+  return true;
 }
 
 // Newest data wins: a change that arrives while drawing is drawn next; older ones are skipped.

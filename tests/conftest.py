@@ -54,6 +54,16 @@ def app_server():
         pytest.fail(str(failure))
 
 
+@pytest.fixture(scope="module")
+def script_app(request):
+    """The base URL of a test page, the module's SCRIPT, served by its own Streamlit process."""
+    try:
+        with streamlit_server(script=request.module.SCRIPT) as url:
+            yield url
+    except ServerFailed as failure:
+        pytest.fail(str(failure))
+
+
 def missing(reason):
     """Skip the browser tests, unless continuous integration requires them."""
     if os.environ.get("ATTENTION_REQUIRE_BROWSER") == "1":

@@ -86,6 +86,29 @@ def test_a_d_k_step_redraws_the_same_plot_nodes_and_marks_what_moved(screen, app
     np.testing.assert_allclose(scaled, run(Settings(d_k=17)).attention.scaled[0][0], rtol=2e-6, atol=1e-7)
 
 
+def test_a_d_k_step_repaints_the_weights_in_place_with_the_new_values(screen, app_server):
+    """Only the cells, their numbers and the outlines changed: the map keeps every node it drew."""
+    open_first_screen(screen, app_server)
+    weights = (
+        f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Softmax weights')"
+    )
+    nodes = "g.xtick, g.ytick, g.cbaxis, g.hm image, g.heatmap-label text"
+    screen.evaluate(f"{weights}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
+    exact = screen.locator(".st-key-d_k input")
+    exact.fill("17")
+    exact.press("Enter")
+    rerun_finished(screen)
+    screen.wait_for_function(f"() => {weights}.dataset.repaints === '1'")
+    fresh = screen.evaluate(f"[...{weights}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length")
+    assert fresh == 0
+    text = screen.evaluate(f"Array.from({weights}.data[0].text, r => Array.from(r))")
+    np.testing.assert_allclose(text, run(Settings(d_k=17)).attention.weights[0], rtol=2e-6, atol=1e-7)
+    numbers = screen.evaluate(
+        f"[...{weights}.querySelectorAll('g.heatmap-label text')].map(t => t.textContent)"
+    )
+    assert numbers[:7] == [f"{v:.2f}" for v in np.asarray(text)[0]]
+
+
 def cell_centre(page, title, row, col):  # -> (x, y) window pixels of a cell of the plot with that title
     return page.evaluate(
         """([title, row, col]) => {

@@ -10,7 +10,6 @@ with its .streamlit/config.toml, as the app is.
 import pytest
 
 from harness.browser import open_page
-from harness.server import ServerFailed, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,20 +19,10 @@ HOSTILE = '<b>x</b> <img src=x onerror=alert(1)> <a href="http://e.com">l</a>'
 DRAWN = f"n => [...document.querySelectorAll('{PLOTS}')].filter(g => g._fullData).length === n"
 
 
-@pytest.fixture(scope="module")
-def live_app():
-    """The test page served by its own Streamlit process."""
-    try:
-        with streamlit_server(script=SCRIPT) as url:
-            yield url
-    except ServerFailed as failure:
-        pytest.fail(str(failure))
-
-
 @pytest.fixture
-def charts(live_app, page):
+def charts(script_app, page):
     """The page, opened and with its four maps drawn."""
-    open_page(page, live_app)
+    open_page(page, script_app)
     page.wait_for_function(DRAWN, arg=4)
     return page
 

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from charts import wire
+from charts.weights import SHAPES_LIMIT, weights_map
 
 HOSTILE = ["<b>x</b>", "<img src=x onerror=alert(1)>", '<a href="http://e.com">l</a>', "é \" ' \\ ` \u2028"]
 
@@ -161,3 +162,39 @@ def test_animation_frames_travel_with_their_arrays():
     back = wire.unpack(wire.pack(fig))
     assert [f["name"] for f in back["frames"]] == ["d_k 0", "d_k 1", "d_k 2"]
     np.testing.assert_array_equal(back["frames"][2]["data"][0]["z"], np.full((3, 3), 0.2, dtype=np.float32))
+
+
+def frame(fig):  # -> the payload's frame digest
+    return wire.header(wire.pack(fig))["frame"]
+
+
+def test_the_frame_leaves_out_only_the_cells_the_title_and_the_shapes():
+    """Two figures of one frame differ only in what the browser repaints in place."""
+    rng = np.random.default_rng(3)
+    w, v = rng.random((6, 6)), rng.random((6, 6))
+    base = weights_map(w, tokens(6), "A", colour="0-1")
+    same = [
+        weights_map(v, tokens(6), "B", colour="0-1"),
+        weights_map(w, tokens(6), "A", colour="0-1", focus_row=2),
+    ]
+    assert {frame(f) for f in same} == {frame(base)}
+    assert wire.header(wire.pack(same[0]))["hash"] != wire.header(wire.pack(base))["hash"]
+    other = [
+        weights_map(rng.random((7, 7)), tokens(7), "A", colour="0-1"),  # a new size
+        weights_map(w, [f"v{i}" for i in range(6)], "A", colour="0-1"),  # new labels
+        weights_map(w, tokens(6), "A", colour="row"),  # another colour bar title
+    ]
+    shifted = weights_map(w, tokens(6), "A", colour="0-1")
+    shifted["data"][0]["zmax"] = 2.0  # another colour range
+    assert len({frame(f) for f in [base, *other, shifted]}) == 5
+
+
+def test_an_overlay_that_moved_changes_the_frame():
+    """Above SHAPES_LIMIT tokens the outlines are markers of a scatter: their bytes are part of the frame."""
+    n = SHAPES_LIMIT + 2
+    w = np.eye(n) * 0.5 + 0.01
+    moved = np.zeros((n, n), dtype=bool)
+    a, b = moved.copy(), moved.copy()
+    a[0, 1], b[1, 0] = True, True
+    frames = {frame(weights_map(w, tokens(n), "A", moved=m)) for m in (a, b)}
+    assert len(frames) == 2

@@ -2,8 +2,9 @@
 
 `st.plotly_chart` hashes the whole figure into its element id, so every data change unmounts the
 chart and draws a new one. Here each figure is one component instance with a stable key: its plot
-lives as long as the page, gets a compact payload (charts/wire.py) and is redrawn with
-`Plotly.react` only when its content changed. One instance per figure, because Streamlit sends an
+lives as long as the page, gets a compact payload (charts/wire.py) and is redrawn only when its
+content changed: in place when only the cells, the title or the shapes changed (the cells repainted on
+the plot as drawn, its axes, colour bar and numbers' nodes kept), with `Plotly.react` otherwise. One instance per figure, because Streamlit sends an
 unchanged element's message (over 10 kB) as a reference to the copy the browser already holds: when
 one map of nine changes, only that map's bytes travel.
 
