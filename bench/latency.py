@@ -147,9 +147,10 @@ def edit_sentence(words):  # -> act: the last word replaced by a new one, then E
 def paste(n):  # -> act: the box filled with n words never typed before, then Enter
     pastes = iter(range(10**6))
 
-    def act(page):
+    def act(page):  # one paste number per paste: 512 words stay under the sentence's 5,000 characters
         box = page.locator(".st-key-sentence input")
-        box.fill(" ".join(f"p{next(pastes)}w{i}" for i in range(n)))
+        k = next(pastes)
+        box.fill(" ".join(f"p{k}w{i}" for i in range(n)))
         box.press("Enter")
 
     return act

@@ -100,7 +100,7 @@ def _flag(name, text):  # str, str -> (bool | None, notice | None)
     return None, f"{name}={_show(text)} is not true/false (1/0); using the default {shown}"
 
 
-def _sentence(text):  # str -> (str, notice | None)
+def cut_sentence(text):  # str -> (str, notice | None), at most MAX_CHARS characters
     if len(text) > MAX_CHARS:
         return text[:MAX_CHARS], f"sentence of {len(text)} characters cut to {MAX_CHARS}"
     return text, None
@@ -109,7 +109,7 @@ def _sentence(text):  # str -> (str, notice | None)
 def _parse(name, text):  # field name, str -> (value | None, notice | None)
     default = DEFAULTS[name]
     if name == "sentence":
-        return _sentence(text)
+        return cut_sentence(text)
     if name in CHOICES:
         return _choice(name, text)
     if isinstance(default, bool):

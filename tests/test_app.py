@@ -11,6 +11,7 @@ import pytest
 
 from attention import MASK_KINDS, Settings, char_embeddings, run
 from attention.embed import sinusoidal_positions
+from attention.pipeline import MAX_CHARS
 from charts.figures import escape
 from tests.apptest_helpers import (
     close,
@@ -205,6 +206,19 @@ def test_the_longest_sentence_at_the_longest_sequence():
     w = weights(figures(at)["weights"])
     assert w.shape == (512, 512)
     close(w, run(Settings(sentence=sentence, seq_len=512)).attention.weights[0])
+
+
+def test_a_sentence_pasted_past_the_limit_is_cut_there_with_a_notice():
+    """The box has no limit of its own (a browser would cut a paste silently, Streamlit drop it)."""
+    pasted = " ".join(f"word{i}" for i in range(1200))  # 9,289 characters
+    at = page()
+    at.text_input(key="sentence").input(pasted).run()
+    assert not at.exception
+    assert at.text_input(key="sentence").value == pasted[:MAX_CHARS]
+    assert f"sentence of {len(pasted)} characters cut to {MAX_CHARS}" in texts(at.warning)
+    assert status_line(at).startswith(f"Showing the first 512 of {len(pasted[:MAX_CHARS].split())} tokens.")
+    at.text_input(key="sentence").input("a short one").run()
+    assert not any("cut to" in t for t in texts(at.warning))  # said once, for the paste it was about
 
 
 def test_any_unicode_goes_through():

@@ -6,7 +6,8 @@ import streamlit as st
 
 from attention import EMBEDDING_KINDS, MASK_KINDS, WEIGHT_INITS, Settings, tokenize
 from attention.embed import char_width
-from attention.pipeline import LIMITS, MAX_CHARS
+from attention.pipeline import LIMITS
+from exchange.share import cut_sentence
 from views import link
 from views.page import FIXED, SENTENCE, SHARED_RANGE
 
@@ -70,12 +71,23 @@ def fit_changed():
         link.set_settings(seq_len=min(max(words, 1), LIMITS["seq_len"][1]))
 
 
+CUT = "sentence_cut"  # the notice of a sentence typed or pasted past MAX_CHARS, shown on the next run
+
+
+def sentence_changed():
+    """A sentence past MAX_CHARS is cut there, with a notice. The box sets no limit of its own: a
+    browser cuts a paste at an input's limit without a word, and Streamlit drops a longer value."""
+    text, notice = cut_sentence(st.session_state.get(SENTENCE, ""))
+    if notice:
+        st.session_state[SENTENCE], st.session_state[CUT] = text, notice
+
+
 def first_screen_ui():
     """The sentence and the controls that matter most, in the main area above the maps."""
     st.text_input(
         "Sentence",
         key=SENTENCE,
-        max_chars=MAX_CHARS,
+        on_change=sentence_changed,
         help="Words are split on spaces; press Enter to apply.",
         placeholder="Type a sentence and press Enter",
     )
@@ -148,7 +160,8 @@ def controls(tab_sidebar=None):  # (sentence) -> None | None -> (Settings | None
     """Draw the controls; return the settings they describe, or None and a notice why not."""
     first_screen_ui()
     sidebar_ui(tab_sidebar)
+    cut = [st.session_state.pop(CUT)] if CUT in st.session_state else []
     try:
-        return link.settings(), []
+        return link.settings(), cut
     except ValueError as err:  # the widgets keep every value in range; only a combination can fail
-        return None, [f"{err}. Choose another embedding or shorten the word."]
+        return None, [*cut, f"{err}. Choose another embedding or shorten the word."]
