@@ -16,14 +16,16 @@ blank), uint8 (masks, booleans) or int32, each starting on a 4-byte boundary so 
 them in place; a short 1-D float64 array (a bar chart's heights) keeps float64, so the few numbers it
 holds reach the hover with every digit. "hash" covers the spec, config, labels and bytes (not the name
 or group), so the browser redraws the figure only when what it shows changed. "frame" covers the same
-but the cells (each heatmap's "z" and "text" arrays, their shapes kept), the title and the shapes:
-when only those changed, the browser repaints the cells in place instead of replotting the figure.
+but the cells (each heatmap's "z" and "text" arrays), the heatmaps' category names, the axes' ticks,
+the title and the shapes, their sizes kept: when only those changed, the browser repaints the cells
+and renames the labels in place instead of replotting the figure.
 """
 
 import base64
 import hashlib
 import json
 import math
+import re
 import struct
 from numbers import Real
 
@@ -134,24 +136,37 @@ def figure_parts(fig):  # go.Figure | dict -> (list of trace dicts, layout dict,
 
 
 HOT = ("z", "text")  # a heatmap's arrays the browser can repaint without replotting
+NAMES = ("x", "y")  # a heatmap's category names, renamed in place when only their text changed
 REPAINTED = ("title", "shapes")  # layout parts the browser can change without replotting
+TICKS = ("tickvals", "ticktext")  # an axis's ticks, which follow the category names
+AXIS = re.compile(r"[xy]axis\d*")
 
 
-def frame_digest(spec, config, packer):  # -> str, the digest of all but the cells, the title and shapes
-    """What a figure is drawn on: two figures of one frame differ only in what `HOT` and `REPAINTED` name.
-    A hot array's shape stays in the frame (a new size replots), its bytes do not."""
+def frame_digest(spec, config, packer):  # -> str, the digest of what the browser cannot change in place
+    """What a figure is drawn on: two figures of one frame differ only in their heatmaps' cells (`HOT`)
+    and category names (`NAMES`), the axes' ticks and what `REPAINTED` names. Sizes stay in the frame
+    (a hot array's shape, the number of names and ticks): a new size replots."""
     hot, data = set(), []
     for trace in spec["data"]:
         if trace.get("type") == "heatmap":
             refs = {k: trace[k] for k in HOT if isinstance(trace.get(k), dict) and "offset" in trace[k]}
             hot |= {ref["offset"] for ref in refs.values()}
             trace = trace | {k: {"$array": r["$array"], "shape": r["shape"]} for k, r in refs.items()}
+            trace |= {k: {"names": count(trace[k], packer)} for k in NAMES if k in trace}
         data.append(trace)
     layout = {k: v for k, v in spec["layout"].items() if k not in REPAINTED}
+    for name in filter(AXIS.fullmatch, layout):
+        layout[name] = layout[name] | {k: count(layout[name][k], packer) for k in TICKS if k in layout[name]}
     cold = b"".join(c for at, c in zip(packer.offsets, packer.chunks, strict=True) if at not in hot)
     rest = {k: v for k, v in spec.items() if k not in ("data", "layout")}
     text = json.dumps({"data": data, "layout": layout, "rest": rest, "config": config}, ensure_ascii=False)
     return digest(text.encode() + cold)
+
+
+def count(v, packer):  # a packed list (plain, or a shared label list) -> its length, or v itself
+    if isinstance(v, dict) and "$labels" in v and "index" not in v:
+        return len(packer.labels[v["$labels"]])
+    return len(v) if isinstance(v, list) else v
 
 
 def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> bytes

@@ -312,13 +312,38 @@ function repaint(gd, spec) {
   return true;
 }
 
-// The title and the shapes, when they changed: Plotly.relayout redraws them alone.
-async function retitle(Plotly, gd, layout) {
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+// New words of the same number: each heatmap's category axes take the new names in place (the
+// axis's _categories and _categoriesMap, which hover, clicks and ticks read; plotly.js keeps them
+// until it recomputes). false when an axis is not a category axis of as many names.
+function rename(gd, spec) {
+  for (const [k, trace] of spec.data.entries()) {
+    if (trace.type !== "heatmap") continue;
+    for (const along of ["x", "y"]) {
+      const [names, held] = [trace[along], gd.data[k][along]];
+      if (same(names, held)) continue;
+      const id = trace[`${along}axis`] || along;
+      const axis = gd._fullLayout[`${along}axis${id.slice(1)}`];
+      if (axis?.type !== "category" || !Array.isArray(names) || names.length !== held?.length) return false;
+      axis._categories = names.slice();
+      axis._categoriesMap = Object.fromEntries(names.map((name, i) => [name, i]));
+      gd.data[k][along] = gd._fullData[k][along] = names;
+    }
+  }
+  return true;
+}
+
+// The title, the shapes and the axes' ticks, where they changed: Plotly.relayout redraws them alone.
+async function relayout(Plotly, gd, layout) {
   const update = {};
-  if (JSON.stringify(layout.title ?? null) !== JSON.stringify(gd.layout.title ?? null))
-    update.title = layout.title;
-  if (JSON.stringify(layout.shapes ?? []) !== JSON.stringify(gd.layout.shapes ?? []))
-    update.shapes = layout.shapes ?? [];
+  if (!same(layout.title, gd.layout.title)) update.title = layout.title;
+  if (!same(layout.shapes ?? [], gd.layout.shapes ?? [])) update.shapes = layout.shapes ?? [];
+  for (const name of Object.keys(layout).filter((key) => /^[xy]axis\d*$/.test(key))) {
+    for (const key of ["tickvals", "ticktext"]) {
+      if (!same(layout[name][key], gd.layout[name]?.[key])) update[`${name}.${key}`] = layout[name][key];
+    }
+  }
   if (Object.keys(update).length) await Plotly.relayout(gd, update);
 }
 
@@ -356,9 +381,11 @@ async function render(chart, bytes) {
 // The figure's new cells, title and shapes on the plot as drawn; false when it must be replotted.
 async function inPlace(Plotly, chart, wire) {
   const spec = restore(wire.head.spec, wire);
-  await retitle(Plotly, chart.gd, spec.layout);
+  if (!rename(chart.gd, spec)) return false;
+  await relayout(Plotly, chart.gd, spec.layout);
   if (!repaint(chart.gd, spec)) return false;
   chart.hash = wire.head.hash;
+  chart.heats = heatmaps(wire.head.spec, spec.data); // maps on the same new names link on hover
   chart.gd.dataset.repaints = ++chart.repaints;
   return true;
 }

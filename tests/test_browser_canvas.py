@@ -63,17 +63,19 @@ def screen(page):  # -> PIL image of the page as drawn
     return Image.open(io.BytesIO(page.screenshot())).convert("RGB")
 
 
-def cell_pixel(
-    page, shot, figure, row, col
-):  # -> (r, g, b) a little off the cell's centre, clear of its number
-    x, y = page.evaluate(
+def point(page, figure, row, col):  # -> (x, y) window pixels of a point of a map, counted in cells
+    return page.evaluate(
         """([k, row, col]) => {
             const gd = document.querySelectorAll('.js-plotly-plot')[k];
             const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-            return [box.left + xa._offset + xa.l2p(col - 0.3), box.top + ya._offset + ya.l2p(row - 0.3)];
+            return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
         }""",
         [figure, row, col],
     )
+
+
+def cell_pixel(page, shot, figure, row, col):  # -> (r, g, b) off the cell's centre, clear of its number
+    x, y = point(page, figure, row - 0.3, col - 0.3)
     return shot.getpixel((round(x), round(y)))
 
 
@@ -167,22 +169,51 @@ def test_after_a_repaint_the_plot_data_the_numbers_and_the_title_are_current(map
 def test_hover_and_click_answer_with_the_repainted_values(maps, wait_rerun):
     step_to(maps, wait_rerun, 4)
     w = values(4)
-    box = maps.evaluate(
-        f"(() => {{ const r = {PLOT}[0].getBoundingClientRect(); return [r.left, r.top]; }})()"
-    )
-    x, y = maps.evaluate(
-        f"(() => {{ const gd = {PLOT}[0], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;"
-        " return [xa._offset + xa.l2p(1), ya._offset + ya.l2p(3)]; })()"
-    )
-    maps.mouse.move(box[0] + x, box[1] + y)
+    x, y = point(maps, 0, 3, 1)
+    maps.mouse.move(x, y)
     hover = maps.locator(".hoverlayer .hovertext").first
     hover.wait_for()
     text = hover.text_content()
     assert "#3 on" in text and "#1 cat" in text and f"weight {w[3, 1]:.6g}" in text
-    maps.mouse.click(box[0] + x, box[1] + y)
+    maps.mouse.click(x, y)
     wait_rerun(maps)
     maps.get_by_text("clicked name=weights").wait_for()
     assert maps.get_by_text(f"clicked name=weights row=3 col=1 z={w[3, 1]:.4f}").count() == 1
+
+
+def test_new_words_are_renamed_in_place_and_hover_and_click_name_them(maps, wait_rerun):
+    tag_nodes(maps)
+    box = maps.locator(".st-key-words input")
+    box.fill("one dog ran off far")
+    box.press("Enter")
+    wait_rerun(maps)
+    maps.wait_for_function(
+        f"+({PLOT}[0].dataset.repaints || 0) > 0 && +({PLOT}[1].dataset.repaints || 0) > 0"
+    )
+    ticks = maps.evaluate(
+        f"[...{PLOT}].map(gd => [...gd.querySelectorAll('g.xtick text')].map(t => t.textContent))"
+    )
+    assert ticks == [["one", "dog", "ran", "off", "far"]] * 2
+    rows = maps.evaluate(
+        f"[...{PLOT}].map(gd => [...gd.querySelectorAll('g.ytick text')].map(t => t.textContent))"
+    )
+    assert rows == [["one", "dog", "ran", "off", "far"]] * 2
+    assert maps.evaluate(f"{PLOT}[0].data[0].x") == ["#0 one", "#1 dog", "#2 ran", "#3 off", "#4 far"]
+    x, y = point(maps, 0, 3, 1)
+    maps.mouse.move(x, y)
+    hover = maps.locator(".hoverlayer .hovertext").first
+    hover.wait_for()
+    assert "#3 off" in hover.text_content() and "#1 dog" in hover.text_content()
+    maps.mouse.click(x, y)
+    wait_rerun(maps)
+    maps.get_by_text("clicked name=weights").wait_for()
+    assert maps.get_by_text(f"clicked name=weights row=3 col=1 z={values(0)[3, 1]:.4f}").count() == 1
+    maps.mouse.move(0, 0)  # no hover band over the cells
+    assert_cells(maps, 0)
+    kept = "g.hm image, g.cbaxis, g.heatmap-label text"  # the ticks are redrawn with their new text
+    assert maps.evaluate(
+        f"[...{PLOT}].flatMap(gd => [...gd.querySelectorAll('{kept}')]).every(n => n.__kept)"
+    )
 
 
 def test_an_export_after_a_repaint_draws_the_new_cells(maps, wait_rerun):

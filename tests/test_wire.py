@@ -168,20 +168,21 @@ def frame(fig):  # -> the payload's frame digest
     return wire.header(wire.pack(fig))["frame"]
 
 
-def test_the_frame_leaves_out_only_the_cells_the_title_and_the_shapes():
-    """Two figures of one frame differ only in what the browser repaints in place."""
+def test_the_frame_leaves_out_only_the_cells_the_names_the_title_and_the_shapes():
+    """Two figures of one frame differ only in what the browser repaints or renames in place."""
     rng = np.random.default_rng(3)
     w, v = rng.random((6, 6)), rng.random((6, 6))
     base = weights_map(w, tokens(6), "A", colour="0-1")
     same = [
         weights_map(v, tokens(6), "B", colour="0-1"),
         weights_map(w, tokens(6), "A", colour="0-1", focus_row=2),
+        weights_map(w, [f"v{i}" for i in range(6)], "A", colour="0-1"),  # new words as wide as the old
     ]
     assert {frame(f) for f in same} == {frame(base)}
     assert wire.header(wire.pack(same[0]))["hash"] != wire.header(wire.pack(base))["hash"]
     other = [
         weights_map(rng.random((7, 7)), tokens(7), "A", colour="0-1"),  # a new size
-        weights_map(w, [f"v{i}" for i in range(6)], "A", colour="0-1"),  # new labels
+        weights_map(w, [f"word{i}" for i in range(6)], "A", colour="0-1"),  # wider words: wider margins
         weights_map(w, tokens(6), "A", colour="row"),  # another colour bar title
     ]
     shifted = weights_map(w, tokens(6), "A", colour="0-1")

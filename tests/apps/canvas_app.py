@@ -1,8 +1,9 @@
 """A small page for the in-place repaint's browser test (tests/test_browser_canvas.py).
 
 The first screen's weights map (numbers in the cells, row maxima outlined, a focused row) and a signed
-map, side by side, on five fixed tokens, with the cells above the diagonal masked. A slider moves the
-values and the titles and nothing else, so each step is a change the browser repaints in place. Cell
+map, side by side, on five tokens (the first five words typed), with the cells above the diagonal
+masked. A slider moves the values and the titles and nothing else, and new words of the same length
+change only the labels: each is a change the browser draws in place. Cell
 (i, j) holds ((7·step + 5·i + 3·j) mod 11) / 10 in the weights map, twice that minus 1 in the signed
 one: a test knows every colour and every number the page must show.
 """
@@ -19,7 +20,7 @@ from charts.figures import heatmap  # noqa: E402
 from charts.weights import weights_map  # noqa: E402
 from views.live_chart import draw  # noqa: E402
 
-TOKENS = ["the", "cat", "sat", "on", "mat"]
+FILL = "·"  # a position the words typed do not reach
 
 
 def values(step):  # int -> [5, 5], the weights map's cells, NaN above the diagonal
@@ -29,6 +30,7 @@ def values(step):  # int -> [5, 5], the weights map's cells, NaN above the diago
 
 
 step = st.slider("step", 0, 10, 0, key="step")
+TOKENS = (st.text_input("words", "the cat sat on mat", key="words").split() + [FILL] * 5)[:5]
 w = values(step)
 figures = {
     "weights": weights_map(w, TOKENS, f"Weights: step {step}", colour="0-1", focus_row=step % 5),
