@@ -72,8 +72,8 @@ def title(fig):  # figure JSON -> str
 
 
 def status_line(at):  # AppTest -> str, the first screen's line on what is shown and what moved
-    (line,) = [c for c in texts(at.caption) if c.startswith("Showing ")]
-    return line
+    (line,) = [c for c in texts(at.caption) if c.startswith("Untrained weights") and "Showing " in c]
+    return line[line.index("Showing ") :]
 
 
 def texts(elements):  # ElementList -> list[str]

@@ -6,7 +6,7 @@ from attention import Settings, run
 from attention.moves import what_moved
 from charts import figures as fg
 from charts.weights import NUMBERS_LIMIT, row_scaled
-from tests.apptest_helpers import array, close, figures, page, status_line, ticktext, weights, z
+from tests.apptest_helpers import array, close, figures, page, status_line, texts, ticktext, weights, z
 from tests.streamlit_adapter import click_map
 
 
@@ -108,3 +108,14 @@ def test_the_step_by_step_tab_has_a_line_view_of_the_weights():
     assert sum(1 for i in range(7) for j in range(7) if w[i, j] >= 0.05) == sum(
         len([x for x in t["x"] if x is not None]) // 2 for t in drawn
     )
+
+
+def test_the_first_screen_says_its_weights_are_untrained_and_which_random_draw_they_are():
+    at = page()
+    line = next(t for t in texts(at.caption) if t.startswith("Untrained weights"))
+    assert "seed 0" in line and "normal" in line and "a fixed random vector per word" in line
+    assert "Pretrained model tab" in line and "Showing 7 tokens." in line  # one line, above the maps
+    at.slider(key="seed").set_value(7).run()
+    at.radio(key="weight_init").set_value("uniform").run()
+    line = next(t for t in texts(at.caption) if t.startswith("Untrained weights"))
+    assert "seed 7" in line and "uniform [0, 1)" in line

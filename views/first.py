@@ -1,5 +1,8 @@
 """The first screen: the card's three maps side by side, what moved since the last change, and a click.
 
+The line above the maps first says where their numbers come from: untrained random projections, and
+which draw, with the tab where a trained model's attention is.
+
 Scores Q·Kᵀ, scaled scores and the softmax weights of the head shown, in one in-place chart
 component (so hovering a cell outlines its row and column in all three). After any change the
 cells whose weight moved are marked and one line names the biggest move.
@@ -13,7 +16,7 @@ from charts.weights import RANGES, weights_map
 from views import link
 from views.common import literal
 from views.live_chart import draw
-from views.page import COLOUR, SHARED_RANGE
+from views.page import COLOUR, PRETRAINED, SHARED_RANGE
 from views.traces import compute
 
 SHOWN, BEFORE = "first_shown", "first_before"  # the settings drawn last, and the ones before them
@@ -65,6 +68,23 @@ def figures(trace, h, colour, moved, focus_row=None):  # -> dict name -> figure,
     }
 
 
+WORDS = {  # what X is made of, by embedding kind
+    "hashed": "a fixed random vector per word",
+    "char codes": "the words' character codes",
+    "random": "random vectors that ignore the words",
+}
+INITS = {"normal": "normal", "uniform": "uniform [0, 1)"}
+
+
+def source(settings):  # Settings -> str, where the maps' numbers come from, in one line
+    """Said before the maps: nothing here is trained, so a pattern is the mechanism's, not language's."""
+    return (
+        f"Untrained weights: random W_Q, W_K, W_V ({INITS[settings.weight_init]}, seed {settings.seed}) of "
+        f"{WORDS[settings.embedding]}, so the maps show how attention computes, not what a trained model "
+        f"attends to ({PRETRAINED} tab below)."
+    )
+
+
 def fit_to_sentence():
     link.set_settings(seq_len=0)
 
@@ -87,7 +107,7 @@ def first_screen(page, focus_row=None):
     moved, line = moved_line(trace, h)
     left, right = st.columns([3, 1], vertical_alignment="center")
     hint = "change the sentence or a setting: the cells whose weight moves are outlined."
-    left.caption(f"{status(trace)} " + (line or hint[0].upper() + hint[1:]))
+    left.caption(f"{source(trace.settings)} {status(trace)} " + (line or hint[0].upper() + hint[1:]))
     st.session_state.setdefault(COLOUR, "row")
     colour = right.segmented_control(
         "Colours of the weights", RANGES, key=COLOUR, format_func=RANGE_NAMES.get

@@ -11,6 +11,7 @@ GRID_LIMIT = 48  # above this many tokens the per-head grids give way to the hea
 # Session-state keys the page reads in more than one place (widget keys stay with their widget).
 CELL = "cell"  # the selected (query, key) of the weights
 TAB = "tab"  # the open tab
+PRETRAINED = "Pretrained model"  # the title of the tab with a trained model's attention
 PINNED = "pinned"  # the Settings pinned on the Compare tab
 SENTENCE = "sentence"  # the sentence box
 FIXED = "fixed_length"  # the toggle: a fixed sequence length instead of one position per word

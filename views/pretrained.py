@@ -12,10 +12,10 @@ from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
 from views import link
 from views.common import chips, literal, plain
 from views.live_chart import draw
-from views.page import GRID_LIMIT, LARGE, LinkKeys, Tab
+from views.page import GRID_LIMIT, LARGE, PRETRAINED, LinkKeys, Tab
 from views.traces import encode, summaries
 
-TITLE = "Pretrained model"
+TITLE = PRETRAINED
 EXAMPLE = "The animal didn't cross the street because it was too tired"
 EXAMPLE_PAIR = ("it", "animal")  # the question the example asks: where does "it" look for "animal"?
 VIEWS = {"weights": "Weights", "scores": "Scores Q·Kᵀ", "scaled": "Scaled ÷√d_k"}
