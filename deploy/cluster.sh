@@ -11,6 +11,10 @@
 # does. Needs bash, python3 with the app's requirements (or PYTHON=/path/to/python) and nginx
 # (`apt-get install nginx`; the nginx service need not run: this starts its own nginx as the current
 # user, with its configuration, pid file, logs and temporary files in a fresh temporary directory).
+#
+# Every response says X-Content-Type-Options: nosniff and Content-Security-Policy: frame-ancestors
+# FRAME_ANCESTORS, 'self' unless set: only pages of this site may embed the app in a frame. To let a
+# course site embed it, name that site, e.g. FRAME_ANCESTORS="'self' https://course.example.org".
 set -euo pipefail
 
 usage="usage: $0 REPLICAS PORT   (REPLICAS 1..32, PORT 1..65535)"
@@ -18,6 +22,11 @@ usage="usage: $0 REPLICAS PORT   (REPLICAS 1..32, PORT 1..65535)"
 replicas=$1
 port=$2
 ((replicas >= 1 && replicas <= 32 && port >= 1 && port <= 65535)) || { echo "$usage" >&2; exit 64; }
+frame_ancestors=${FRAME_ANCESTORS:-"'self'"}
+if [[ ! $frame_ancestors =~ ^[A-Za-z0-9\ \'\*:/._-]+$ ]]; then
+  echo "FRAME_ANCESTORS must be CSP sources such as 'self' https://course.example.org" >&2
+  exit 64
+fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
@@ -146,6 +155,8 @@ $servers    }
         listen 127.0.0.1:$port;
         client_max_body_size 1m;  # the page takes no uploads
         error_page 502 503 504 /unavailable.html;
+        add_header X-Content-Type-Options nosniff always;  # the error page's, as every response's
+        add_header Content-Security-Policy "frame-ancestors $frame_ancestors" always;
         location = /unavailable.html { root $workdir; internal; }
         location / {  # everything, /_stcore/health and the /_stcore/stream websocket included
             proxy_pass http://replicas;
@@ -158,6 +169,8 @@ $servers    }
             proxy_send_timeout 1d;
             proxy_next_upstream error timeout;  # a dead replica's browsers move to a live one
             add_header Set-Cookie \$route_cookie always;
+            add_header X-Content-Type-Options nosniff always;  # a location's add_header drops the server's
+            add_header Content-Security-Policy "frame-ancestors $frame_ancestors" always;
         }
     }
 }

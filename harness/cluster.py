@@ -34,13 +34,15 @@ def tree(pid):  # int -> list[int], pid and all its descendants
 
 
 class Cluster(Process):
-    """`deploy/cluster.sh replicas port` from app_dir: replicas behind nginx on `url`, once "ready"."""
+    """`deploy/cluster.sh replicas port` from app_dir: replicas behind nginx on `url`, once "ready".
 
-    def __init__(self, replicas=2, port=None, app_dir=APP_DIR):
+    env: variables for the script (FRAME_ANCESTORS) on top of this environment."""
+
+    def __init__(self, replicas=2, port=None, app_dir=APP_DIR, env=None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = ["bash", str(Path(app_dir) / "deploy" / "cluster.sh"), str(replicas), str(self.port)]
-        super().__init__(command, cwd=app_dir, env={"PYTHON": sys.executable})
+        super().__init__(command, cwd=app_dir, env={"PYTHON": sys.executable, **(env or {})})
         self.wait_until(lambda: "ready" in self.output())
 
     def replicas(self):  # -> list of (pid, port), in the order the script started them

@@ -9,7 +9,9 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,32 @@ def test_health_passes_through_nginx_and_sets_a_route_cookie(cluster):
     ok, cookie = health(cluster.url)
     assert ok
     assert re.search(r"attention_route=[0-9a-f]{32}", cookie)
+
+
+def headers(url):  # -> the response headers of the page itself, through nginx
+    with urllib.request.urlopen(url + "/", timeout=10) as reply:
+        return reply.headers
+
+
+def test_every_response_says_nosniff_and_only_this_site_may_frame_the_page(cluster):
+    got = headers(cluster.url)
+    assert got["X-Content-Type-Options"] == "nosniff"
+    assert got["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
+def test_a_course_site_named_in_frame_ancestors_may_frame_the_page(nginx):
+    with Cluster(1, env={"FRAME_ANCESTORS": "'self' https://course.example.org"}) as one:
+        got = headers(one.url)
+    assert got["Content-Security-Policy"] == "frame-ancestors 'self' https://course.example.org"
+
+
+def test_frame_ancestors_that_could_inject_configuration_are_refused(nginx):
+    script = Path(__file__).resolve().parents[1] / "deploy" / "cluster.sh"
+    env = os.environ | {"FRAME_ANCESTORS": "'self'; } server { listen 1"}
+    done = subprocess.run(
+        ["bash", str(script), "1", "1"], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 64 and "FRAME_ANCESTORS must be CSP sources" in done.stderr
 
 
 def test_a_session_is_served_through_nginx(cluster):
