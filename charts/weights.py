@@ -3,7 +3,7 @@
 Typical rows of attention peak at 0.1-0.5, so on a fixed 0..1 scale most of the map is dark. By
 default each row is coloured from 0 to its own largest weight (the colour then says "how much of
 this row's attention", the number in the cell says the weight itself); 0..1 stays one click away.
-Up to NUMBERS_LIMIT tokens every cell prints its weight. Each row's largest weight is outlined,
+Up to NUMBERS_LIMIT tokens every cell prints its weight. Each row's largest weight is outlined (all of a tie),
 cells that moved since the last change are marked with a dashed outline, and [PAD] rows and
 columns are greyed.
 """
@@ -24,12 +24,13 @@ def row_scaled(weights):  # [rows, cols] -> [rows, cols], each row divided by it
     return np.where(top > 0, weights / np.where(top > 0, top, 1), 0.0 * weights)
 
 
-def row_tops(weights):  # [rows, cols] -> [(row, col)] of each row's single largest weight (ties skipped)
+def row_tops(weights):  # [rows, cols] -> [(row, col)] of each row's largest weight, every one of a tie
+    """A repeated word gets the same weight as its twin, so a row's maximum is often shared: all of
+    its holders are outlined (to 1e-12 of the maximum, float noise), none in a row of zeros."""
     w = np.nan_to_num(np.asarray(weights, dtype=np.float64))
     top = w.max(axis=1, keepdims=True)
-    unique = np.sum(w >= top - 1e-12 * top, axis=1) == 1
-    live = np.nonzero((top[:, 0] > 0) & unique)[0]
-    return list(zip(live.tolist(), w[live].argmax(axis=1).tolist(), strict=True))
+    tied = (w >= top - 1e-12 * top) & (top > 0)
+    return [(int(i), int(j)) for i, j in zip(*np.nonzero(tied), strict=True)]
 
 
 def _cell(i, j, colour, dash="solid", width=2.5, inset=0.0):  # -> a rectangle shape around cell (i, j)

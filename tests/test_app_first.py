@@ -60,6 +60,17 @@ def test_the_row_maxima_are_outlined():
     assert shapes(figures(at)["weights"], "#ff6b00") == {(i, int(np.argmax(w[i]))) for i in range(len(w))}
 
 
+def test_a_tied_maximum_is_outlined_in_every_cell_that_holds_it():
+    """A repeated word gets exactly its twin's weight: both hold the row's maximum."""
+    sentence = "the cat and the cat"
+    at = page()
+    at.text_input(key="sentence").input(sentence).run()
+    w = run(Settings(sentence=sentence)).attention.weights[0]
+    tied = {(i, j) for i in range(len(w)) for j in range(len(w)) if w[i, j] >= w[i].max() * (1 - 1e-12)}
+    assert any(sum(1 for i, _ in tied if i == r) > 1 for r in range(len(w)))  # a real tie is on the page
+    assert shapes(figures(at)["weights"], "#ff6b00") == tied
+
+
 def test_after_a_change_the_moved_cells_are_marked_and_the_biggest_move_named():
     at = page()
     assert not shapes(figures(at)["weights"], "#d6336c")  # nothing moved yet
