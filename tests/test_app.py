@@ -306,6 +306,16 @@ def test_every_mask_blanks_exactly_the_hidden_cells():
     assert not hidden[0, 3] and hidden[4, 5]  # the last kind, prefix 4: a full block, then causal
 
 
+def test_the_default_padding_mask_says_when_it_hides_nothing():
+    said = "this mask hides nothing"
+    at = page()  # the sequence follows the sentence: no [PAD] for the padding mask to hide
+    assert any(said in m for m in texts(at.markdown))
+    fix_length(at, 10).run()  # three [PAD] positions: the mask hides them, and says nothing of the kind
+    assert not any(said in m for m in texts(at.markdown))
+    at = page({"mask": "causal"})
+    assert not any(said in m for m in texts(at.markdown))
+
+
 def test_scaling_off_and_temperature():
     at = page()
     at.number_input(key="temperature").set_value(2.0).run()

@@ -21,6 +21,10 @@ MASK_TEXT = {
 
 
 NOT_AGAIN = "the weights show the blank cells."
+NO_PAD = (
+    " Here no position is [PAD], so this mask hides nothing and every cell below may attend: fix a "
+    "sequence length longer than the sentence, or choose the causal mask under More settings."
+)
 
 
 def mask_stage(trace, h):
@@ -32,6 +36,7 @@ def mask_stage(trace, h):
     st.markdown(
         MASK_TEXT[s.mask].format(window=s.window, prefix=s.prefix)
         + " A hidden score is set to −∞ before the softmax, so its weight is exactly 0; it is drawn blank."
+        + (NO_PAD if s.mask == "padding" and not trace.n_pad else "")
     )
     mask_fig = fg.heatmap(
         trace.mask, trace.tokens, trace.tokens, "Mask (1 = may attend)", kind="mask", value="may attend"
