@@ -346,3 +346,8 @@ def test_positions_are_added_to_x():
     x = z(figures(at)["x"])
     close(x - plain, sinusoidal_positions(7, 16), atol=1e-5)
     assert_stages_match(figures(at), Settings(positions=True))
+
+
+def test_the_softmax_stage_says_a_weight_is_not_an_explanation():
+    at = page()
+    assert any("it is not an explanation of what a model decides" in m for m in texts(at.markdown))

@@ -77,7 +77,8 @@ def weights_stage(trace, h):
         "Softmax turns each row of scaled scores into weights between 0 and 1 that add up to 1: "
         "exponentiate, then divide by the row's total. Each row says how a query shares its attention "
         "among the keys: the third map at the top of the page, where the orange square marks where "
-        "each query looks most."
+        "each query looks most (every square of a tie). A weight says how much of each value a word "
+        "mixes in, not why: it is not an explanation of what a model decides."
     )
     st.latex(r"w_{ij} = \frac{e^{s_{ij} - \max_k s_{ik}}}{\sum_{j'} e^{s_{ij'} - \max_k s_{ik}}}")
     st.success(row_sum_check(a.weights[h], trace.mask))
