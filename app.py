@@ -24,7 +24,7 @@ from views.page import TAB, Page
 from views.steps import head_picker
 from views.style import apply_style
 from views.tabs import LINKS, TABS
-from views.traces import compute
+from views.traces import HEAVY_TOKENS, compute, heavy, queue_here
 
 
 def intro():
@@ -44,19 +44,21 @@ def body(settings):
     if not tokenize(settings.sentence):
         st.warning("Type a sentence above to see its attention.")
         return
-    page = Page(settings, compute(settings), head_picker(settings.n_heads))
-    first_screen(page, lesson_panel(page))
-    animation(page)
-    titles = [t.title for t in TABS]
-    for place, tab in zip(st.tabs(titles, key=TAB, on_change="rerun"), TABS, strict=True):
-        with place:
-            if place.open:
-                tab.section(page)
+    with heavy(settings.length >= HEAVY_TOKENS):  # a long text waits its turn among the heavy runs
+        page = Page(settings, compute(settings), head_picker(settings.n_heads))
+        first_screen(page, lesson_panel(page))
+        animation(page)
+        titles = [t.title for t in TABS]
+        for place, tab in zip(st.tabs(titles, key=TAB, on_change="rerun"), TABS, strict=True):
+            with place:
+                if place.open:
+                    tab.section(page)
 
 
 def main():
     st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
     intro()
+    queue_here(st.empty())  # where a heavy run waiting for its turn says so, above everything it draws
     notices = link.open_session(TABS, LINKS)  # the address into the widgets, before any is drawn
     settings, more = controls(link.open_tab(TABS).sidebar)
     with st.container():  # one slot, with or without notices: what follows keeps its place on the page
