@@ -2,6 +2,10 @@
 
 A standalone script that recomputes them is made by `exchange.script`.
 
+CSV and JSON spell every number in about 20 characters, so they are some 2.5 times the size of the
+arrays (180 MB at 512 tokens and 8 heads, against a 67 MB .npz): `text_bytes` estimates them before
+anything is built, for a page to offer only the .npz past a size.
+
 CSV cells are written for spreadsheets: a label that starts with =, +, -, @, a tab or a carriage
 return is prefixed with a single quote ('), so a token such as "=HYPERLINK(..)" stays text instead of
 becoming a formula. Numbers are written in full precision (repr), so they read back exactly.
@@ -12,12 +16,14 @@ import io
 import json
 import zipfile
 from dataclasses import asdict
+from functools import partial
 
 import numpy as np
 
 PER_HEAD = ("q", "k", "v", "scores", "scaled", "weights", "heads")  # one [seq, ..] matrix per head each
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may read as a formula
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp: the same state gives the same bytes
+CHARS_PER_NUMBER = 21  # a float's repr (about 19 characters) and its separator, as measured at 512 tokens
 
 
 def matrices(trace):  # Trace -> dict[str, array]
@@ -32,6 +38,11 @@ def matrices(trace):  # Trace -> dict[str, array]
             out[f"head{h}/{part}"] = getattr(trace.attention, part)[h]
     out["concat"], out["output"] = trace.attention.concat, trace.attention.output
     return out
+
+
+def text_bytes(trace):  # Trace -> int, about the size of the CSV (unzipped) or JSON of a state
+    """The bytes the text formats spell the state's numbers in, estimated from how many there are."""
+    return CHARS_PER_NUMBER * sum(np.size(a) for a in matrices(trace).values())
 
 
 def _dims(n):  # int -> tuple[str]
@@ -112,12 +123,21 @@ def _plain(array):  # array -> nested lists, non-finite numbers as None
     return np.where(np.isfinite(array), array, None).tolist()
 
 
-def to_json(trace):  # Trace -> str
-    """Settings, tokens and every matrix as nested lists. Strict JSON: no NaN or Infinity anywhere."""
-    data = {
+def to_json(trace):  # Trace -> bytes, UTF-8
+    """Settings, tokens and every matrix as nested lists. Strict JSON: no NaN or Infinity anywhere.
+
+    Written one matrix at a time into one buffer, so only one matrix's nested lists are held at once
+    and the text is never copied whole: the bytes are exactly `json.dumps` of the whole document.
+    """
+    dumps = partial(json.dumps, allow_nan=False)
+    head = {
         "settings": asdict(trace.settings),
         "tokens": list(trace.tokens),
         "labels": {name: {"rows": r, "cols": c} for name, (r, c) in labels(trace).items()},
-        "matrices": {name: _plain(a) for name, a in matrices(trace).items()},
     }
-    return json.dumps(data, allow_nan=False)
+    buffer = io.BytesIO()
+    buffer.write(dumps(head)[:-1].encode() + b', "matrices": {')
+    for i, (name, array) in enumerate(matrices(trace).items()):
+        buffer.write(((", " if i else "") + dumps(name) + ": " + dumps(_plain(array))).encode())
+    buffer.write(b"}}")
+    return buffer.getvalue()

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from attention import Settings
 from tests.component_data import named_figures
 from views.animation import frames
+from views.export import FILES
 from views.traces import TRACES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -27,6 +28,7 @@ def start(params=None, tab=None):  # dict[str, str] | None, str | None -> AppTes
     is left cached: it depends on no setting but the init, and recomputing it made each lab test slow.
     """
     TRACES.clear()
+    FILES.clear()
     frames.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update(params or {})

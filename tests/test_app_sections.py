@@ -2,6 +2,7 @@
 
 import io
 import json
+import threading
 import zipfile
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from attention import MASK_KINDS, Settings, run
 from attention.diff import shuffle_words
+from exchange import export
 from exchange.script import SCRIPT_NAME
 from tests.apptest_helpers import (
     array,
@@ -23,6 +25,7 @@ from tests.apptest_helpers import (
     z,
 )
 from tests.streamlit_adapter import record_downloads
+from views.export import FILES, files
 
 
 def test_masks_tab_draws_every_mask_beside_its_weights():
@@ -216,3 +219,36 @@ def test_the_share_link_can_open_another_tab():
     at.selectbox(key="link_tab").set_value("Step by step").run()
     [link] = texts(at.code)
     assert "tab=" not in link and link.endswith("/")  # the default page: no parameters at all
+
+
+def test_a_file_is_made_once_per_state_for_every_session_that_asks(monkeypatch):
+    made, real = [], export.to_npz
+    monkeypatch.setattr(export, "to_npz", lambda trace: made.append(trace) or real(trace))
+    FILES.clear()
+    trace = run(Settings())
+    first, second = (files(trace, threading.Lock())["attention_matrices.npz"][0] for _ in range(2))
+    assert first() is second() and len(made) == 1
+
+
+def test_a_session_makes_one_file_at_a_time():
+    FILES.clear()
+    busy, out = threading.Lock(), []
+    build = files(run(Settings()), busy)[SCRIPT_NAME][0]
+    busy.acquire()  # another of the session's files is being made
+    thread = threading.Thread(target=lambda: out.append(build()))
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive() and out == []
+    busy.release()
+    thread.join(30)
+    assert out and b"'d_k'" in out[0].encode()
+
+
+def test_past_the_text_limit_only_the_npz_and_the_script_are_offered(downloads):
+    long = {"s": " ".join(f"w{i}" for i in range(256)), "h": "8", "dm": "512", "dk": "64"}
+    at = page(long, tab="Share & export")
+    offered = {b.proto.label: not b.proto.disabled for b in at.get("download_button")}
+    assert offered == {"CSV files (zip)": False, "NumPy .npz": True, "JSON": False, "Python script": True}
+    assert any("the .npz holds every matrix" in c for c in texts(at.caption))
+    with np.load(io.BytesIO(downloads["attention_matrices.npz"])) as npz:
+        assert npz["head7/weights"].shape == (256, 256)

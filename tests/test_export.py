@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 from dataclasses import asdict
 
@@ -26,6 +27,7 @@ from exchange.export import (
     labels,
     matrices,
     safe_label,
+    text_bytes,
     to_csv,
     to_json,
     to_npz,
@@ -160,6 +162,54 @@ def test_json_is_strict_and_holds_every_number():
         assert np.array_equal(np.array(data["matrices"][name]), array), name
         assert data["labels"][name]["rows"] == list(labels(trace)[name][0])
     assert data["matrices"]["mask"][0][:2] == [True, False]  # causal: row 0 sees only itself
+
+
+def test_json_written_a_matrix_at_a_time_is_json_dumps_of_the_whole_document():
+    trace = run(MULTI.replace(sentence='quote " back\\slash 猫', mask="none"))
+    whole = {
+        "settings": asdict(trace.settings),
+        "tokens": list(trace.tokens),
+        "labels": {name: {"rows": r, "cols": c} for name, (r, c) in labels(trace).items()},
+        "matrices": {name: _plain(a) for name, a in matrices(trace).items()},
+    }
+    assert to_json(trace) == json.dumps(whole, allow_nan=False).encode()
+
+
+WORDS = " ".join(f"w{i}" for i in range(512))
+LARGE = Settings(sentence=WORDS, seq_len=512, n_heads=8, d_model=512, d_k=64)  # the largest state
+MEDIUM = LARGE.replace(seq_len=64)
+
+
+def sizes_of_text(trace):  # -> (JSON bytes, the CSVs' bytes unzipped)
+    with zipfile.ZipFile(io.BytesIO(to_zip_of_csvs(trace))) as z:
+        csvs = sum(info.file_size for info in z.infolist())
+    return len(to_json(trace)), csvs
+
+
+@pytest.mark.parametrize("s", [Settings(), MULTI, MEDIUM], ids=["default", "3 heads", "64 x 8 heads"])
+def test_the_text_size_is_estimated_within_a_fifth_before_anything_is_built(s):
+    trace = run(s)
+    for actual in sizes_of_text(trace):
+        assert 0.8 < text_bytes(trace) / actual < 1.2
+
+
+def peak_over_size(make, trace):  # -> the peak memory making a file takes, over the file's size
+    tracemalloc.start()
+    try:
+        data = make(trace)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak / len(data)
+
+
+def test_the_npz_of_the_largest_state_takes_at_most_twice_its_size_in_memory():
+    assert peak_over_size(to_npz, run(LARGE)) <= 2
+
+
+@pytest.mark.parametrize("make", [to_json, to_zip_of_csvs], ids=["json", "zip of csv"])
+def test_a_text_file_takes_at_most_twice_its_size_in_memory(make):
+    assert peak_over_size(make, run(MEDIUM)) <= 2
 
 
 def test_non_finite_numbers_become_none():

@@ -1,5 +1,7 @@
 """Share and export: a link that restores the page, and every number as data or as a script."""
 
+import threading
+
 import streamlit as st
 
 from exchange import export
@@ -8,6 +10,13 @@ from exchange.share import TAB_KEY
 from views import link
 from views.copy import copy_button
 from views.page import Tab
+from views.trace_cache import TraceCache
+from views.traces import HEAVY_TOKENS, heavy
+
+FILES = TraceCache(80 * 2**20)  # files made, for every session: the largest, a 512 × 8-head .npz, is 67 MB
+TEXT_LIMIT = 64 * 2**20  # bytes; past this the CSV and JSON files are not made (the .npz and script are)
+TEXT_FILES = ("attention_matrices.zip", "attention_state.json")
+EXPORTING = "export_lock"  # session state: held while one of the session's files is being made
 
 
 def address(settings, tab):  # Settings, str -> str, the page's address: every piece of state, on `tab`
@@ -16,14 +25,28 @@ def address(settings, tab):  # Settings, str -> str, the page's address: every p
     return link.address(params)
 
 
-def files(trace):  # -> dict of name -> (callable making the file, mime)
-    """Each file is made only when its button is clicked: at 512 tokens they take seconds and 100s of MB."""
-    return {
+def files(trace, one_at_a_time):  # Trace, Lock -> dict of name -> (callable making the file, mime)
+    """Each file is made when its button is clicked (at 512 tokens they take seconds and 100s of MB),
+    once per state for every session, one at a time per session, large ones in the heavy-work queue."""
+    makers = {
         "attention_matrices.zip": (lambda: export.to_zip_of_csvs(trace), "application/zip"),
         "attention_matrices.npz": (lambda: export.to_npz(trace), "application/octet-stream"),
         "attention_state.json": (lambda: export.to_json(trace), "application/json"),
         SCRIPT_NAME: (lambda: to_script(trace.settings), "text/x-python"),
     }
+
+    def made(name, make):
+        def queued():
+            with heavy(trace.settings.length >= HEAVY_TOKENS):
+                return make()
+
+        def build():
+            with one_at_a_time:
+                return FILES.get((name, trace.settings), queued)
+
+        return build
+
+    return {name: (made(name, make), mime) for name, (make, mime) in makers.items()}
 
 
 def section(page):
@@ -49,7 +72,9 @@ def section(page):
         "attention_state.json": "JSON",
         SCRIPT_NAME: "Python script",
     }
-    for col, (name, (data, mime)) in zip(st.columns(4), files(trace).items(), strict=True):
+    too_large = export.text_bytes(trace) > TEXT_LIMIT
+    lock = st.session_state.setdefault(EXPORTING, threading.Lock())
+    for col, (name, (data, mime)) in zip(st.columns(4), files(trace, lock).items(), strict=True):
         with col:
             st.download_button(
                 described[name],
@@ -59,7 +84,14 @@ def section(page):
                 on_click="ignore",
                 key=f"download_{name}",
                 width="stretch",
+                disabled=too_large and name in TEXT_FILES,
             )
+    if too_large:
+        st.caption(
+            f"At this size the CSV and JSON files would be about {export.text_bytes(trace) / 2**20:.0f} MB "
+            f"(past {TEXT_LIMIT // 2**20} MB they are not made here): the .npz holds every matrix at full "
+            "precision in a third of that, and the script recomputes them all."
+        )
     st.caption(
         "Each chart's camera icon (top right of the chart) saves it as a PNG with its title and labels."
     )

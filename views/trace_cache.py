@@ -48,8 +48,10 @@ def array_bytes(value):  # dataclass | array | container -> int
     """Bytes held by every numpy array reachable from value's fields, nested dataclasses included.
 
     A view counts as the whole array it looks into (it keeps all of it alive), and memory reached
-    twice counts once.
+    twice counts once. A file's bytes (or a text) count as themselves.
     """
+    if isinstance(value, bytes | bytearray | str):
+        return len(value)
     owners = {id(owner): owner for owner in map(_root, _each_array(value))}
     return sum(owner.nbytes for owner in owners.values())
 
