@@ -9,6 +9,9 @@ test: the numbers depend on the machine and on what else runs on it. Scenarios (
 - kill:     the class on 2 replicas; one replica is killed once a third of the sessions are served
 - mixed:    20 users x 2 small sessions, alone and next to one 512-token page read by a slow client
 - pretrained: 6 users x 4 sessions on the Pretrained model tab, each its own 512-piece sentence: memory
+- fresh:    60 default and 10 Pretrained-tab sessions opened in the same instant on a fresh server
+- heavy:    20x2 light sessions alone, then beside 4 users opening 512-piece Pretrained pages in turn,
+            with the heavy-work limit (ATTENTION_HEAVY_SLOTS, default cores - 1) and without it
 
 A user opens its sessions one after the other (new tabs on new links), all users at once. Every
 session has its own sentence and settings, passed as a share link, so no cache hides the work.
@@ -180,6 +183,48 @@ def scenario_pretrained():
         ]  # fmt: skip
 
 
+def scenario_fresh():
+    """No warm-up: the first sessions of a new process, default pages and the Pretrained tab at once."""
+
+    def make_link(u, s):
+        return pretrained_link(u, s, 16) if u >= 60 else link(u, s)
+
+    with Server() as server:
+        results, seconds = asyncio.run(crowd(server.url, 70, 1, make_link=make_link))
+        log_errors = server.output().count("Traceback")
+        row = summary("fresh server: 60 default + 10 Pretrained sessions at once", results, seconds,
+                      server.peak_rss_mb())  # fmt: skip
+    return [row | {"tracebacks in log": log_errors}]
+
+
+def heavy_visitors(base, found):  # -> async during(results): 4 users opening 2 Pretrained pages each
+    async def during(results):
+        await asyncio.gather(*(user(base, 500 + u, 2, found, False, pretrained_link) for u in range(4)))
+
+    return during
+
+
+def scenario_heavy():
+    """Light visitors' p95 alone and beside four visitors of 512-piece Pretrained pages."""
+    small = {"users": 20, "sessions": 2}
+    rows = []
+    for slots, name in ((None, "limit on (default)"), ("64", "no limit")):
+        with Server(env={"ATTENTION_HEAVY_SLOTS": slots} if slots else None) as server:
+            warm(server.url)
+            asyncio.run(crowd(server.url, 1, 1, make_link=lambda u, s: pretrained_link(900, 0, 16)))
+            alone = asyncio.run(crowd(server.url, **small))
+            heavy = []
+            beside = asyncio.run(crowd(server.url, **small, during=heavy_visitors(server.url, heavy)))
+            rss = server.peak_rss_mb()
+        longest = max((o.seconds for _, o in heavy), default=float("nan"))
+        rows += [
+            summary(f"{name}: 20x2 light sessions alone", *alone),
+            summary(f"{name}: 20x2 light beside 4x2 Pretrained at 512 pieces", *beside, rss),
+            summary(f"{name}:   the 4x2 Pretrained sessions", heavy, longest),
+        ]
+    return rows
+
+
 def loadavg():  # -> str, the machine's 1, 5 and 15-minute load averages
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -197,6 +242,8 @@ SCENARIOS = {
     "kill": scenario_kill,
     "mixed": scenario_mixed,
     "pretrained": scenario_pretrained,
+    "fresh": scenario_fresh,
+    "heavy": scenario_heavy,
 }
 
 

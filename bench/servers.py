@@ -37,8 +37,8 @@ class Measured:
 class Server(Measured, StreamlitServer):
     """`streamlit run script` on a free loopback port, from the folder cwd (its .streamlit/ config)."""
 
-    def __init__(self, script="app.py", cwd=APP_DIR, args=()):
-        super().__init__(app_dir=cwd, script=script, args=args)
+    def __init__(self, script="app.py", cwd=APP_DIR, args=(), env=None):
+        super().__init__(app_dir=cwd, script=script, args=args, env=env)
 
 
 class Cluster(Measured, cluster.Cluster):
