@@ -5,7 +5,9 @@ component's payload; `figures` finds each figure by the name its view gave it, w
 decoded back into numpy, and `array` reads an array or a plain list with None for blank cells.
 """
 
+import gc
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +135,20 @@ def outside_code(markdown):  # str -> str, the text outside code spans, backslas
 def shown(markdown):  # str -> str, the text a reader sees of backslash-escaped Markdown
     """Undo Markdown's backslash escapes of punctuation, as the page renders them."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def arrays_reachable(root):  # object -> total bytes of the numpy arrays reachable from root
+    """Walk what root refers to (closures, their cells, containers), never into modules, their
+    globals or classes: what a session keeps alive of its own, beside the process's shared caches."""
+    seen = {id(vars(m)) for m in list(sys.modules.values()) if m is not None}
+    todo, total = [root], 0
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or isinstance(obj, type | type(sys)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):
+            total += obj.nbytes
+            continue
+        todo += gc.get_referents(obj)
+    return total

@@ -2,7 +2,7 @@
 
 AppTest has no wrapper for a chart component's click or for a widget set to a value only the browser
 sends, and no way to read a deferred download; these helpers reach into its internals for that:
-the element-id format ("...-<key>"), `AppTest._run` with widget states, and
+the element-id format ("...-<key>"), `AppTest._run` with widget states, the session's SessionState, and
 `MediaFileManager.add_deferred`, and the trigger widget behind a chart component's clicks. When
 Streamlit changes them, only this file changes.
 """
@@ -11,6 +11,11 @@ import json
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.media_file_manager import MediaFileManager
+
+
+def session_state_object(at):  # AppTest -> the SessionState behind at.session_state (widget metadata too)
+    state = at.session_state._state
+    return getattr(state, "_state", state)  # SafeSessionState wraps the SessionState itself
 
 
 def widget_id(at, key):  # AppTest, str -> str, the full element id of the widget with user key `key`

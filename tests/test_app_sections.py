@@ -14,6 +14,7 @@ from exchange import export
 from exchange.script import SCRIPT_NAME
 from tests.apptest_helpers import (
     array,
+    arrays_reachable,
     close,
     figures,
     fix_length,
@@ -26,6 +27,7 @@ from tests.apptest_helpers import (
 )
 from tests.streamlit_adapter import record_downloads
 from views.export import FILES, files
+from views.traces import TRACES, compute
 
 
 def test_masks_tab_draws_every_mask_beside_its_weights():
@@ -226,14 +228,14 @@ def test_a_file_is_made_once_per_state_for_every_session_that_asks(monkeypatch):
     monkeypatch.setattr(export, "to_npz", lambda trace: made.append(trace) or real(trace))
     FILES.clear()
     trace = run(Settings())
-    first, second = (files(trace, threading.Lock())["attention_matrices.npz"][0] for _ in range(2))
+    first, second = (files(trace.settings, threading.Lock())["attention_matrices.npz"][0] for _ in range(2))
     assert first() is second() and len(made) == 1
 
 
 def test_a_session_makes_one_file_at_a_time():
     FILES.clear()
     busy, out = threading.Lock(), []
-    build = files(run(Settings()), busy)[SCRIPT_NAME][0]
+    build = files(Settings(), busy)[SCRIPT_NAME][0]
     busy.acquire()  # another of the session's files is being made
     thread = threading.Thread(target=lambda: out.append(build()))
     thread.start()
@@ -252,3 +254,11 @@ def test_past_the_text_limit_only_the_npz_and_the_script_are_offered(downloads):
     assert any("the .npz holds every matrix" in c for c in texts(at.caption))
     with np.load(io.BytesIO(downloads["attention_matrices.npz"])) as npz:
         assert npz["head7/weights"].shape == (256, 256)
+
+
+def test_the_file_makers_a_session_keeps_hold_no_matrix():
+    large = Settings(sentence=" ".join(f"w{i}" for i in range(128)), n_heads=8, d_model=512, d_k=64)
+    TRACES.clear()
+    makers = files(large, threading.Lock())
+    compute(large)  # the trace in the shared cache, as when the tab was drawn
+    assert arrays_reachable(makers) < 100_000

@@ -11,7 +11,7 @@ from views import link
 from views.copy import copy_button
 from views.page import Tab
 from views.trace_cache import TraceCache
-from views.traces import HEAVY_TOKENS, heavy
+from views.traces import HEAVY_TOKENS, compute, heavy
 
 FILES = TraceCache(80 * 2**20)  # files made, for every session: the largest, a 512 × 8-head .npz, is 67 MB
 TEXT_LIMIT = 64 * 2**20  # bytes; past this the CSV and JSON files are not made (the .npz and script are)
@@ -25,24 +25,27 @@ def address(settings, tab):  # Settings, str -> str, the page's address: every p
     return link.address(params)
 
 
-def files(trace, one_at_a_time):  # Trace, Lock -> dict of name -> (callable making the file, mime)
+def files(settings, one_at_a_time):  # Settings, Lock -> dict of name -> (callable making the file, mime)
     """Each file is made when its button is clicked (at 512 tokens they take seconds and 100s of MB),
-    once per state for every session, one at a time per session, large ones in the heavy-work queue."""
+    once per state for every session, one at a time per session, large ones in the heavy-work queue.
+
+    The makers hold the settings, never the trace: a session keeps them while it lives, 120 s after
+    its visitor left, and the trace comes back from the shared cache when a file is asked for."""
     makers = {
-        "attention_matrices.zip": (lambda: export.to_zip_of_csvs(trace), "application/zip"),
-        "attention_matrices.npz": (lambda: export.to_npz(trace), "application/octet-stream"),
-        "attention_state.json": (lambda: export.to_json(trace), "application/json"),
-        SCRIPT_NAME: (lambda: to_script(trace.settings), "text/x-python"),
+        "attention_matrices.zip": (export.to_zip_of_csvs, "application/zip"),
+        "attention_matrices.npz": (export.to_npz, "application/octet-stream"),
+        "attention_state.json": (export.to_json, "application/json"),
+        SCRIPT_NAME: (lambda trace: to_script(trace.settings), "text/x-python"),
     }
 
     def made(name, make):
         def queued():
-            with heavy(trace.settings.length >= HEAVY_TOKENS):
-                return make()
+            with heavy(settings.length >= HEAVY_TOKENS):
+                return make(compute(settings))
 
         def build():
             with one_at_a_time:
-                return FILES.get((name, trace.settings), queued)
+                return FILES.get((name, settings), queued)
 
         return build
 
@@ -74,7 +77,7 @@ def section(page):
     }
     too_large = export.text_bytes(trace) > TEXT_LIMIT
     lock = st.session_state.setdefault(EXPORTING, threading.Lock())
-    for col, (name, (data, mime)) in zip(st.columns(4), files(trace, lock).items(), strict=True):
+    for col, (name, (data, mime)) in zip(st.columns(4), files(trace.settings, lock).items(), strict=True):
         with col:
             st.download_button(
                 described[name],

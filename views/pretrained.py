@@ -207,7 +207,8 @@ def follow_ui(trace, keep, tokens, shown):  # shown: the positions kept (a piece
     if st.session_state.get("pt_follow") not in shown:  # a new sentence follows its query, if shown
         query = st.session_state["pt_query"]
         st.session_state["pt_follow"] = query if query in shown else pm.default_query(trace.tokens, keep)
-    p = st.selectbox("Token", shown, key="pt_follow", format_func=lambda p: f"#{p} {trace.tokens[p]}")
+    pieces = trace.tokens  # the menu keeps its format_func while the session lives: the list, not the trace
+    p = st.selectbox("Token", shown, key="pt_follow", format_func=lambda p: f"#{p} {pieces[p]}")
     fig = mf.follow_token(pm.followed(trace, p, keep), tokens, trace.tokens[p])
     draw({"pt_follow_fig": fig}, key="pt_follow")
 
