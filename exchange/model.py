@@ -39,3 +39,39 @@ def from_params(params, n_layers, n_heads, n_tokens, views):  # Mapping, int, in
     found = {name: str(params[key]) for name, key in KEYS.items() if key in params}
     valid = {name: allowed[name][v] for name, v in found.items() if v in allowed[name]}
     return valid, [f"{KEYS[name]}={v[:24]}" for name, v in found.items() if name not in valid]
+
+
+SOURCE_KEYS = {"source": "src", "layer": "sl", "head": "sh"}  # the first screen's source; never rename
+TRAINED = "trained"  # the link's `src` when the first screen draws a trained head
+
+
+def source_to_params(trained, layer=None, head=None):  # bool, int | None, int | None -> dict[str, str]
+    """The first screen's source in the link: nothing for the random projections (the default)."""
+    if not trained:
+        return {}
+    chosen = {"layer": layer, "head": head}
+    return {SOURCE_KEYS["source"]: TRAINED} | {
+        SOURCE_KEYS[n]: str(v) for n, v in chosen.items() if v is not None
+    }
+
+
+def source_from_params(params, n_layers, n_heads):  # Mapping, int, int -> (trained, layer, head, ignored)
+    """The source a link names; a layer or head the model lacks, or another source, is dropped and named."""
+    text = {name: str(params[key]) for name, key in SOURCE_KEYS.items() if key in params}
+    ignored = []
+    trained = text.get("source") == TRAINED
+    if "source" in text and not trained:
+        ignored.append(f"{SOURCE_KEYS['source']}={text['source'][:24]}")
+    chosen = {}
+    for name, count in (("layer", n_layers), ("head", n_heads)):
+        value = text.get(name)
+        if value is None:
+            continue
+        if value.isdecimal() and len(value) < 4 and int(value) < count:
+            chosen[name] = int(value)
+        else:
+            ignored.append(f"{SOURCE_KEYS[name]}={value[:24]}")
+    if len(chosen) == 1:  # a head is a layer and a head: one alone names none
+        ignored += [f"{SOURCE_KEYS[name]}={value}" for name, value in chosen.items()]
+        chosen = {}
+    return trained, chosen.get("layer"), chosen.get("head"), ignored

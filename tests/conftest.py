@@ -27,6 +27,7 @@ settings.load_profile("attention")
 # Modules whose tests need the real model, and the fixtures there that load it (None: every test).
 NEEDS_MODEL = {
     "test_app_pretrained": {"model"},
+    "test_app_source": {"model"},
     "test_bert_float32": {"encoder"},
     "test_pretrained_reference": None,
     "test_traces": {"model"},

@@ -48,6 +48,9 @@ CHOICES = {  # a value other than the start's for each choice widget, as its own
     "pt_query": 2,
     "pt_key": 3,
     "pt_view": "scores",
+    "first_source": "trained",
+    "first_layer": 3,
+    "first_head": 5,
 }
 
 

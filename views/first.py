@@ -13,7 +13,7 @@ import streamlit as st
 from attention.moves import describe, what_moved
 from charts import figures as fg
 from charts.weights import RANGES, weights_map
-from views import link
+from views import link, source
 from views.common import literal
 from views.live_chart import draw
 from views.page import COLOUR, PRETRAINED, SHARED_RANGE
@@ -53,19 +53,33 @@ def clicked(click):
         link.select_cell(click["row"], click["col"])
 
 
-def figures(trace, h, colour, moved, focus_row=None):  # -> dict name -> figure, the first screen's maps
-    a, tokens = trace.attention, list(trace.tokens)
+def figures(maps, colour, moved=None, is_pad=None, focus_row=None):  # -> dict name -> figure
+    """The first screen's three maps from (tokens, scores, scaled, weights, divisor), NaN = masked."""
+    tokens, scores, scaled, weights, divisor = maps
     shared = st.session_state.get(SHARED_RANGE, True)
-    zrange = fg.symmetric_range(a.scores[h], a.scaled[h]) if shared else None
-    scores = fg.heatmap(a.scores[h], tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score")
-    scores["data"][0]["showscale"] = not shared  # shared: one colour bar, beside the scaled map, serves both
-    title = f"Scaled: ÷{trace.settings.divisor:.3g}"
-    weights = fg.blank(a.weights[h], trace.mask)
+    zrange = fg.symmetric_range(scores, scaled) if shared else None
+    scores_fig = fg.heatmap(scores, tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score")
+    scores_fig["data"][0][
+        "showscale"
+    ] = not shared  # shared: one colour bar, beside the scaled map, serves both
     return {
-        "scores": scores,
-        "scaled": fg.heatmap(a.scaled[h], tokens, tokens, title, zrange=zrange, value="scaled score"),
-        "weights": weights_map(weights, tokens, "Softmax weights", colour, moved, trace.is_pad, focus_row),
+        "scores": scores_fig,
+        "scaled": fg.heatmap(
+            scaled, tokens, tokens, f"Scaled: ÷{divisor:.3g}", zrange=zrange, value="scaled score"
+        ),
+        "weights": weights_map(weights, tokens, "Softmax weights", colour, moved, is_pad, focus_row),
     }
+
+
+def toy_maps(trace, h):  # Trace, int -> (tokens, scores, scaled, weights, divisor) of head h
+    a = trace.attention
+    return (
+        list(trace.tokens),
+        a.scores[h],
+        a.scaled[h],
+        fg.blank(a.weights[h], trace.mask),
+        trace.settings.divisor,
+    )
 
 
 WORDS = {  # what X is made of, by embedding kind
@@ -76,7 +90,7 @@ WORDS = {  # what X is made of, by embedding kind
 INITS = {"normal": "normal", "uniform": "uniform [0, 1)"}
 
 
-def source(settings):  # Settings -> str, where the maps' numbers come from, in one line
+def source_line(settings):  # Settings -> str, where the maps' numbers come from, in one line
     """Said before the maps: nothing here is trained, so a pattern is the mechanism's, not language's."""
     return (
         f"Untrained weights: random W_Q, W_K, W_V ({INITS[settings.weight_init]}, seed {settings.seed}) of "
@@ -99,18 +113,33 @@ def cut_notice(trace):
 
 
 def first_screen(page, focus_row=None):
-    """The three maps, the colour-range choice and the line saying what moved; focus_row is outlined."""
+    """The three maps, the source and colour-range choices and the line saying what moved."""
     trace, h = page.trace, page.head
     with st.container():  # a slot either way, so the maps below keep their place (and are never redrawn anew)
         if trace.n_dropped:
             cut_notice(trace)
-    moved, line = moved_line(trace, h)
-    left, right = st.columns([3, 1], vertical_alignment="center")
-    hint = "change the sentence or a setting: the cells whose weight moves are outlined."
-    left.caption(f"{source(trace.settings)} {status(trace)} " + (line or hint[0].upper() + hint[1:]))
-    st.session_state.setdefault(COLOUR, "row")
-    colour = right.segmented_control(
-        "Colours of the weights", RANGES, key=COLOUR, format_func=RANGE_NAMES.get
-    )
-    figs = figures(trace, h, colour or "row", moved, focus_row)
-    draw(figs, key="first", columns=[0.85, 1, 1.3], on_click=clicked)
+    left, middle, right = st.columns([2.7, 0.9, 1.1], vertical_alignment="center")
+    with middle:
+        trained = source.choice() == source.TRAINED
+    with right:
+        st.session_state.setdefault(COLOUR, "row")
+        colour = st.segmented_control(
+            "Colours of the weights", RANGES, key=COLOUR, format_func=RANGE_NAMES.get
+        )
+    with left:
+        line = st.empty()  # the line on where the numbers come from, above the trained head's menus
+        with st.container():  # a slot either way: the trained head's menus
+            model = source.trained_head(trace.settings.sentence) if trained else None
+    if model is None:
+        link.put(source.OWNER, {})
+        moved_cells, moved = moved_line(trace, h)
+        hint = "change the sentence or a setting: the cells whose weight moves are outlined."
+        moves = moved or hint[0].upper() + hint[1:]
+        line.caption(f"{source_line(trace.settings)} {status(trace)} {moves}")
+        figs = figures(toy_maps(trace, h), colour or "row", moved_cells, trace.is_pad, focus_row)
+        draw(figs, key="first", columns=[0.85, 1, 1.3], on_click=clicked)
+        return
+    model_trace, layer, head, text = model
+    line.caption(text)
+    figs = figures(source.maps(model_trace, layer, head), colour or "row")
+    draw(figs, key="first", columns=[0.85, 1, 1.3])

@@ -10,7 +10,7 @@ import streamlit as st
 
 from attention import lesson
 from exchange.view import TOUR, step_from_link
-from views import link
+from views import link, source
 from views.lesson_reveal import NUMBERS, REVEALS
 from views.lesson_steps import STEPS, WORD
 from views.page import LinkKeys
@@ -21,8 +21,10 @@ PICK = "lesson_pick_{}"  # the answer widget of a step
 
 
 def apply(settings, tab=None):
-    """Put a whole state into the widgets; call from a callback, before the widgets are drawn."""
+    """Put a whole state into the widgets (the first screen on the toy's random projections, which the
+    steps talk about); call from a callback, before the widgets are drawn."""
     link.set_settings(**vars(settings))
+    st.session_state[source.SOURCE] = source.RANDOM
     if tab is not None:
         link.show_tab(tab)
 

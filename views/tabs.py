@@ -4,7 +4,10 @@ A new tab is one module that ends with `TAB = Tab(title, section, sidebar=..., l
 and one line here; its state in the link is then read and written with everything else.
 """
 
-from views import compare, export, lab, lesson, playground, pretrained, steps, walkthrough
+from views import compare, export, lab, lesson, playground, pretrained, source, steps, walkthrough
 
 TABS = tuple(m.TAB for m in (steps, lab, playground, compare, pretrained, walkthrough, export))
-LINKS = (lesson.LINK,)  # parts outside the tabs with keys of their own: the lesson's step
+LINKS = (
+    lesson.LINK,
+    source.LINK,
+)  # parts outside the tabs with keys of their own: the lesson's step, the source
