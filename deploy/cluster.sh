@@ -6,11 +6,22 @@
 # more visitors need more processes; a session lives in the memory of the process that opened it,
 # so every request of one browser must reach the same replica (sticky routing).
 #
-# Runs in the foreground; Ctrl-C or SIGTERM stops nginx and every replica it started. A replica that
-# dies is reported and the others keep serving; the script exits when nginx or the last replica
-# does. Needs bash, python3 with the app's requirements (or PYTHON=/path/to/python) and nginx
-# (`apt-get install nginx`; the nginx service need not run: this starts its own nginx as the current
-# user, with its configuration, pid file, logs and temporary files in a fresh temporary directory).
+# Runs in the foreground while nginx runs; Ctrl-C or SIGTERM stops nginx and every replica it
+# started (one waiting to restart, or just restarted, too). A replica that dies is restarted on the
+# same port, after 1 s, then 2, 4, ... up to 30 s if it keeps dying (back to 1 s once it has stayed
+# up for 60 s); meanwhile the others serve its browsers. Each death and restart is logged on stderr,
+# and the restarted replica is announced again as "replica K pid P port Q"; its output is appended
+# to the same log. The script exits when nginx does. Needs bash, python3 with the app's requirements
+# (or PYTHON=/path/to/python) and nginx (`apt-get install nginx`; the nginx service need not run:
+# this starts its own nginx as the current user, with its configuration, pid file, logs and
+# temporary files in a fresh temporary directory).
+#
+# REPLICA_PORTS="8601 8602" puts the replicas on those loopback ports (exactly REPLICAS distinct
+# numbers 1..65535, none of them PORT) instead of free ones, e.g. for a firewall rule or a monitor.
+#
+# The charts need nothing prepared at start: the chart component's script and plotly.js are files
+# of the repository, static/live_chart.js and static/plotly.min.js, served by Streamlit's static
+# file serving. The script checks that both are there before it starts a replica, and stops if not.
 #
 # Every response says X-Content-Type-Options: nosniff and Content-Security-Policy: frame-ancestors
 # FRAME_ANCESTORS, 'self' unless set: only pages of this site may embed the app in a frame. To let a
@@ -27,8 +38,31 @@ if [[ ! $frame_ancestors =~ ^[A-Za-z0-9\ \'\*:/._-]+$ ]]; then
   echo "FRAME_ANCESTORS must be CSP sources such as 'self' https://course.example.org" >&2
   exit 64
 fi
+ports=()
+if [[ -n ${REPLICA_PORTS:-} ]]; then
+  ports_usage="REPLICA_PORTS must be $replicas distinct port numbers 1..65535 other than $port,"
+  ports_usage+=" separated by spaces, e.g. REPLICA_PORTS=\"8601 8602\""
+  [[ $REPLICA_PORTS =~ ^[\ 0-9]+$ ]] || { echo "$ports_usage" >&2; exit 64; }
+  read -r -a given <<<"$REPLICA_PORTS"
+  declare -A seen=(["$port"]=1) # nginx's own port is taken too
+  for p in "${given[@]}"; do
+    [[ $p =~ ^[0-9]{1,5}$ ]] && ((10#$p >= 1 && 10#$p <= 65535)) || { echo "$ports_usage" >&2; exit 64; }
+    p=$((10#$p)) # 08601 is 8601, not an octal mistake
+    [[ -z ${seen[$p]:-} ]] || { echo "$ports_usage" >&2; exit 64; }
+    seen[$p]=1
+    ports+=("$p")
+  done
+  ((${#ports[@]} == replicas)) || { echo "$ports_usage" >&2; exit 64; }
+fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+for asset in static/live_chart.js static/plotly.min.js; do # the charts' script and plotly.js
+  if [[ ! -s $root/$asset ]]; then
+    echo "$root/$asset is missing or empty: the charts load it from static/, where it is committed" \
+      "with the app (restore it from the repository)" >&2
+    exit 66
+  fi
+done
 python="${PYTHON:-python3}"
 nginx="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 if [[ ! -x $nginx ]]; then
@@ -38,13 +72,13 @@ fi
 
 workdir="$(mktemp -d "${TMPDIR:-/tmp}/attention-cluster.XXXXXX")"
 chmod 755 "$workdir" # nginx workers run as an unprivileged user when the master is root
-pids=()
 
-stop() {
+stop() { # every process this script started and has not reaped: replicas, back-off timers, nginx
   trap - EXIT INT TERM
-  local pid deadline=$((SECONDS + 15))
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
+  local pid pids deadline=$((SECONDS + 15))
+  pids=$(jobs -p) # a child started a moment before the signal is here even if no variable names it yet
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $pids; do
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -90,15 +124,44 @@ wait_healthy() { # URL PID NAME -> waits up to 90 s; fails if the process exits 
 # a replica's memory stays at its peak; a fixed threshold hands every freed array back to the system.
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-65536}"
 
-read -r -a ports <<<"$(free_ports "$replicas")"
-replica_pids=()
-for i in "${!ports[@]}"; do
+declare -A role=()  # pid of a running child -> "replica I", "timer I" (replica I's back-off) or "nginx"
+replica_pids=()     # replica I's current process (I counts from 0; logs and messages count from 1)
+started=()          # SECONDS when replica I was last started
+delay=()            # seconds replica I waits before its next restart
+
+start_replica() { # I -> replica I started on its port, its output appended to its log, announced
+  local i=$1
   (cd "$root" && exec "$python" -m streamlit run app.py --server.headless true \
     --server.address 127.0.0.1 --server.port "${ports[i]}" --server.fileWatcherType none \
-    --browser.gatherUsageStats false) >"$workdir/replica$((i + 1)).log" 2>&1 &
-  pids+=($!)
-  replica_pids+=($!)
+    --browser.gatherUsageStats false) >>"$workdir/replica$((i + 1)).log" 2>&1 &
+  replica_pids[i]=$!
+  role[$!]="replica $i"
+  started[i]=$SECONDS
   echo "replica $((i + 1)) pid $! port ${ports[i]}"
+}
+
+replica_exited() { # I STATUS -> the death logged, and a timer started for the restart
+  local i=$1 status=$2
+  if ((SECONDS - started[i] >= 60)); then delay[i]=1; fi # it had stayed up: a fresh back-off
+  echo "replica $((i + 1)) (pid ${replica_pids[i]}) exited with status $status;" \
+    "restarting in ${delay[i]} s" >&2
+  replica_pids[i]=""
+  sleep "${delay[i]}" &
+  role[$!]="timer $i"
+  delay[i]=$((delay[i] * 2 < 30 ? delay[i] * 2 : 30))
+}
+
+restart_replica() { # I -> replica I started again on the same port, after its back-off
+  local i=$1
+  echo "--- restarted $(date -u +%FT%TZ) ---" >>"$workdir/replica$((i + 1)).log"
+  start_replica "$i"
+  echo "replica $((i + 1)) restarted as pid ${replica_pids[i]} on port ${ports[i]}" >&2
+}
+
+if ((${#ports[@]} == 0)); then read -r -a ports <<<"$(free_ports "$replicas")"; fi
+for i in "${!ports[@]}"; do
+  delay[i]=1
+  start_replica "$i"
 done
 for i in "${!ports[@]}"; do
   wait_healthy "http://127.0.0.1:${ports[i]}" "${replica_pids[i]}" "replica$((i + 1))"
@@ -178,23 +241,25 @@ NGINX
 
 "$nginx" -p "$workdir" -c "$workdir/nginx.conf" -e "$workdir/nginx-error.log" &
 nginx_pid=$!
-pids+=("$nginx_pid")
+role[$nginx_pid]=nginx
 echo "nginx pid $nginx_pid port $port"
 echo "workdir $workdir"
 wait_healthy "http://127.0.0.1:$port" "$nginx_pid" nginx-error
 echo "ready http://127.0.0.1:$port ($replicas replicas)"
 
-alive=$replicas
-while kill -0 "$nginx_pid" 2>/dev/null && ((alive > 0)); do
-  wait -n || true
-  alive=0
-  for i in "${!replica_pids[@]}"; do
-    if [[ -n ${replica_pids[i]} ]] && ! kill -0 "${replica_pids[i]}" 2>/dev/null; then
-      echo "replica $((i + 1)) (pid ${replica_pids[i]}) exited; the others keep serving" >&2
-      replica_pids[i]=""
-    fi
-    if [[ -n ${replica_pids[i]} ]]; then alive=$((alive + 1)); fi
-  done
+# Supervise: every child is a job of this shell, so `wait -n` wakes for whichever ends first (a
+# trapped signal wakes it too). A dead replica gets a back-off timer, an expired timer restarts it.
+while true; do
+  died="" status=0
+  wait -n -p died 2>/dev/null || status=$? # 2>/dev/null: bash's own "Killed" notice; ours is plainer
+  case ${role[${died:-none}]:-} in
+    nginx)
+      echo "stopping: nginx (pid $died) exited with status $status" >&2
+      exit 1
+      ;;
+    replica*) replica_exited "${role[$died]#replica }" "$status" ;;
+    timer*) restart_replica "${role[$died]#timer }" ;;
+    *) if [[ -z $died ]]; then echo "stopping: no process left to watch" >&2 && exit 1; fi ;;
+  esac
+  unset "role[$died]"
 done
-echo "stopping: nginx or the last replica exited" >&2
-exit 1

@@ -1,7 +1,9 @@
 """deploy/cluster.sh as a child process: replicas of the app behind nginx, and the processes it started.
 
 The script prints what it started ("replica K pid P port Q", "nginx pid P", "workdir D") and then
-"ready"; `Cluster` reads those lines. `tree` lists a process and its descendants from /proc.
+"ready"; `Cluster` reads those lines. A replica that dies is started again on its port and printed
+again with its new pid, so `replicas()` gives each replica's latest process. `tree` lists a process
+and its descendants from /proc.
 """
 
 import os
@@ -36,7 +38,7 @@ def tree(pid):  # int -> list[int], pid and all its descendants
 class Cluster(Process):
     """`deploy/cluster.sh replicas port` from app_dir: replicas behind nginx on `url`, once "ready".
 
-    env: variables for the script (FRAME_ANCESTORS) on top of this environment."""
+    env: variables for the script (FRAME_ANCESTORS, REPLICA_PORTS) on top of this environment."""
 
     def __init__(self, replicas=2, port=None, app_dir=APP_DIR, env=None):
         self.port = port or free_port()
@@ -45,9 +47,13 @@ class Cluster(Process):
         super().__init__(command, cwd=app_dir, env={"PYTHON": sys.executable, **(env or {})})
         self.wait_until(lambda: "ready" in self.output())
 
-    def replicas(self):  # -> list of (pid, port), in the order the script started them
-        found = re.findall(r"^replica \d+ pid (\d+) port (\d+)", self.output(), re.MULTILINE)
-        return [(int(pid), int(port)) for pid, port in found]
+    def started(self):  # -> list of (replica number, pid, port), every start and restart in order
+        found = re.findall(r"^replica (\d+) pid (\d+) port (\d+)", self.output(), re.MULTILINE)
+        return [(int(number), int(pid), int(port)) for number, pid, port in found]
+
+    def replicas(self):  # -> list of (pid, port) by replica number, each replica's latest process
+        latest = {number: (pid, port) for number, pid, port in self.started()}  # later lines win
+        return [latest[number] for number in sorted(latest)]
 
     def nginx_pid(self):  # -> int
         return int(re.search(r"^nginx pid (\d+)", self.output(), re.MULTILINE).group(1))
