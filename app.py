@@ -29,10 +29,11 @@ from views.traces import HEAVY_TOKENS, compute, heavy, queue_here
 
 def intro():
     apply_style()  # the first screen holds the maps: less blank space above the title; a phone layout
-    left, right = st.columns([3, 2], vertical_alignment="center")
+    box = st.container(key="intro")  # keyed: on a phone the paragraph is left out (views/style.py)
+    left, right = box.columns([3, 2], vertical_alignment="center")
     left.markdown("## Attention, step by step")
     right.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
-    st.caption(
+    box.caption(
         "Every word of a sentence gathers information from the other words, weighted by how relevant "
         "each one is. Type a sentence, move d_k, and watch the scores, the scaled scores and the weights "
         "change below; the tabs walk through every step."

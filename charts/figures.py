@@ -27,6 +27,7 @@ Colour bars read in plain decimals (0.5, 1e-16), never with SI prefixes such as 
 
 import html
 import math
+import re
 import unicodedata
 
 import numpy as np
@@ -209,13 +210,23 @@ def hover(names, value, precision=".6g"):  # (row name, column name), str -> a P
 
 
 def heatmap(
-    z, rows, cols, title, kind="signed", zrange=None, names=("query", "key"), value="value", width=NARROW
+    z,
+    rows,
+    cols,
+    title,
+    kind="signed",
+    zrange=None,
+    names=("query", "key"),
+    value="value",
+    width=NARROW,
+    fit=False,
 ):
     """A matrix [rows, cols] as a heatmap; NaN cells are drawn blank.
 
     rows, cols: labels (tokens, or dimension names); names: the two axis titles; value: what one
     cell is called in the hover; zrange: the half-width of a signed colour range to share; width:
-    the px the page gives the map without its colour bar, for thinning the column labels.
+    the px the page gives the map without its colour bar, for thinning the column labels; fit: every
+    label is sent and the browser fits them to the map as drawn (`fitted`).
     """
     z = np.asarray(z, dtype=np.uint8 if kind == "mask" else np.float32)  # sent as a compact typed array
     if z.shape != (len(rows), len(cols)):
@@ -231,12 +242,37 @@ def heatmap(
         "colorbar": dict(COLOURBAR),
     } | colour(kind, z, zrange)
     height, room = min(720, 160 + 22 * max(len(rows), 8)), margin(rows, cols)
-    spans = (width - room["l"] - room["r"], height - room["t"] - room["b"])
+    spans = (math.inf, math.inf) if fit else (width - room["l"] - room["r"], height - room["t"] - room["b"])
     axes = {
         "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": UPRIGHT},
         "yaxis": axis(rows, names[0], spans[1], LINE) | {"autorange": "reversed"},
     }
-    return figure([trace], layout(title, height) | axes | {"margin": room})
+    return fitted(figure([trace], layout(title, height) | axes | {"margin": room}), fit)
+
+
+def row_window(fig, tokens, first, size):  # figure dict of a [seq, ..] map, labels, int, int -> the figure
+    """The map scrolled to `size` query rows from row `first`, each labelled: every row is still sent
+    (hover, clicks and the share link keep their positions), the y axis shows a window of them."""
+    cats, yaxis = categories(tokens), fig["layout"]["yaxis"]
+    bare = re.sub(r" \(1 in \d+ labelled\)$", "", yaxis.get("title", {}).get("text", ""))
+    yaxis |= {
+        "title": yaxis.get("title", {}) | {"text": bare},
+        "range": [first + size - 0.5, first - 0.5],  # reversed: the first row on top
+        "autorange": False,
+        "tickvals": cats,
+        "ticktext": [escape(t) for t in tokens],
+    }
+    return fig
+
+
+def fitted(fig, fit=True):  # figure dict -> the figure, its labels and numbers fitted in the browser
+    """Mark a figure whose axes carry every label (up to LABEL_LIMIT): the chart component measures the
+    axes as drawn and picks the largest label font (12 down to 9 px) at which no two labels touch,
+    labelling every k-th only when even 9 px is too big, and prints the cells' numbers only at a size
+    (11 down to 9 px) that fits inside a cell. The figure never knows its pixel width; the browser does."""
+    if fit:
+        fig["layout"]["meta"] = {"fit": True}
+    return fig
 
 
 def dims(n, prefix="d"):  # int -> list[str]

@@ -114,7 +114,7 @@ def ranking(ranked, top, title):  # [(layer, head, weight)] best first, int, str
 
 def opened_map(z, tokens, title, kind, value, cell=None):  # [seq, seq], list[str], ... -> figure dict
     """One head's matrix as a large map; cell (row, col), if given, outlined."""
-    fig = heatmap(z, tokens, tokens, title, kind=kind, value=value)
+    fig = heatmap(z, tokens, tokens, title, kind=kind, value=value, fit=True)
     fig["layout"]["height"] = int(np.clip(fig["layout"]["height"] + 100, *MAP_HEIGHT))
     if cell is not None:
         cats = categories(tokens)

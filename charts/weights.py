@@ -3,16 +3,18 @@
 Typical rows of attention peak at 0.1-0.5, so on a fixed 0..1 scale most of the map is dark. By
 default each row is coloured from 0 to its own largest weight (the colour then says "how much of
 this row's attention", the number in the cell says the weight itself); 0..1 stays one click away.
-Up to NUMBERS_LIMIT tokens every cell prints its weight. Each row's largest weight is outlined (all of a tie),
-cells that moved since the last change are marked with a dashed outline, and [PAD] rows and
-columns are greyed.
+Up to NUMBERS_LIMIT tokens every cell prints its weight where it fits. Each row's largest weight is
+outlined (all of a tie), cells that moved since the last change are marked with a dashed outline,
+and [PAD] rows and columns are greyed.
 """
+
+import math
 
 import numpy as np
 
-from charts.figures import WEIGHTS, axis, categories, figure, layout, margin
+from charts.figures import WEIGHTS, axis, categories, figure, fitted, layout, margin
 
-NUMBERS_LIMIT = 16  # tokens; up to this many, every cell prints its weight
+NUMBERS_LIMIT = 32  # tokens; up to this many, every cell's weight is sent (printed where it fits: `fitted`)
 SHAPES_LIMIT = 40  # tokens; up to this many, outlines are drawn as shapes that grow with the cell
 RANGES = ("row", "0-1")  # colour from 0 to each row's largest weight, or from 0 to 1
 TOP, MOVED, PAD_GREY = "#ff6b00", "#d6336c", "rgba(134, 142, 150, 0.55)"
@@ -87,7 +89,8 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
     """The weights [seq, seq] (NaN = masked, drawn blank) as the first screen draws them.
 
     colour: "row" or "0-1"; moved: bool [seq, seq] of cells to mark; is_pad: bool [seq];
-    focus_row: a query row to outline as a whole, or None.
+    focus_row: a query row to outline as a whole, or None. Every label and (up to NUMBERS_LIMIT
+    tokens) every number is sent, and the browser keeps those that fit the map as drawn (`fitted`).
     """
     w = np.asarray(weights, dtype=np.float32)
     n = len(tokens)
@@ -112,12 +115,12 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
     if focus_row is not None and 0 <= focus_row < n:
         shapes.append(_focus(focus_row, n))
     axes = {
-        "xaxis": axis(tokens, "key") | {"side": "bottom", "tickangle": -45},
-        "yaxis": axis(tokens, "query") | {"autorange": "reversed"},
+        "xaxis": axis(tokens, "key", math.inf) | {"side": "bottom", "tickangle": -45},
+        "yaxis": axis(tokens, "query", math.inf) | {"autorange": "reversed"},
     }
     height = min(720, 160 + 22 * max(n, 8))
     extra = {"margin": margin(tokens, tokens), "shapes": shapes, "showlegend": False}
-    return figure([heat, *dots], layout(title, height) | axes | extra)
+    return fitted(figure([heat, *dots], layout(title, height) | axes | extra))
 
 
 def _focus(row, n):  # -> a rectangle around the whole of query row `row`

@@ -312,6 +312,96 @@ function repaint(gd, spec) {
   return true;
 }
 
+// ---- Labels and numbers fitted to the map as drawn ------------------------------------------------
+// A figure whose layout says meta.fit carries every tick label and every cell's number: only here is
+// its pixel size known. Each axis gets the largest label font (LABEL_SIZES) at which labels `pitch` px
+// apart stay apart, slanted labels turning upright before they shrink, and every k-th label only when
+// even the smallest size is too big (its title then says "1 in k labelled"); the numbers get the
+// largest NUMBER_SIZES font at which the widest one fits inside a cell, and none when none fits.
+const LABEL_SIZES = [12, 11, 10, 9]; // px
+const NUMBER_SIZES = [11, 10, 9]; // px
+const UPRIGHT = -89.9; // as charts/figures.py: at exactly -90 Plotly sets the axis title over long labels
+const COLOURBAR_ROOM = 72; // px a colour bar takes from the plot's width, until the plot is measured
+const textContext = document.createElement("canvas").getContext("2d");
+
+function pitch(size, angle) {
+  const line = 1.2 * size + 0.1; // a 12 px label's box is 14 px tall, with half a pixel between
+  return angle === -45 ? 1.35 * line : line; // 45°: the boxes' distance along the axis is √2 × theirs, less overlap
+}
+
+function textWidth(text, size, family) {
+  textContext.font = `${size}px ${family}`;
+  return textContext.measureText(text).width;
+}
+
+function axisFit(axis, n, length) {
+  const angles = axis.tickangle === -45 ? [-45, UPRIGHT] : [axis.tickangle ?? 0];
+  for (const angle of angles) {
+    const size = LABEL_SIZES.find((s) => pitch(s, angle) <= length / n);
+    if (size) return { angle, size, step: 1 };
+  }
+  const angle = angles.at(-1);
+  return { angle, size: LABEL_SIZES.at(-1), step: Math.ceil((pitch(LABEL_SIZES.at(-1), angle) * n) / length) };
+}
+
+function numberSize(trace, cell, family) {
+  const format = TEMPLATE.exec(trace.texttemplate ?? "");
+  if (!format) return undefined;
+  const digits = "0".repeat(+format[2]);
+  const wide = Math.max(...["0", "8"].map((d) => textWidth(`${d}.${digits.replaceAll("0", d)}`, 1, family)));
+  return NUMBER_SIZES.find((s) => wide * s + 3 <= cell.x && 1.2 * s <= cell.y) ?? null;
+}
+
+// The fit for axis lengths {x, y} in px: {x, y: {angle, size, step}, numbers: {trace index: size | null}}.
+function fitPlan(spec, lengths) {
+  const heat = spec.data.find((t) => t.type === "heatmap");
+  if (!spec.layout.meta?.fit || !heat || !lengths) return null;
+  const rows = spec.layout.yaxis?.range; // a window of rows, or all of them
+  const counts = { x: heat.z[0]?.length ?? 1, y: rows ? Math.round(Math.abs(rows[1] - rows[0])) : heat.z.length || 1 };
+  const family = spec.layout.font?.family ?? "sans-serif";
+  const plan = { numbers: {} };
+  for (const along of ["x", "y"]) {
+    const axis = spec.layout[`${along}axis`];
+    if (axis?.tickvals) plan[along] = { ...axisFit(axis, counts[along], lengths[along]), count: counts[along] };
+  }
+  const cell = { x: lengths.x / counts.x, y: lengths.y / counts.y };
+  spec.data.forEach((t, k) => {
+    if (t.type === "heatmap" && t.texttemplate) plan.numbers[k] = numberSize(t, cell, family);
+  });
+  return plan;
+}
+
+function applyFit(spec, plan) {
+  for (const along of ["x", "y"]) {
+    const [axis, fit] = [spec.layout[`${along}axis`], plan[along]];
+    if (!fit) continue;
+    const sent = Math.max(1, Math.round(fit.count / axis.tickvals.length)); // the figure's own thinning
+    const step = Math.ceil(fit.step / sent); // of the labels sent
+    const keep = (_, i) => i % step === 0;
+    Object.assign(axis, { tickangle: fit.angle, tickfont: { ...axis.tickfont, size: fit.size } });
+    [axis.tickvals, axis.ticktext] = [axis.tickvals.filter(keep), axis.ticktext?.filter(keep)];
+    if (step > 1 && axis.title?.text) {
+      const bare = axis.title.text.replace(/ \(1 in \d+ labelled\)$/, "");
+      axis.title = { ...axis.title, text: `${bare} (1 in ${step * sent} labelled)` };
+    }
+  }
+  for (const [k, size] of Object.entries(plan.numbers)) {
+    const trace = spec.data[k];
+    if (size === null) delete trace.texttemplate;
+    else trace.textfont = { ...trace.textfont, size };
+  }
+  return spec;
+}
+
+// The plot's axis lengths as drawn (measured), or before its first drawing, as they will be drawn.
+function axisLengths(chart, spec, measured) {
+  const [xa, ya] = [drawnAxis(chart.gd, "x"), drawnAxis(chart.gd, "y")];
+  if (xa && ya && measured) return { x: xa.length, y: ya.length };
+  const m = { l: 80, r: 80, t: 100, b: 80, ...spec.layout.margin };
+  const bar = spec.data.some((t) => t.type === "heatmap" && t.showscale !== false) ? COLOURBAR_ROOM : 0;
+  return { x: chart.root.clientWidth - m.l - m.r - bar, y: spec.layout.height - m.t - m.b };
+}
+
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 // New words of the same number: each heatmap's category axes take the new names in place (the
@@ -347,13 +437,22 @@ async function relayout(Plotly, gd, layout) {
   if (Object.keys(update).length) await Plotly.relayout(gd, update);
 }
 
-async function draw(Plotly, chart, wire) {
+async function plot(Plotly, chart, wire, lengths) {
   const spec = restore(wire.head.spec, wire);
   delete spec.layout.width;
   spec.layout.autosize = true;
+  const plan = fitPlan(spec, lengths);
+  if (plan) applyFit(spec, plan);
   const config = { displaylogo: false, responsive: false, ...wire.head.config };
   await Plotly.react(chart.gd, { data: spec.data, layout: spec.layout, frames: spec.frames, config });
   blankMasked(chart.gd);
+  [chart.fit, chart.wire] = [JSON.stringify(plan), wire];
+  return spec;
+}
+
+async function draw(Plotly, chart, wire) {
+  const spec = await plot(Plotly, chart, wire, axisLengths(chart, restore(wire.head.spec, wire), !!chart.hash));
+  await refit(Plotly, chart);
   [chart.hash, chart.frame] = [wire.head.hash, wire.head.frame];
   chart.repaints = chart.gd.dataset.repaints = 0; // changes drawn in place since this replot
   for (const b of chart.bands.values()) b.remove();
@@ -378,13 +477,23 @@ async function render(chart, bytes) {
   await draw(Plotly, chart, wire);
 }
 
+// Labels and numbers fitted anew when the plot as drawn has other axis lengths than the fit assumed.
+async function refit(Plotly, chart) {
+  const spec = chart.wire && restore(chart.wire.head.spec, chart.wire);
+  const lengths = spec && axisLengths(chart, spec, true);
+  if (spec && JSON.stringify(fitPlan(spec, lengths)) !== chart.fit) await plot(Plotly, chart, chart.wire, lengths);
+}
+
 // The figure's new cells, title and shapes on the plot as drawn; false when it must be replotted.
 async function inPlace(Plotly, chart, wire) {
   const spec = restore(wire.head.spec, wire);
+  const plan = fitPlan(spec, axisLengths(chart, spec, true));
+  if (JSON.stringify(plan) !== chart.fit) return false; // fonts and angles change only in a replot
+  if (plan) applyFit(spec, plan);
   if (!rename(chart.gd, spec)) return false;
   await relayout(Plotly, chart.gd, spec.layout);
   if (!repaint(chart.gd, spec)) return false;
-  chart.hash = wire.head.hash;
+  [chart.hash, chart.wire] = [wire.head.hash, wire];
   chart.heats = heatmaps(wire.head.spec, spec.data); // maps on the same new names link on hover
   chart.gd.dataset.repaints = ++chart.repaints;
   return true;
@@ -415,7 +524,9 @@ function follow(chart) {
     if (now === width || !window.Plotly) return;
     width = now;
     clearBands(chart);
-    if (chart.hash) window.Plotly.Plots.resize(chart.gd);
+    if (!chart.hash) return;
+    const Plotly = window.Plotly;
+    Promise.resolve(Plotly.Plots.resize(chart.gd)).then(() => !chart.busy && refit(Plotly, chart));
   });
   observer.observe(chart.root);
   return observer;

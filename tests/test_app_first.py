@@ -32,14 +32,14 @@ def test_the_three_maps_hold_the_scores_the_scaled_scores_and_the_weights():
     assert (zs["zmin"], zs["zmax"]) == (figs["scaled"]["data"][0]["zmin"], figs["scaled"]["data"][0]["zmax"])
 
 
-def test_up_to_sixteen_tokens_every_cell_prints_its_weight():
+def test_up_to_numbers_limit_tokens_every_cell_sends_its_weight_to_print_where_it_fits():
     at = page()
     heat = figures(at)["weights"]["data"][0]
     assert heat["texttemplate"] == "%{text:.2f}"
     close(array(heat["text"]).astype(float), run(Settings()).attention.weights[0])
     words = " ".join(f"w{i}" for i in range(NUMBERS_LIMIT + 1))
     at.text_input(key="sentence").input(words).run()
-    assert "texttemplate" not in figures(at)["weights"]["data"][0]  # 17 tokens: colours and hover only
+    assert "texttemplate" not in figures(at)["weights"]["data"][0]  # 33 tokens: colours and hover only
 
 
 def test_each_row_is_coloured_to_its_own_largest_weight_or_to_one():
@@ -130,3 +130,23 @@ def test_the_first_screen_says_its_weights_are_untrained_and_which_random_draw_t
     at.radio(key="weight_init").set_value("uniform").run()
     line = next(t for t in texts(at.caption) if t.startswith("Untrained weights"))
     assert "seed 7" in line and "uniform [0, 1)" in line
+
+
+def test_a_long_text_can_be_read_twenty_four_rows_at_a_time_each_labelled():
+    words = [f"w{i}" for i in range(40)]
+    at = page({"s": " ".join(words)})
+    assert figures(at)["weights"]["layout"]["yaxis"]["autorange"] == "reversed"  # every row, by default
+    at.toggle(key="first_window").set_value(True).run()
+    at.slider(key="first_window_from").set_value(10).run()
+    figs = figures(at)
+    assert set(figs) >= {"scores", "scaled", "weights"}
+    for fig in (figs["scores"], figs["scaled"], figs["weights"]):
+        yaxis = fig["layout"]["yaxis"]
+        assert yaxis["range"] == [9 + 24 - 0.5, 9 - 0.5]  # rows 10-33 (9-32 from 0), the first on top
+        assert yaxis["ticktext"] == words and "labelled" not in yaxis["title"]["text"]
+        assert len(z(fig)) == 40  # every row still sent: hover and clicks keep their positions
+    at.text_input(key="sentence").input(" ".join(words[:30])).run()  # a shorter text: the window stays inside
+    assert at.slider(key="first_window_from").value == 7
+    assert figures(at)["weights"]["layout"]["yaxis"]["range"] == [6 + 24 - 0.5, 6 - 0.5]
+    at.text_input(key="sentence").input(" ".join(words[:24])).run()
+    assert "first_window" not in [t.key for t in at.toggle]  # 24 rows fit: no window to offer

@@ -35,6 +35,7 @@ PAD = np.arange(5) > 3
         lambda: grids.difference_maps({"d": W - 0.2}, TOKENS, {"d": "D"}, outlined=(1,))["d"],
         lambda: lines.line_view(np.stack([W, W]), TOKENS, "Lines", names=["a", "b"]),
         lambda: model.opened_map(W, TOKENS, "Weights, layer 0 head 0", "weights", "weight", cell=(1, 2)),
+        lambda: fg.row_window(fg.heatmap(np.ones((48, 48)), MANY, MANY, "Scores", fit=True), MANY, 10, 24),
     ],
 )
 def test_each_map_is_a_plain_dict_that_plotly_accepts(build):
@@ -58,3 +59,26 @@ def test_a_rerun_of_the_first_screen_builds_no_graph_objects_figure(monkeypatch)
     at.text_input(key="sentence").set_value("the cat sat on the mat because it was warm").run()
     assert not at.exception
     assert built == []
+
+
+def test_a_fitted_map_sends_every_label_and_says_so_for_the_browser():
+    fig = fg.heatmap(np.ones((30, 30)), MANY[:30], MANY[:30], "Scores", fit=True)
+    assert fig["layout"]["meta"] == {"fit": True}
+    for axis in ("xaxis", "yaxis"):
+        assert fig["layout"][axis]["ticktext"] == MANY[:30] and fig["layout"][axis]["title"]["text"] in {
+            "key",
+            "query",
+        }
+    thinned = fg.heatmap(np.ones((30, 30)), MANY[:30], MANY[:30], "Scores")  # thinned for an assumed width
+    assert "meta" not in thinned["layout"] and len(thinned["layout"]["xaxis"]["ticktext"]) < 30
+    big = weights.weights_map(np.full((30, 30), 1 / 30), MANY[:30], "W")
+    assert big["layout"]["meta"] == {"fit": True} and big["data"][0]["texttemplate"] == "%{text:.2f}"
+
+
+def test_a_row_window_shows_size_rows_from_first_each_labelled_and_keeps_every_row():
+    fig = fg.row_window(fg.heatmap(np.ones((48, 48)), MANY, MANY, "Scores"), MANY, 10, 24)
+    yaxis = fig["layout"]["yaxis"]
+    assert yaxis["range"] == [33.5, 9.5] and yaxis["autorange"] is False
+    assert yaxis["ticktext"] == MANY and yaxis["tickvals"] == fg.categories(MANY)
+    assert yaxis["title"]["text"] == "query"  # "(1 in 2 labelled)" was for all 48 rows
+    assert np.asarray(fig["data"][0]["z"]).shape == (48, 48)

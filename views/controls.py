@@ -54,7 +54,7 @@ def stepped(label, name, options, help=None, fmt="%d"):
     left.select_slider(label, options, key=step, on_change=step_changed, args=(name, step), help=help)
     low, high = LIMITS[name]
     kind = type(options[0])
-    right.number_input(
+    right.container(key=f"{name}_exact").number_input(
         f"exact {label.split(' ')[0]}",
         kind(low),
         kind(high),
@@ -91,7 +91,7 @@ def first_screen_ui():
         help="Words are split on spaces; press Enter to apply.",
         placeholder="Type a sentence and press Enter",
     )
-    dk, scaling, seed = st.columns([5, 2, 2], vertical_alignment="bottom")
+    dk, scaling, seed = st.container(key="dk_row").columns([5, 2, 2], vertical_alignment="bottom")
     with dk:
         stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, D_K_HELP)
     scaling.toggle("Divide by √d_k", key="scaling", help="Off: scores go to softmax unscaled (÷τ only).")

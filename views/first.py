@@ -58,17 +58,58 @@ def figures(maps, colour, moved=None, is_pad=None, focus_row=None):  # -> dict n
     tokens, scores, scaled, weights, divisor = maps
     shared = st.session_state.get(SHARED_RANGE, True)
     zrange = fg.symmetric_range(scores, scaled) if shared else None
-    scores_fig = fg.heatmap(scores, tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score")
-    scores_fig["data"][0][
-        "showscale"
-    ] = not shared  # shared: one colour bar, beside the scaled map, serves both
+    scores_fig = fg.heatmap(scores, tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score", fit=True)
+    # shared: one colour bar, beside the scaled map, serves both
+    scores_fig["data"][0]["showscale"] = not shared
+    scaled_title = f"Scaled: ÷{divisor:.3g}"
     return {
         "scores": scores_fig,
         "scaled": fg.heatmap(
-            scaled, tokens, tokens, f"Scaled: ÷{divisor:.3g}", zrange=zrange, value="scaled score"
+            scaled, tokens, tokens, scaled_title, zrange=zrange, value="scaled score", fit=True
         ),
         "weights": weights_map(weights, tokens, "Softmax weights", colour, moved, is_pad, focus_row),
     }
+
+
+WINDOW = 24  # query rows the maps show at a time, when asked, past this many tokens
+ROWS_ON, ROWS_FROM = "first_window", "first_window_from"
+
+
+def window_ui(tokens):  # -> the first query row of a window of WINDOW rows, or None: every row
+    """Past WINDOW tokens the rows are too thin to label: the visitor may read WINDOW rows at a time,
+    each with its label, every key still in its column."""
+    n = len(tokens)
+    if n <= WINDOW:
+        return None
+    on, where = st.columns([1, 3], vertical_alignment="center")
+    help = f"The maps show {WINDOW} query rows with their labels; hover, clicks and the keys are unchanged."
+    if not on.toggle(f"Read {WINDOW} rows at a time", key=ROWS_ON, help=help):
+        return None
+    top = n - WINDOW + 1
+    st.session_state[ROWS_FROM] = min(max(int(st.session_state.get(ROWS_FROM, 1)), 1), top)
+    first = where.slider(f"First row shown (of {n})", 1, top, key=ROWS_FROM)
+    return first - 1
+
+
+def windowed(figs, tokens, first):  # dict name -> figure, labels, int | None -> the figures
+    if first is None:
+        return figs
+    return {name: fg.row_window(fig, tokens, first, WINDOW) for name, fig in figs.items()}
+
+
+SIDE_BY_SIDE = 10  # tokens; up to this many the three maps share a row, beyond it the weights get one
+
+
+def place(figs, n, on_click=None):
+    """The three maps in one row while their labels fit a third of the page; for a longer sentence the
+    weights take the whole width (every label and number legible up to 30 tokens) and the two score maps
+    share the row below. One chart per map either way, linked on hover. On a phone, where the columns
+    stack, the weights come first either way."""
+    if n <= SIDE_BY_SIDE:
+        with st.container(key="first_maps"):  # keyed: on a phone the weights come first (views/style.py)
+            return draw(figs, key="first", columns=[0.85, 1, 1.3], on_click=on_click)
+    draw({"weights": figs["weights"]}, key="first_wide", on_click=on_click)
+    return draw({k: figs[k] for k in ("scores", "scaled")}, key="first_pair", columns=2, on_click=on_click)
 
 
 def toy_maps(trace, h):  # Trace, int -> (tokens, scores, scaled, weights, divisor) of head h
@@ -118,7 +159,8 @@ def first_screen(page, focus_row=None):
     with st.container():  # a slot either way, so the maps below keep their place (and are never redrawn anew)
         if trace.n_dropped:
             cut_notice(trace)
-    left, middle, right = st.columns([2.7, 0.9, 1.1], vertical_alignment="center")
+    row = st.container(key="first_row")  # keyed: two by two on a phone (views/style.py)
+    left, middle, right = row.columns([2.7, 0.9, 1.1], vertical_alignment="center")
     with middle:
         trained = source.choice() == source.TRAINED
     with right:
@@ -136,10 +178,13 @@ def first_screen(page, focus_row=None):
         hint = "change the sentence or a setting: the cells whose weight moves are outlined."
         moves = moved or hint[0].upper() + hint[1:]
         line.caption(f"{source_line(trace.settings)} {status(trace)} {moves}")
-        figs = figures(toy_maps(trace, h), colour or "row", moved_cells, trace.is_pad, focus_row)
-        draw(figs, key="first", columns=[0.85, 1, 1.3], on_click=clicked)
-        return
-    model_trace, layer, head, text = model
-    line.caption(text)
-    figs = figures(source.maps(model_trace, layer, head), colour or "row")
-    draw(figs, key="first", columns=[0.85, 1, 1.3])
+        maps = toy_maps(trace, h)
+        figs = figures(maps, colour or "row", moved_cells, trace.is_pad, focus_row)
+    else:
+        model_trace, layer, head, text = model
+        line.caption(text)
+        maps = source.maps(model_trace, layer, head)
+        figs = figures(maps, colour or "row")
+    with st.container():  # a slot either way: the row window of a long text
+        first = window_ui(maps[0])
+    place(windowed(figs, maps[0], first), len(maps[0]), clicked if model is None else None)

@@ -6,13 +6,19 @@ PHONE px wide (Streamlit collapses the sidebar there):
 - a chart's toolbar (Plotly's modebar, shown on hover or tap) sits in a strip of its own above the
   chart, instead of over its title, so the PNG export stays one tap away;
 - a formula too wide for the screen scrolls inside its own box instead of running off the edge;
-- the tab bar scrolls sideways (Streamlit's own style; kept here so it cannot silently go).
+- the tab bar scrolls sideways (Streamlit's own style; kept here so it cannot silently go);
+- the first screen's map starts inside the first screenful: the introduction's paragraph is left out
+  (the lesson says the same), the title takes one line, d_k keeps its slider without the exact box, and
+  the controls in a keyed row (ROWS) put their first column on a line of its own and the others two by
+  two instead of one below the other, and the weights map comes before the two score maps.
 """
 
 import streamlit as st
 
 PHONE = 640  # px: at most this wide, the phone layout applies
 MODEBAR = 28  # px, the height of the strip above a chart for its toolbar
+ROWS = ("dk_row", "first_row")  # keyed containers whose columns go two by two on a phone
+PAIRED = ", ".join(f".st-key-{key} .stColumn:not(:first-child)" for key in ROWS)
 
 STYLE = f"""<style>
 .block-container {{padding-top: 2.2rem; padding-bottom: 2rem;}}
@@ -25,6 +31,12 @@ STYLE = f"""<style>
   .js-plotly-plot .modebar-container {{top: -{MODEBAR}px !important;}}
   .katex-display {{overflow-x: auto; overflow-y: hidden; padding: 0.2rem 0;}}
   [role=tablist] {{overflow-x: auto;}}
+  .st-key-intro [data-testid=stCaptionContainer] {{display: none;}}
+  .st-key-intro {{margin-top: 0.8rem;}}
+  .st-key-intro h2 {{font-size: 1.6rem;}}
+  .stColumn:has(.st-key-d_k_exact):not(:has(.stSlider)) {{display: none;}}
+  {PAIRED} {{min-width: calc(50% - 1rem) !important;}}
+  .st-key-first_maps .stColumn:last-child {{order: -1;}}
 }}
 </style>"""  # static: no user text
 
