@@ -23,6 +23,7 @@ Shape vocabulary used on every signature (leading `..` means any batch or head a
 Mask convention, everywhere: a boolean array, True = this query may attend to this key.
 """
 
+from attention.contributions import ContributionShares, pair_norms, pair_vectors, shares
 from attention.core import (
     AttentionTrace,
     attend,
@@ -33,6 +34,7 @@ from attention.core import (
     scores,
     softmax,
 )
+from attention.decode import DecodeTrace, cached_decode
 from attention.embed import char_embeddings, tokenize
 from attention.explain import CellExplanation, explain_cell, explain_trace_cell
 from attention.heads import WEIGHT_INITS, MultiHeadTrace, merge_heads, multi_head_attention, split_heads
@@ -50,6 +52,8 @@ from attention.scaling import (
     score_spread,
     softmax_jacobian,
 )
+from attention.sinks import SinkProfile, sink_profile, sink_rate, sink_rates, softmax_plus_one
+from attention.tiling import OnlineTrace, online_attention
 
 __all__ = [
     "HeadSummary",
@@ -95,4 +99,17 @@ __all__ = [
     "tokenize",
     "walkthrough",
     "weighted_sum",
+    "ContributionShares",
+    "pair_norms",
+    "pair_vectors",
+    "shares",
+    "DecodeTrace",
+    "cached_decode",
+    "SinkProfile",
+    "sink_profile",
+    "sink_rate",
+    "sink_rates",
+    "softmax_plus_one",
+    "OnlineTrace",
+    "online_attention",
 ]
