@@ -26,6 +26,7 @@ settings.load_profile("attention")
 
 # Modules whose tests need the real model, and the fixtures there that load it (None: every test).
 NEEDS_MODEL = {
+    "test_app_inside_model": {"model"},
     "test_app_pretrained": {"model"},
     "test_app_source": {"model"},
     "test_bert_float32": {"encoder"},

@@ -4,9 +4,9 @@ A new tab is one module that ends with `TAB = Tab(title, section, sidebar=..., l
 and one line here; its state in the link is then read and written with everything else.
 """
 
-from views import compare, export, lab, lesson, playground, pretrained, source, steps, walkthrough
+from views import compare, export, inside, lab, lesson, playground, pretrained, source, steps, walkthrough
 
-TABS = tuple(m.TAB for m in (steps, lab, playground, compare, pretrained, walkthrough, export))
+TABS = tuple(m.TAB for m in (steps, lab, playground, compare, pretrained, inside, walkthrough, export))
 LINKS = (
     lesson.LINK,
     source.LINK,
