@@ -4,7 +4,9 @@ A prediction is only fair if its answer is the one the page will show, so every 
 computed from the weights the page draws: which key a query row puts most weight on, whether a
 change made the rows sharper or flatter (mean row entropy in bits, as the scaling lab measures
 it), what a mask left of the first row, and whether a shuffled sentence's attention just follows
-its words around. Also here: the tally of a lesson's answers.
+its words around. Also here: the tally of a lesson's answers, and what tempers "the head that looks
+from *it* to *animal* most": how many other words look at that key most too (a column, looked at
+from everywhere, says little about "it") and how close the runner-up head comes.
 """
 
 from dataclasses import dataclass
@@ -69,6 +71,25 @@ def shuffle_effect(before_tokens, before, after_tokens, after):  # seq labels, [
         return "changes", float("inf")
     gap = permuted_gap(np.nan_to_num(before), np.nan_to_num(after), p)
     return ("follows" if gap < SAME_WEIGHT else "changes"), gap
+
+
+def looked_at_by(weights, key):  # [seq_q, seq_k], int -> int
+    """How many query rows put their largest weight on `key` (ties count; rows with no weight do not)."""
+    w = np.nan_to_num(np.asarray(weights, dtype=float))
+    top = w.max(axis=-1)
+    return int(np.count_nonzero((w[:, key] >= top - SAME_WEIGHT) & (top > 0)))
+
+
+def is_column(looking, rows):  # int, int -> bool
+    """Most rows look at the key most: the key is a column of the map, not one query's choice."""
+    return 2 * looking > rows
+
+
+def runner_up(ranked):  # [(layer, head, weight)] best first -> ((layer, head, weight), gap) | None
+    """The second head of a ranking and how far its weight falls short of the best's."""
+    if len(ranked) < 2:
+        return None
+    return ranked[1], ranked[0][2] - ranked[1][2]
 
 
 def tally(results):  # iterable of bool -> (int, int)

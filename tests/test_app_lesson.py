@@ -1,4 +1,5 @@
-"""The guided lesson, headless: the link, the walk to the end, each prediction right and wrong."""
+"""The guided lesson, headless: the link, the walk to the end, each prediction right and wrong, the
+guess about random weights shown and never counted."""
 
 import numpy as np
 import pytest
@@ -11,11 +12,16 @@ from views.lesson_steps import STEPS
 
 N = len(STEPS)
 QUESTIONS = [i for i, s in enumerate(STEPS) if s.question]
+GRADED = [i for i in QUESTIONS if STEPS[i].question.graded]
 
 
-def step_text(at):  # -> the progress bar's text, e.g. "**Lesson, step 4 of 10:** ..."
-    (bar,) = at.get("progress")
-    return bar.proto.text
+def step_text(at):  # -> the panel's title line, e.g. "**Lesson, step 4 of 10:** ..."
+    (line,) = [t for t in texts(at.markdown) if t.startswith("**Lesson, step ")]
+    return line
+
+
+def in_lesson(at):  # -> whether the lesson's panel is drawn
+    return any(t.startswith("**Lesson, step ") for t in texts(at.markdown))
 
 
 def tally(at):  # -> the lesson's line counting the predictions
@@ -23,8 +29,13 @@ def tally(at):  # -> the lesson's line counting the predictions
     return line
 
 
+def verdict(at, badge):  # -> the reveal's line that starts with this badge ("Right", "Not so", "Not graded")
+    (line,) = [t for t in texts(at.markdown) if t.startswith(":") and f"-badge[{badge}" in t.split("]")[0]]
+    return line
+
+
 def right(at):  # -> whether the page says the prediction was right
-    return any(t.startswith("Right: you predicted") for t in texts(at.success))
+    return any(t.startswith(":green-badge[:material/check: Right]") for t in texts(at.markdown))
 
 
 def button(at, key):
@@ -58,7 +69,7 @@ def test_the_link_opens_step_one_and_next_walks_to_the_end_applying_each_steps_s
             button(at, "lesson_next").click().run()
             assert not at.exception, (step.title, [e.value for e in at.exception])
     button(at, "lesson_finish").click().run()
-    assert not at.exception and not at.get("progress")
+    assert not at.exception and not in_lesson(at)
     assert widget_values(at) == vars(STEPS[-1].settings)  # leaving keeps what the lesson set
     assert [b for b in at.button if b.key == "lesson_start"]
 
@@ -75,7 +86,7 @@ def test_tour_five_opens_step_five_with_its_settings():
 def test_a_tour_value_naming_no_step_is_a_notice_and_the_page_as_usual(value):
     at = page({"tour": value})
     assert any(w.startswith("tour") and "1 to 10" in w.replace("\\", "") for w in texts(at.warning))
-    assert not at.get("progress") and [b for b in at.button if b.key == "lesson_start"]
+    assert not in_lesson(at) and [b for b in at.button if b.key == "lesson_start"]
     assert figures(at)["weights"]
 
 
@@ -85,27 +96,48 @@ def test_the_start_button_opens_step_one():
     assert "step 1 of" in step_text(at) and widget_values(at) == vars(STEPS[0].settings)
 
 
-def test_which_word_it_attends_to_right_then_wrong():
+def test_which_word_it_attends_to_is_a_guess_shown_and_never_counted():
     i = QUESTIONS[0]
+    assert not STEPS[i].question.graded  # random weights decide it: tests/test_lesson_reveal.py
     full = run(STEPS[i].settings.replace(**STEPS[i].question.reveal))  # the state the answer brings
     q = full.tokens.index("it")
     row = full.attention.weights[0][q]
     top, other = int(np.argmax(row)), int(np.argmin(row))
     at = page({"tour": str(i + 1)})
     assert "it" not in ticktext(figures(at)["weights"])  # asked before the page can show it
-    assert tally(at).startswith("Predictions: 0 right, 0 wrong")
+    (prompt,) = [p.label for p in at.pills if p.key == f"lesson_pick_{i}"]
+    assert prompt.startswith("**Guess first:**") and "no answer is right or wrong" in prompt  # said first
+    assert tally(at) == f"Predictions: 0 right, 0 wrong, {len(GRADED)} to go."
     pick(at, i, top)
     fig = figures(at)["weights"]
     assert ticktext(fig) == list(full.tokens) and focus_rows(fig) == [q]  # revealed on the live map
     assert int(np.argmax(weights(fig)[q])) == top
-    assert right(at) and tally(at).startswith("Predictions: 1 right, 0 wrong")
-    assert f"puts {row[top]:.2f} on" in "".join(texts(at.markdown))
+    shown = verdict(at, "Not graded")
+    assert f"puts {row[top]:.2f} on" in shown and "different words" in shown
+    assert not right(at) and not [t for t in texts(at.markdown) if "-badge[Not so]" in t]
+    assert tally(at) == f"Predictions: 0 right, 0 wrong, {len(GRADED)} to go."  # a guess is not counted
     assert not [p for p in at.pills if p.key == f"lesson_pick_{i}"]  # one answer per question
 
     at = page({"tour": str(i + 1)})
     pick(at, i, other)
-    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted ")]
-    assert f"` {full.tokens[top]} `" in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
+    shown = verdict(at, "Not graded")
+    assert f"the page shows ` {full.tokens[top]} `" in shown and "Not so" not in shown
+    assert tally(at) == f"Predictions: 0 right, 0 wrong, {len(GRADED)} to go."
+
+
+def test_the_tally_counts_the_graded_predictions_only():
+    at = page({"tour": str(QUESTIONS[0] + 1)})
+    pick(at, QUESTIONS[0], 0)  # the guess
+    rights = 0
+    for i in range(QUESTIONS[0] + 1, N):
+        button(at, "lesson_next").click().run()
+        if i in GRADED:
+            choices = list(STEPS[i].question.choices)
+            pick(at, i, choices[0] if i == GRADED[0] else choices[-1])  # right, then wrong ones
+            rights += right(at)
+    wrongs = len(GRADED) - rights
+    assert 0 < rights < len(GRADED)  # both kinds counted
+    assert tally(at) == f"Predictions: {rights} right, {wrongs} wrong, 0 to go."
 
 
 def test_wider_heads_without_scaling_right_then_wrong():
@@ -120,7 +152,7 @@ def test_wider_heads_without_scaling_right_then_wrong():
 
     at = page({"tour": str(i + 1)})
     pick(at, i, "flatter")
-    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted ")]
+    shown = verdict(at, "Not so")
     assert "the page shows sharper" in shown and tally(at).startswith("Predictions: 0 right, 1 wrong")
 
 
@@ -135,7 +167,7 @@ def test_the_causal_first_row_right_then_wrong():
 
     at = page({"tour": str(i + 1)})
     pick(at, i, "spread")
-    (shown,) = [e for e in texts(at.error) if e.startswith("You predicted ")]
+    shown = verdict(at, "Not so")
     assert "the page shows put all its weight" in shown and tally(at).startswith("Predictions: 0 right, 1")
 
 
@@ -154,7 +186,7 @@ def test_the_shuffle_without_positions_right_then_wrong():
 
     at = page({"tour": str(i + 1)})
     pick(at, i, "changes")
-    assert any("the page shows stays the same" in e for e in texts(at.error))
+    assert "the page shows stays the same" in verdict(at, "Not so")
     assert tally(at).startswith("Predictions: 0 right, 1 wrong")
 
 
@@ -173,7 +205,7 @@ def test_leaving_keeps_the_state_the_lesson_set():
     at = page({"tour": str(QUESTIONS[2] + 1)})
     pick(at, QUESTIONS[2], "blank")
     button(at, "lesson_leave").click().run()
-    assert not at.get("progress") and widget_values(at)["mask"] == "causal"
+    assert not in_lesson(at) and widget_values(at)["mask"] == "causal"
     assert "tour" not in at.query_params
 
 

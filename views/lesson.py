@@ -1,9 +1,12 @@
 """The guided lesson: ten steps over the live first screen, four of them "predict, then reveal".
 
-The panel sits above the maps. Each step applies its settings to the page's own widgets (in a
-button's callback, so the widgets show them on the next run), says what to look at, and may ask
-for a prediction before applying the change it asks about. `?tour=N` opens step N; leaving keeps
-whatever the lesson set.
+The panel sits above the maps and stays short, so the map a step names is on screen without
+scrolling (at 1440 × 900, tests/test_browser_lesson.py measures it): the title, the tally and the
+way on in one row, the step in one paragraph, a question's choices in one row. Each step applies its
+settings to the page's own widgets (in a button's callback, so the widgets show them on the next
+run), says what to look at, and may ask for a prediction before applying the change it asks about.
+Only a question the page determines whatever the seed is graded; a guess about the random weights
+is shown, not marked. `?tour=N` opens step N; leaving keeps whatever the lesson set.
 """
 
 import streamlit as st
@@ -18,6 +21,7 @@ from views.page import LinkKeys
 OWNER = "lesson"  # its part of the address: TOUR, the 1-based step
 STEP, ACTIVE, ANSWERS = "lesson_step", "lesson_active", "lesson_answers"  # 0-based step, on, {step: record}
 PICK = "lesson_pick_{}"  # the answer widget of a step
+BESIDE = ("lab", "model")  # numbers drawn beside the step's text; a row's or the heads' line goes below it
 
 
 def apply(settings, tab=None):
@@ -71,8 +75,9 @@ def answered(i, reveal, before):
     choice = st.session_state.get(PICK.format(i))
     if choice is None or i in answers():
         return
-    record = {"choice": reveal.labels[choice], "right": choice in reveal.right, "changes": reveal.changes}
-    answers()[i] = record | {"answer": reveal.answer, "why": reveal.why}
+    graded = STEPS[i].question.graded
+    record = {"choice": reveal.labels[choice], "right": graded and choice in reveal.right, "graded": graded}
+    answers()[i] = record | {"changes": reveal.changes, "answer": reveal.answer, "why": reveal.why}
     if reveal.changes:
         apply(before.replace(**reveal.changes))
 
@@ -81,8 +86,9 @@ def question_ui(i, question, page, query):
     record = answers().get(i)
     if record is None:
         reveal = REVEALS[question.kind](page, question, query)
+        first = "**Predict first:**" if question.graded else "**Guess first:**"
         st.pills(
-            f"**Predict first:** {question.prompt}",
+            f"{first} {question.prompt}",
             list(reveal.labels),
             format_func=reveal.labels.get,
             key=PICK.format(i),
@@ -90,33 +96,42 @@ def question_ui(i, question, page, query):
             args=(i, reveal, page.settings),
         )
         return
-    if record["right"]:
-        st.success(f"Right: you predicted {record['choice']}, and so it is.")
+    choice, answer = record["choice"], record["answer"]
+    if not record["graded"]:
+        verdict = f":blue-badge[Not graded] You guessed {choice}; the page shows {answer}."
+    elif record["right"]:
+        verdict = f":green-badge[:material/check: Right] You predicted {choice}, and so it is."
     else:
-        st.error(f"You predicted {record['choice']}; the page shows {record['answer']}.")
-    st.markdown(f"**Why.** {record['why']}")
+        verdict = f":red-badge[Not so] You predicted {choice}; the page shows {answer}."
+    st.markdown(f"{verdict} **Why.** {record['why']}")  # one paragraph, no box: the map stays on screen
 
 
-def header_ui(i, step):
-    n = len(STEPS)
-    st.progress((i + 1) / n, text=f"**Lesson, step {i + 1} of {n}:** {step.title}")
-    right, wrong = lesson.tally(r["right"] for r in answers().values())
-    asked = sum(1 for s in STEPS if s.question)
-    st.caption(f"Predictions: {right} right, {wrong} wrong, {asked - right - wrong} to go.")
+def tally_line():  # -> str, the graded predictions so far
+    right, wrong = lesson.tally(r["right"] for r in answers().values() if r["graded"])
+    asked = sum(1 for s in STEPS if s.question and s.question.graded)
+    return f"Predictions: {right} right, {wrong} wrong, {asked - right - wrong} to go."
 
 
 def nav_ui(i):
-    """Back, Next (Finish at the end), Leave and the step's link, in a row that wraps on a phone."""
-    with st.container(horizontal=True):
-        st.button("← Back", on_click=go, args=(i - 1,), disabled=i == 0, key="lesson_back")
-        if i + 1 < len(STEPS):
-            st.button("Next →", on_click=go, args=(i + 1,), key="lesson_next", type="primary")
-        else:
-            st.button("Finish", on_click=leave, key="lesson_finish", type="primary")
-        st.button("Leave the lesson", on_click=leave, key="lesson_leave")
-        with st.popover("Link to this step", icon=":material/link:"):
-            st.caption("Opens the lesson at this step, with its settings: for a class.")
-            st.code(link.address({TOUR: str(i + 1)}), language=None, wrap_lines=True)
+    """Back, Next (Finish at the end), Leave and the step's link."""
+    st.button("← Back", on_click=go, args=(i - 1,), disabled=i == 0, key="lesson_back")
+    if i + 1 < len(STEPS):
+        st.button("Next →", on_click=go, args=(i + 1,), key="lesson_next", type="primary")
+    else:
+        st.button("Finish", on_click=leave, key="lesson_finish", type="primary")
+    st.button("Leave the lesson", on_click=leave, key="lesson_leave")
+    with st.popover("Link", icon=":material/link:", help="A link that opens the lesson at this step"):
+        st.caption("Opens the lesson at this step, with its settings: for a class.")
+        st.code(link.address({TOUR: str(i + 1)}), language=None, wrap_lines=True)
+
+
+def header_ui(i, step):
+    """The step's title, the tally and the way on, in one row that wraps on a phone."""
+    with st.container(horizontal=True, vertical_alignment="center", key="lesson_header"):
+        st.markdown(f"**Lesson, step {i + 1} of {len(STEPS)}:** {step.title}", width="content")
+        st.caption(tally_line(), width="content")
+        st.space("stretch")
+        nav_ui(i)
 
 
 def lesson_panel(page):  # Page -> int | None, the row of the weights map to outline
@@ -132,14 +147,14 @@ def lesson_panel(page):  # Page -> int | None, the row of the weights map to out
     step = STEPS[i]
     link.put(OWNER, {TOUR: str(i + 1)})  # the address bar opens this step too
     focus = focus_row(step, page.trace)
-    with st.container(border=True, key="lesson"):
+    with st.container(border=True, key="lesson", gap="xsmall"):
         header_ui(i, step)
-        words, numbers = st.columns([3, 2], gap="medium") if step.numbers else (st.container(), None)
-        words.markdown(f"{step.text}\n\n**Look at:** {step.look}")
-        if numbers is not None:
+        beside = step.numbers in BESIDE
+        words, numbers = st.columns([3, 2], gap="medium") if beside else (st.container(), st.container())
+        words.markdown(f"{step.text} **Look at:** {step.look}")
+        if step.numbers:
             with numbers:
                 NUMBERS[step.numbers](page, focus)
         if step.question:
             question_ui(i, step.question, page, focus)
-        nav_ui(i)
     return focus

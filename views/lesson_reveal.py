@@ -1,7 +1,8 @@
 """The lesson's answers and live numbers: each computed from the traces the page draws, then worded.
 
 A question's `Reveal` is computed before the learner answers, from the state on screen and the
-state its reveal will apply, so the answer checked is the one the maps then show.
+state its reveal will apply, so the answer checked is the one the maps then show. An ungraded
+question's reveal (which word random weights favour) also says how many words other seeds pick.
 """
 
 from dataclasses import dataclass
@@ -14,12 +15,14 @@ from attention.rollout import rank_heads
 from attention.scaling import row_stats, saturation_summary
 from charts import figures as fg
 from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
+from views.caveat import caveat
 from views.common import literal
 from views.lesson_steps import KEY, WORD
 from views.live_chart import draw
 from views.traces import compute, encode
 
 CHOICE_LIMIT = 40  # tokens offered as answers to "which word"
+SEEDS = range(20)  # the draws an observation is shown over: no right answer when they disagree
 
 
 @dataclass(frozen=True)
@@ -38,19 +41,33 @@ def weights_of(settings, h):  # Settings, int -> [seq, seq], the head's weights 
 
 def top_key(page, question, query):
     """Where the followed word looks most once the reveal has added it (the last word without it)."""
-    trace, w = weights_of(page.settings.replace(**question.reveal), page.head)
-    query = lesson.find_word(trace.words, WORD)
-    query = len(trace.words) - 1 if query is None else query
+    settings = page.settings.replace(**question.reveal)
+    trace, w = weights_of(settings, page.head)
+    query = followed(trace)
     key, weight = lesson.top_key(w, query)
     labels = {j: literal(trace.tokens[j]) for j in word_choices(trace)}
     right = frozenset(j for j in labels if lesson.is_top(w, query, j))
     word, top = literal(trace.tokens[query]), literal(trace.tokens[key])
     why = (
-        f"{word} puts {weight:.2f} on {top}, its largest weight: that key's dot product with its query "
-        "is the largest score in the row, and softmax keeps the order. The weights here are random, so "
-        "any word could win; step 10 asks a trained model."
+        f"{word} puts {weight:.2f} on {top}: the row's largest score gets its largest weight. Seeds 0 to "
+        f"{len(SEEDS) - 1} pick {len(seeds_top(settings, page.head))} different words: random weights "
+        "have no favourite (step 10 asks a trained model)."
     )
     return Reveal(labels, right, top, why, dict(question.reveal))
+
+
+def followed(trace):  # Trace -> int, the row of WORD (the last word when the sentence lacks it)
+    query = lesson.find_word(trace.words, WORD)
+    return len(trace.words) - 1 if query is None else query
+
+
+def seeds_top(settings, h):  # Settings, int -> set of the words WORD looks at most, one per seed of SEEDS
+    """The word the followed row puts most weight on at every seed of SEEDS: the draw decides it."""
+    tops = set()
+    for seed in SEEDS:
+        trace, w = weights_of(settings.replace(seed=seed), h)
+        tops.add(trace.tokens[lesson.top_key(w, followed(trace))[0]])
+    return tops
 
 
 def sharpness(page, question, query):
@@ -82,8 +99,8 @@ def shuffle(page, question, query):
     if answer == "follows":
         why = (
             "Without positions a word's vector is the same wherever it stands, so every score is the "
-            f"same number in a new place (largest change once the shuffle is undone: {gap:.1g}). Switch "
-            "on positions in the sidebar and the Compare tab's shuffle changes the weights."
+            f"same number in a new place (largest change once the shuffle is undone: {gap:.1g}). With "
+            "“Sinusoidal positions” on in the sidebar, the Compare tab's “Shuffle words” changes them."
         )
     else:
         why = f"The word's vectors depend on their place here: weights change by up to {gap:.2f}."
@@ -119,14 +136,14 @@ def row_numbers(page, query):
 
 
 def head_numbers(page, query):
-    """Where the followed word looks most in each head."""
+    """Where the followed word looks most in each head, on one line."""
     if query is None:
         return
-    trace, lines = page.trace, []
+    trace, heads = page.trace, []
     for h in range(trace.settings.n_heads):
         key, weight = lesson.top_key(trace.attention.weights[h], query)
-        lines.append(f"- head {h}: {literal(trace.tokens[key])} {weight:.2f}")
-    st.markdown(f"Where {literal(trace.tokens[query])} looks most, head by head:\n" + "\n".join(lines))
+        heads.append(f"head {h}: {literal(trace.tokens[key])} {weight:.2f}")
+    st.markdown(f"Where {literal(trace.tokens[query])} looks most: " + "; ".join(heads) + ".")
 
 
 def model_numbers(page, query):
@@ -146,7 +163,8 @@ def model_numbers(page, query):
     layer, head, weight = ranked[0]
     st.markdown(
         f"Of its {len(ranked)} heads, **layer {layer} head {head}** looks from “{WORD}” to “{KEY}” most: "
-        f"**{weight:.2f}** of the row, shared among {len(trace.tokens)} word pieces."
+        f"**{weight:.2f}** of the row, shared among {len(trace.tokens)} word pieces. "
+        + caveat(trace, ranked, q, k)
     )
     row = trace.weights[layer, head, q]
     fig = fg.bars(row, trace.tokens, f"Layer {layer} head {head}: where “{WORD}” looks", "weight", 240)

@@ -10,6 +10,7 @@ from charts import model as mf
 from exchange import model as model_link
 from exchange.checkpoint import INSTALL_HINT, ModelNotInstalled
 from views import link
+from views.caveat import caveat
 from views.common import chips, literal, plain
 from views.live_chart import draw
 from views.page import GRID_LIMIT, LARGE, PRETRAINED, LinkKeys, Tab
@@ -76,7 +77,8 @@ def where_it_looks(trace):  # -> (query, key)
     (layer, head, weight), (text, bars) = ranked[0], st.columns([2, 3])
     text.markdown(
         f"{literal(tokens[query])} → {literal(tokens[key])}: of all {len(ranked)} heads, **layer {layer} "
-        f"head {head}** puts the most weight there ({weight:.3f}), opened below. A bar opens another."
+        f"head {head}** puts the most weight there ({weight:.3f}), opened below. "
+        f"{caveat(trace, ranked, query, key)} A bar opens another."
     )
     title = f"The {TOP} heads with the largest weight, query #{query} → key #{key}"
     with bars:
@@ -209,7 +211,8 @@ def follow_ui(trace, keep, tokens, shown):  # shown: the positions kept (a piece
         st.session_state["pt_follow"] = query if query in shown else pm.default_query(trace.tokens, keep)
     pieces = trace.tokens  # the menu keeps its format_func while the session lives: the list, not the trace
     p = st.selectbox("Token", shown, key="pt_follow", format_func=lambda p: f"#{p} {pieces[p]}")
-    fig = mf.follow_token(pm.followed(trace, p, keep), tokens, trace.tokens[p])
+    quoted = f"“{trace.tokens[p]}”"  # the title reads "Where “the” looks", never "Where the looks"
+    fig = mf.follow_token(pm.followed(trace, p, keep), tokens, quoted)
     draw({"pt_follow_fig": fig}, key="pt_follow")
 
 

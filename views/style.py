@@ -10,7 +10,15 @@ PHONE px wide (Streamlit collapses the sidebar there):
 - the first screen's map starts inside the first screenful: the introduction's paragraph is left out
   (the lesson says the same), the title takes one line, d_k keeps its slider without the exact box, and
   the controls in a keyed row (ROWS) put their first column on a line of its own and the others two by
-  two instead of one below the other, and the weights map comes before the two score maps.
+  two instead of one below the other, and the weights map comes before the two score maps;
+- the formula beside the title is left out (the Step by step tab writes out each step), the trained head's
+  layer and head menus share a line, and the lesson's panel takes at most LESSON_HEIGHT % of the
+  screen and scrolls inside, so the map a step names is on screen below it; while the lesson runs the
+  line on the maps' source keeps its first two lines (the lesson says the weights are random) and the
+  Weights and Colours menus step aside (the lesson sets both).
+
+On every screen, while the lesson runs its panel stands in for the introduction's paragraph, so the map
+a step names is on screen below it at 1440 × 900 (tests/test_browser_lesson.py measures it).
 """
 
 import streamlit as st
@@ -18,10 +26,14 @@ import streamlit as st
 PHONE = 640  # px: at most this wide, the phone layout applies
 MODEBAR = 28  # px, the height of the strip above a chart for its toolbar
 ROWS = ("dk_row", "first_row")  # keyed containers whose columns go two by two on a phone
+LESSON_HEIGHT = 30  # % of the screen's height the lesson's panel may take; it scrolls inside beyond
 PAIRED = ", ".join(f".st-key-{key} .stColumn:not(:first-child)" for key in ROWS)
+
+LESSON = ".stApp:has(.st-key-lesson)"  # the page while the lesson runs
 
 STYLE = f"""<style>
 .block-container {{padding-top: 2.2rem; padding-bottom: 2rem;}}
+{LESSON} .st-key-intro [data-testid=stCaptionContainer] {{display: none;}}
 @media (max-width: {PHONE}px) {{
   [data-testid=stExpandSidebarButton] {{width: auto; padding: 0 0.6rem 0 0.3rem; gap: 0.3rem;
     border: 1px solid rgba(49, 51, 63, 0.3); border-radius: 0.5rem;}}
@@ -37,6 +49,12 @@ STYLE = f"""<style>
   .stColumn:has(.st-key-d_k_exact):not(:has(.stSlider)) {{display: none;}}
   {PAIRED} {{min-width: calc(50% - 1rem) !important;}}
   .st-key-first_maps .stColumn:last-child {{order: -1;}}
+  .st-key-intro .stColumn:has(.katex) {{display: none;}}
+  .st-key-first_menus .stColumn:not(:last-child) {{min-width: calc(50% - 1rem) !important;}}
+  .st-key-lesson {{max-height: {LESSON_HEIGHT}vh; overflow-y: auto;}}
+  {LESSON} .st-key-first_row [data-testid=stCaptionContainer] {{display: -webkit-box;
+    -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;}}
+  {LESSON} .st-key-first_row .stColumn:not(:first-child) {{display: none;}}
 }}
 </style>"""  # static: no user text
 
