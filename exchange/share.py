@@ -2,7 +2,8 @@
 
 A link only carries the settings that differ from the defaults, under short stable keys. Reading
 one never fails: a link may be old, hand-edited or hostile, so every value that cannot be used
-falls back to its default (or is clamped into its range) with a plain-English notice saying so.
+falls back to its default (or is clamped into its range) with a plain-English notice saying so,
+naming the key as the link wrote it (`scale=maybe`, not the setting's name `scaling`).
 """
 
 import math
@@ -28,6 +29,7 @@ KEYS = {  # Settings field -> URL key; never rename a key, or old links stop wor
 }
 CELL_KEY = "cell"  # the selected query, key cell as "i,j"
 TAB_KEY = "tab"  # the tab the page opens on, by its name
+OLD_TABS = {"From the notebook": "Letters to numbers"}  # renamed tabs: an old link still opens them
 FIELDS = {KEYS[f.name]: f.name for f in fields(Settings)}  # URL key -> field; KeyError if a field lacks a key
 DEFAULTS = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -64,7 +66,7 @@ def to_params(settings, cell=None):  # Settings, (int, int) | None -> dict[str, 
 
 def _number(name, text, kind):  # str, str, int | float -> (number | None, notice | None)
     """Parse a number and clamp it into its range; None (use the default) if it is not one."""
-    default, (low, high) = DEFAULTS[name], LIMITS[name]
+    default, (low, high), key = DEFAULTS[name], LIMITS[name], KEYS[name]
     digits = text.strip()
     try:
         if kind is int and len(digits) > 30 and digits.lstrip("+-").isdecimal():
@@ -73,13 +75,13 @@ def _number(name, text, kind):  # str, str, int | float -> (number | None, notic
             value = kind(digits)
     except (ValueError, OverflowError):
         word = "a whole number" if kind is int else "a number"
-        return None, f"{name}={_show(text)} is not {word}; using the default {default}"
+        return None, f"{key}={_show(text)} is not {word}; using the default {default}"
     if kind is float and not math.isfinite(value):
-        return None, f"{name}={_show(text)} is not a finite number; using the default {default}"
+        return None, f"{key}={_show(text)} is not a finite number; using the default {default}"
     if value < low:
-        return low, f"{name}={_show(text.strip(), quote=False)} is below {low}; using {low}"
+        return low, f"{key}={_show(text.strip(), quote=False)} is below {low}; using {low}"
     if value > high:
-        return high, f"{name}={_show(text.strip(), quote=False)} is above {high}; using {high}"
+        return high, f"{key}={_show(text.strip(), quote=False)} is above {high}; using {high}"
     return value, None
 
 
@@ -89,7 +91,7 @@ def _choice(name, text):  # str, str -> (str | None, notice | None)
     for option in CHOICES[name]:
         if option.lower() == wanted:
             return option, None
-    return None, f"{name} {_show(text)} unknown; using {DEFAULTS[name]!r}"
+    return None, f"{KEYS[name]}={_show(text)} unknown; using {DEFAULTS[name]!r}"
 
 
 def _flag(name, text):  # str, str -> (bool | None, notice | None)
@@ -97,7 +99,7 @@ def _flag(name, text):  # str, str -> (bool | None, notice | None)
     if wanted in TRUE or wanted in FALSE:
         return wanted in TRUE, None
     shown = "on" if DEFAULTS[name] else "off"
-    return None, f"{name}={_show(text)} is not true/false (1/0); using the default {shown}"
+    return None, f"{KEYS[name]}={_show(text)} is not true/false (1/0); using the default {shown}"
 
 
 def cut_sentence(text):  # str -> (str, notice | None), at most MAX_CHARS characters
@@ -109,7 +111,8 @@ def cut_sentence(text):  # str -> (str, notice | None), at most MAX_CHARS charac
 def _parse(name, text):  # field name, str -> (value | None, notice | None)
     default = DEFAULTS[name]
     if name == "sentence":
-        return cut_sentence(text)
+        text, notice = cut_sentence(text)
+        return text, notice and f"{KEYS[name]}: {notice}"
     if name in CHOICES:
         return _choice(name, text)
     if isinstance(default, bool):
@@ -135,7 +138,7 @@ def _settings(values, notices):  # dict of parsed fields, list -> Settings
             return Settings(**values)
         except ValueError as error:  # a rule across fields, checked only by Settings
             name = next(reversed(values))
-            notices.append(f"{error}; using the default {name}={DEFAULTS[name]!r}")
+            notices.append(f"{error}; using the default {KEYS[name]}={_format(DEFAULTS[name])}")
             del values[name]
 
 

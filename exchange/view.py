@@ -38,17 +38,17 @@ def view_params(view):  # dict of view state -> dict[str, str], only what differ
 
 
 def _read(name, text, n_heads):  # -> (value | None, notice | None)
-    shown = repr(text[:20])
+    shown, key = repr(text[:20]), VIEW_KEYS[name]  # a notice names the key as the link wrote it
     if name == "head":
         ok = text.isdecimal() and len(text) < 4 and int(text) < n_heads
-        return (int(text), None) if ok else (None, f"head {shown} is not one of 0..{n_heads - 1}; ignored")
+        return (int(text), None) if ok else (None, f"{key}={shown} is not a head 0..{n_heads - 1}; ignored")
     if name == "colour":
-        return (text, None) if text in COLOURS else (None, f"colours {shown} unknown; ignored")
+        known = " or ".join(COLOURS)
+        return (text, None) if text in COLOURS else (None, f"{key}={shown} is not {known}; ignored")
     if name in FLAGS:
-        key = VIEW_KEYS[name]
         return (text != "0", None) if text in ("0", "1") else (None, f"{key}={shown} is not 0 or 1; ignored")
     pinned, _, notices = from_params(dict(parse_qsl(text, keep_blank_values=True)))
-    return pinned, ("the pinned state: " + "; ".join(notices)) if notices else None
+    return pinned, (f"{key} (the pinned state): " + "; ".join(notices)) if notices else None
 
 
 def from_view_params(params, n_heads):  # Mapping[str, str], int -> (dict of view state, notices)

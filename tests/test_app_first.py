@@ -150,3 +150,11 @@ def test_a_long_text_can_be_read_twenty_four_rows_at_a_time_each_labelled():
     assert figures(at)["weights"]["layout"]["yaxis"]["range"] == [6 + 24 - 0.5, 6 - 0.5]
     at.text_input(key="sentence").input(" ".join(words[:24])).run()
     assert "first_window" not in [t.key for t in at.toggle]  # 24 rows fit: no window to offer
+
+
+def test_each_exact_box_says_its_range_beside_it():
+    """A value past the range gets the box's red mark; the slider's help says why before it happens."""
+    at = page()
+    helps = {s.key: s.help for s in at.select_slider}
+    assert "any value from 0.05 to 20" in helps["temperature_step"]
+    assert "any value from 1 to 512" in helps["d_k_step"]

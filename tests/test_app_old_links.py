@@ -2,7 +2,8 @@
 
 `tests/data/links_34a4652.json` was written by running `state_of` (below) against that commit's
 app, for each link: the address the page wrote back after its first run, the state of every widget
-and view, and the notices. Each link is opened here in a fresh session and must give the same.
+and view, and the notices. Each link is opened here in a fresh session and must give the same, except for
+the notices reworded since then to name the key as the link wrote it (REWORDED).
 """
 
 import json
@@ -14,6 +15,12 @@ import pytest
 from tests.apptest_helpers import start
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "links_34a4652.json").read_text())
+REWORDED = {  # a notice recorded at 34a4652 -> today's words: the key written (dk=, hd=), not the setting
+    "d\\_k\\=\\'abc\\' is not a whole number\\; using the default 16": (
+        "dk\\=\\'abc\\' is not a whole number\\; using the default 16"
+    ),
+    "head \\'7\\' is not one of 0\\.\\.0\\; ignored": "hd\\=\\'7\\' is not a head 0\\.\\.0\\; ignored",
+}
 KEYS = [  # the session-state keys of every setting, view and tab state a link can carry
     *("sentence", "seq_len", "fixed_length", "d_model", "d_k", "n_heads", "seed", "embedding"),
     *("weight_init", "mask", "window", "prefix", "scaling", "temperature", "positions", "cell", "tab"),
@@ -50,4 +57,4 @@ def test_an_old_link_opens_the_same_state_and_writes_the_same_address(case):
     assert not at.exception, [e.value for e in at.exception]
     assert dict(at.query_params.items()) == case["address"]
     assert json.loads(json.dumps(state_of(at), default=str)) == case["state"]
-    assert sorted(w.value for w in at.warning) == sorted(case["warnings"])
+    assert sorted(w.value for w in at.warning) == sorted(REWORDED.get(w, w) for w in case["warnings"])

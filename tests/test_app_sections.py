@@ -172,7 +172,7 @@ def test_an_inserted_word_is_named_and_left_out_of_the_maps():
 
 
 def test_notebook_tab_reproduces_the_walkthrough_without_its_bugs():
-    at = page(tab="From the notebook")
+    at = page(tab="Letters to numbers")
     figs = figures(at)
     codes = z(figs["char_codes"])
     assert codes.shape == (7, 9)
@@ -221,6 +221,17 @@ def test_the_share_link_can_open_another_tab():
     at.selectbox(key="link_tab").set_value("Step by step").run()
     [link] = texts(at.code)
     assert "tab=" not in link and link.endswith("/")  # the default page: no parameters at all
+
+
+def test_the_share_link_opens_on_the_tab_viewed_before_share_and_export():
+    at = page(tab="Masks")
+    at.session_state["tab"] = "Share & export"  # what st.tabs reports when the visitor switches
+    at.run()
+    assert at.selectbox(key="link_tab").value == "Masks"
+    [link] = texts(at.code)
+    assert "tab=Masks" in link
+    at.selectbox(key="link_tab").set_value("Compare").run()  # the visitor's pick stays until the next switch
+    assert at.selectbox(key="link_tab").value == "Compare" and "tab=Compare" in texts(at.code)[0]
 
 
 def test_a_file_is_made_once_per_state_for_every_session_that_asks(monkeypatch):

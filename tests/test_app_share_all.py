@@ -11,7 +11,7 @@ import pytest
 
 from tests.apptest_helpers import page
 
-TABS = ("Step by step", "Scaling lab", "Masks", "Compare", "Pretrained model", "From the notebook")
+TABS = ("Step by step", "Scaling lab", "Masks", "Compare", "Pretrained model", "Letters to numbers")
 TABS += ("Share & export",)
 KINDS = ("text_input", "number_input", "slider", "select_slider", "selectbox", "toggle", "radio")
 KINDS += ("segmented_control", "multiselect")

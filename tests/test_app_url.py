@@ -89,22 +89,22 @@ def test_the_share_link_restores_the_page():
 @pytest.mark.parametrize(
     "params, setting, value, notice",
     [
-        ({"dk": "-3"}, "d_k", 1, "d_k=-3 is below 1; using 1"),
-        ({"dk": "abc"}, "d_k", 16, "d_k='abc' is not a whole number; using the default 16"),
+        ({"dk": "-3"}, "d_k", 1, "dk=-3 is below 1; using 1"),
+        ({"dk": "abc"}, "d_k", 16, "dk='abc' is not a whole number; using the default 16"),
         (
             {"s": "word " * 100_000},
             "sentence",
             ("word " * 1000)[:MAX_CHARS],
-            "sentence of 500000 characters cut to 5000",
+            "s: sentence of 500000 characters cut to 5000",
         ),
-        ({"emb": "xyz"}, "embedding", "hashed", "embedding 'xyz' unknown; using 'hashed'"),
+        ({"emb": "xyz"}, "embedding", "hashed", "emb='xyz' unknown; using 'hashed'"),
         ({"foo": "1"}, None, None, "unknown setting 'foo' ignored"),
-        ({"n": "99999"}, "seq_len", 512, "seq_len=99999 is above 512; using 512"),
+        ({"n": "99999"}, "seq_len", 512, "n=99999 is above 512; using 512"),
         (
             {"tau": "nan"},
             "temperature",
             1.0,
-            "temperature='nan' is not a finite number; using the default 1.0",
+            "tau='nan' is not a finite number; using the default 1.0",
         ),
         ({"cell": "x"}, None, None, "cell='x' is not two whole numbers"),
     ],
@@ -124,6 +124,12 @@ def test_an_unknown_tab_in_the_address_opens_the_first_tab():
     assert not at.exception
     assert "tab" not in at.query_params and figures(at)
     assert "Before and after" not in texts(at.header)
+
+
+def test_a_link_with_a_renamed_tab_opens_it_under_its_new_name():
+    at = page(params={"tab": "From the notebook"})
+    assert at.session_state["tab"] == "Letters to numbers" and at.query_params["tab"] == "Letters to numbers"
+    assert "Letters to numbers, by hand" in texts(at.header) and not at.warning
 
 
 def test_a_megabyte_link_opens_the_default_page():

@@ -75,20 +75,20 @@ def test_a_link_reads_back_as_the_same_state(s, cell):
 @pytest.mark.parametrize(
     ("params", "notice"),
     [
-        ({"dk": "-3"}, "d_k=-3 is below 1; using 1"),
-        ({"h": "12"}, f"n_heads=12 is above {LIMITS['n_heads'][1]}; using {LIMITS['n_heads'][1]}"),
-        ({"dk": "abc"}, "d_k='abc' is not a whole number; using the default 16"),
+        ({"dk": "-3"}, "dk=-3 is below 1; using 1"),
+        ({"h": "12"}, f"h=12 is above {LIMITS['n_heads'][1]}; using {LIMITS['n_heads'][1]}"),
+        ({"dk": "abc"}, "dk='abc' is not a whole number; using the default 16"),
         ({"foo": "1"}, "unknown setting 'foo' ignored"),
-        ({"s": "x" * 1_000_000}, f"sentence of 1000000 characters cut to {MAX_CHARS}"),
-        ({"emb": "xyz"}, "embedding 'xyz' unknown; using 'hashed'"),
-        ({"tau": "nan"}, "temperature='nan' is not a finite number; using the default 1.0"),
-        ({"tau": "-inf"}, "temperature='-inf' is not a finite number; using the default 1.0"),
-        ({"tau": "1e999"}, "temperature='1e999' is not a finite number; using the default 1.0"),
+        ({"s": "x" * 1_000_000}, f"s: sentence of 1000000 characters cut to {MAX_CHARS}"),
+        ({"emb": "xyz"}, "emb='xyz' unknown; using 'hashed'"),
+        ({"tau": "nan"}, "tau='nan' is not a finite number; using the default 1.0"),
+        ({"tau": "-inf"}, "tau='-inf' is not a finite number; using the default 1.0"),
+        ({"tau": "1e999"}, "tau='1e999' is not a finite number; using the default 1.0"),
         (
             {"tau": "0.001"},
-            f"temperature=0.001 is below {LIMITS['temperature'][0]}; using {LIMITS['temperature'][0]}",
+            f"tau=0.001 is below {LIMITS['temperature'][0]}; using {LIMITS['temperature'][0]}",
         ),
-        ({"scale": "maybe"}, "scaling='maybe' is not true/false (1/0); using the default on"),
+        ({"scale": "maybe"}, "scale='maybe' is not true/false (1/0); using the default on"),
         ({"cell": "3;4"}, "cell='3;4' is not two whole numbers \"i,j\"; ignored"),
         ({"cell": "3,40"}, "cell='3,40' is outside the 7×7 grid; ignored"),
     ],
@@ -146,8 +146,8 @@ def test_a_combination_settings_rejects_falls_back_to_defaults(monkeypatch):
     s, _, notices = from_params({"dm": "4", "dk": "8"})
     assert isinstance(s, Strict) and (s.d_model, s.d_k) == (16, 16)  # the default d_k=16 needs d_model=16 too
     assert notices == [
-        "d_k=8 is wider than d_model=4; using the default d_k=16",
-        "d_k=16 is wider than d_model=4; using the default d_model=16",
+        "d_k=8 is wider than d_model=4; using the default dk=16",
+        "d_k=16 is wider than d_model=4; using the default dm=16",
     ]
 
 

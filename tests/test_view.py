@@ -22,12 +22,12 @@ def test_a_view_reads_back_as_the_same_view():
 @pytest.mark.parametrize(
     ("params", "notice"),
     [
-        ({"hd": "5"}, "head '5' is not one of 0..3; ignored"),
-        ({"hd": "9" * 5000}, "is not one of 0..3; ignored"),
-        ({"hd": "-1"}, "head '-1' is not one of 0..3; ignored"),
-        ({"col": "<b>"}, "colours '<b>' unknown; ignored"),
+        ({"hd": "5"}, "hd='5' is not a head 0..3; ignored"),
+        ({"hd": "9" * 5000}, "is not a head 0..3; ignored"),
+        ({"hd": "-1"}, "hd='-1' is not a head 0..3; ignored"),
+        ({"col": "<b>"}, "col='<b>' is not row or 0-1; ignored"),
         ({"sr": "maybe"}, "sr='maybe' is not 0 or 1; ignored"),
-        ({"pin": "dk=abc"}, "the pinned state: d_k='abc' is not a whole number"),
+        ({"pin": "dk=abc"}, "pin (the pinned state): dk='abc' is not a whole number"),
     ],
 )
 def test_a_bad_value_is_dropped_with_a_notice(params, notice):

@@ -50,9 +50,11 @@ def stepped(label, name, options, help=None, fmt="%d"):
     step = f"{name}_step"
     value = st.session_state.setdefault(name, getattr(Settings(), name))
     st.session_state[step] = nearest(options, value)
+    low, high = LIMITS[name]
+    bounds = f"The box beside takes any value from {low:g} to {high:g}."  # what its red mark means past them
+    help = f"{help} {bounds}" if help else bounds
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.select_slider(label, options, key=step, on_change=step_changed, args=(name, step), help=help)
-    low, high = LIMITS[name]
     kind = type(options[0])
     right.container(key=f"{name}_exact").number_input(
         f"exact {label.split(' ')[0]}",

@@ -60,7 +60,7 @@ def section(page):
         "page as you see it now: the sentence, every setting, the selected cell, the head and colours "
         "shown, the pinned state and the pretrained model's head. Copy it and hand it out."
     )
-    tab = st.selectbox("The link opens on the tab", link.tab_titles(), key="link_tab")
+    tab = st.selectbox("The link opens on the tab", link.tab_titles(), key=link.LINK_TAB)
     url = address(trace.settings, tab)
     st.code(url, language=None, wrap_lines=True)
     copy_button(url, key="copy_link")

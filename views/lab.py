@@ -72,9 +72,9 @@ def spread_ui(settings):
     st.markdown(
         "A score q·k adds up d_k products. With entries of mean 0 and variance 1 each product has "
         "variance 1, so the sum has variance d_k and its spread grows like √d_k (grey line). Wide "
-        "heads would then saturate softmax; ÷√d_k keeps the spread near 1 at every width. The "
-        "notebook's uniform [0, 1) weights (dotted) are worse: all positive, so scores grow like d_k "
-        "and even ÷√d_k cannot stop its rows from saturating."
+        "heads would then saturate softmax; ÷√d_k keeps the spread near 1 at every width. "
+        "Uniform [0, 1) weights (dotted; “Weight init” in the sidebar) are worse: all positive, so "
+        "scores grow like d_k and even ÷√d_k cannot stop their rows from saturating."
     )
     draw({"spread": lf.spread_chart([sweep("normal"), sweep("uniform")], settings.d_k)}, key="spread")
 

@@ -6,6 +6,10 @@ a session opens in is `open_session`'s: the link's settings and view state go in
 first, then each part that owns keys (a tab, the lesson) gets its values and may override them.
 Callbacks change settings only through `set_settings` and the selected cell only through
 `select_cell`, so the widgets that follow a setting (the fixed-length toggle, the cell) stay in step.
+
+The address follows the tab being viewed (st.tabs reports it under TAB and reruns on a switch). The
+Share & export tab's link, which the visitor reads on that tab, opens on the tab viewed before it:
+each switch of tab puts the tab left into that link's menu (LINK_TAB), until the visitor picks another.
 """
 
 from urllib.parse import urlencode
@@ -13,13 +17,15 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from attention import Settings
-from exchange.share import TAB_KEY, from_params, to_params
+from exchange.share import OLD_TABS, TAB_KEY, from_params, to_params
 from exchange.view import DEFAULTS, VIEW_KEYS, from_view_params, view_params
 from views.page import CELL, FIXED, TAB, VIEW_STATE
 
 OPENED = "link_opened"  # the address the session opened with
 OWNED = "link_owned"  # owner -> the URL parameters it last put (the link's own, until it does)
 TITLES = "link_tabs"  # the tabs' titles, in order
+VIEWED = "link_viewed"  # the tab open on the last run
+LINK_TAB = "link_tab"  # the Share & export tab's menu of the tab its link opens on (views/export.py)
 FIELDS = tuple(vars(Settings()))
 
 
@@ -49,6 +55,7 @@ def open_session(tabs, parts=()):  # tuple[Tab], tuple[LinkKeys] -> list[str] no
 def _open_tab(title):  # str | None -> list[str] notices
     if title is None:
         return []
+    title = OLD_TABS.get(title, title)
     if title in tab_titles():
         show_tab(title)
         return []
@@ -64,8 +71,14 @@ def show_tab(title):
     st.session_state[TAB] = title
 
 
-def open_tab(tabs):  # tuple[Tab] -> Tab, the one open now
-    return next((t for t in tabs if t.title == st.session_state.get(TAB)), tabs[0])
+def open_tab(tabs):  # tuple[Tab] -> Tab, the one open now (call once a run, before the tabs are drawn)
+    """The tab open now; on a switch, the tab left becomes the one the Share & export link opens on."""
+    tab = next((t for t in tabs if t.title == st.session_state.get(TAB)), tabs[0])
+    left = st.session_state.get(VIEWED)
+    if left is not None and left != tab.title:
+        st.session_state[LINK_TAB] = left
+    st.session_state[VIEWED] = tab.title
+    return tab
 
 
 def settings():  # -> Settings, or ValueError for a combination the widgets allow but Settings rejects

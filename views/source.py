@@ -81,7 +81,8 @@ def trained_head(sentence):  # str -> (EncoderTrace, layer, head, caption) | Non
     if not st.session_state.get(PICKED):
         st.session_state.update({LAYER: top[0], HEAD: top[1]})
     c = trace.config
-    cols = st.columns([1, 1, 2], vertical_alignment="bottom")
+    menus = st.container(key="first_menus")  # keyed: layer and head share a line on a phone (views/style.py)
+    cols = menus.columns([1, 1, 2], vertical_alignment="bottom")
     menu = {"on_change": picked}
     layer = cols[0].selectbox("Layer", range(c.n_layers), key=LAYER, format_func="layer {}".format, **menu)
     head = cols[1].selectbox("Head", range(c.n_heads), key=HEAD, format_func="head {}".format, **menu)

@@ -29,9 +29,9 @@ def tokens_stage(trace):
         "one row of **X**. A real model learns these vectors; here they are "
         + {
             "hashed": "drawn at random but fixed per word, so the same word always gets the same row.",
-            "char codes": "each character's code minus 96, as in the notebook: a = 1 … z = 26 (other "
-            "characters fall outside, e.g. digits are negative).",
-            "random": "uniform random numbers that ignore the words, as in the notebook.",
+            "char codes": "each character's code minus 96, as the Letters to numbers tab does by hand: "
+            "a = 1 … z = 26 (other characters fall outside, e.g. digits are negative).",
+            "random": "uniform random numbers that ignore the words.",
         }[s.embedding]
         + (
             " Sinusoidal position vectors are added, so equal words at different places differ."

@@ -1,4 +1,8 @@
-"""The notebook's first walkthrough, "string to numeric arrays", computed correctly."""
+"""Letters to numbers: the hand-made toy of the notebook this page grew from, computed correctly.
+
+The tab was "From the notebook" until the page said which notebook; links with the old title still
+open it (exchange.share.OLD_TABS).
+"""
 
 import streamlit as st
 
@@ -7,13 +11,16 @@ from charts import figures as fg
 from views.live_chart import draw
 from views.page import Tab
 
+TITLE = "Letters to numbers"
+
 
 def section(page):
-    st.header("String to numbers: the notebook's first walkthrough")
+    st.header("Letters to numbers, by hand")
     st.markdown(
-        "Before learned attention, the notebook builds a toy version by hand: each word becomes the "
-        "alphabet positions of its letters (a = 1 … z = 26), each word's weight is its share of the "
-        "characters, and the sentence becomes the weighted sum of its word vectors."
+        "This page grew from a teaching notebook on attention, and this is its first walkthrough: "
+        "before learned attention, it builds a toy by hand. Each word becomes the alphabet positions of "
+        "its letters (a = 1 … z = 26), each word's weight is its share of the characters, and the "
+        "sentence becomes the weighted sum of its word vectors."
     )
     w = walkthrough(page.settings.sentence)
     st.latex(
@@ -44,4 +51,4 @@ def section(page):
     st.caption(f"Check: the weights sum to {w.weights_sum:.15g}.")
 
 
-TAB = Tab("From the notebook", section)
+TAB = Tab(TITLE, section)
