@@ -95,10 +95,15 @@ def optional(at, key, default):  # AppTest, str, value -> the slider's value, or
     return found[0].value if found else default
 
 
+def sentence_box(at):  # AppTest -> the sentence's widget: one line, or several for a paragraph
+    boxes = [w for w in at.text_area if w.key == "sentence"]
+    return boxes[0] if boxes else at.text_input(key="sentence")
+
+
 def widget_values(at):  # AppTest -> dict[str, value] of every setting on the page, by Settings field
     fixed = at.toggle(key="fixed_length").value
     return {
-        "sentence": at.text_input(key="sentence").value,
+        "sentence": sentence_box(at).value,
         "seq_len": at.slider(key="seq_len").value if fixed else 0,
         **{k: at.number_input(key=k).value for k in ("d_k", "temperature")},
         **{k: at.slider(key=k).value for k in ("seed", "n_heads")},

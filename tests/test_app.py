@@ -19,6 +19,7 @@ from tests.apptest_helpers import (
     fix_length,
     outside_code,
     page,
+    sentence_box,
     status_line,
     texts,
     ticktext,
@@ -90,7 +91,7 @@ def test_sentence_d_k_length_and_seed_each_change_the_figures_as_the_package_doe
     changes = [
         (
             "sentence",
-            lambda: at.text_input(key="sentence").input("a quick brown fox jumps"),
+            lambda: sentence_box(at).input("a quick brown fox jumps"),
             "a quick brown fox jumps",
         ),
         ("d_k", lambda: at.number_input(key="d_k").set_value(64), 64),
@@ -129,7 +130,7 @@ def test_a_short_sequence_shows_the_first_tokens_only():
 
 def test_a_repeated_word_keeps_its_own_row():
     at = page()
-    at.text_input(key="sentence").input("the cat sat on the mat")
+    sentence_box(at).input("the cat sat on the mat")
     fix_length(at, 6).run()
     fig = figures(at)["weights"]
     assert ticktext(fig) == ticktext(fig, "yaxis") == ["the", "cat", "sat", "on", "the", "mat"]
@@ -153,7 +154,7 @@ def test_a_repeated_word_keeps_its_own_row():
 )
 def test_user_text_is_shown_literally(sentence, shown, markup):
     at = page()
-    at.text_input(key="sentence").input(sentence).run()
+    sentence_box(at).input(sentence).run()
     assert not at.exception
     figs = figures(at)
     labels = [
@@ -176,7 +177,7 @@ def test_user_text_is_shown_literally(sentence, shown, markup):
 
 def test_a_token_with_a_bidi_override_cannot_pose_as_another():
     at = page()
-    at.text_input(key="sentence").input("pay \u202elapyap\u202c now").run()  # reads "paypal" if obeyed
+    sentence_box(at).input("pay \u202elapyap\u202c now").run()  # reads "paypal" if obeyed
     assert not at.exception
     named = "⟨U+202E⟩lapyap⟨U+202C⟩"
     assert any(f"` {named} `" in m for m in texts(at.markdown))  # the chip names both characters
@@ -188,7 +189,7 @@ def test_a_token_with_a_bidi_override_cannot_pose_as_another():
 def test_an_empty_sentence_asks_for_one_and_draws_nothing():
     at = page()
     for sentence in ("", "   \t  "):
-        at.text_input(key="sentence").input(sentence).run()
+        sentence_box(at).input(sentence).run()
         assert not at.exception
         assert "Type a sentence above to see its attention." in texts(at.warning)
         assert not figures(at)
@@ -199,7 +200,7 @@ def test_the_longest_sentence_at_the_longest_sequence():
     sentence = " ".join(words)[:5000].rsplit(" ", 1)[0]
     n = len(sentence.split())
     at = page()
-    at.text_input(key="sentence").input(sentence)
+    sentence_box(at).input(sentence)
     fix_length(at, 512).run()
     assert not at.exception
     assert status_line(at).startswith(f"Showing the first 512 of {n} tokens.")
@@ -212,12 +213,12 @@ def test_a_sentence_pasted_past_the_limit_is_cut_there_with_a_notice():
     """The box has no limit of its own (a browser would cut a paste silently, Streamlit drop it)."""
     pasted = " ".join(f"word{i}" for i in range(1200))  # 9,289 characters
     at = page()
-    at.text_input(key="sentence").input(pasted).run()
+    sentence_box(at).input(pasted).run()
     assert not at.exception
-    assert at.text_input(key="sentence").value == pasted[:MAX_CHARS]
+    assert sentence_box(at).value == pasted[:MAX_CHARS]
     assert f"sentence of {len(pasted)} characters cut to {MAX_CHARS}" in texts(at.warning)
     assert status_line(at).startswith(f"Showing the first 512 of {len(pasted[:MAX_CHARS].split())} tokens.")
-    at.text_input(key="sentence").input("a short one").run()
+    sentence_box(at).input("a short one").run()
     assert not any("cut to" in t for t in texts(at.warning))  # said once, for the paste it was about
 
 
@@ -230,7 +231,7 @@ def test_any_unicode_goes_through():
         ("e\u0301te\u0301 cafe\u0301", None),
         ("bell\x07 ring\x00", ["bell⟨U+0007⟩", "ring⟨U+0000⟩"]),  # control characters are named
     ):
-        at.text_input(key="sentence").input(sentence).run()
+        sentence_box(at).input(sentence).run()
         assert not at.exception, repr(sentence)
         figs = figures(at)
         tokens = sentence.split()

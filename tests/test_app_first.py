@@ -6,7 +6,18 @@ from attention import Settings, run
 from attention.moves import what_moved
 from charts import figures as fg
 from charts.weights import NUMBERS_LIMIT, row_scaled
-from tests.apptest_helpers import array, close, figures, page, status_line, texts, ticktext, weights, z
+from tests.apptest_helpers import (
+    array,
+    close,
+    figures,
+    page,
+    sentence_box,
+    status_line,
+    texts,
+    ticktext,
+    weights,
+    z,
+)
 from tests.streamlit_adapter import click_map
 
 
@@ -38,7 +49,7 @@ def test_up_to_numbers_limit_tokens_every_cell_sends_its_weight_to_print_where_i
     assert heat["texttemplate"] == "%{text:.2f}"
     close(array(heat["text"]).astype(float), run(Settings()).attention.weights[0])
     words = " ".join(f"w{i}" for i in range(NUMBERS_LIMIT + 1))
-    at.text_input(key="sentence").input(words).run()
+    sentence_box(at).input(words).run()
     assert "texttemplate" not in figures(at)["weights"]["data"][0]  # 33 tokens: colours and hover only
 
 
@@ -64,7 +75,7 @@ def test_a_tied_maximum_is_outlined_in_every_cell_that_holds_it():
     """A repeated word gets exactly its twin's weight: both hold the row's maximum."""
     sentence = "the cat and the cat"
     at = page()
-    at.text_input(key="sentence").input(sentence).run()
+    sentence_box(at).input(sentence).run()
     w = run(Settings(sentence=sentence)).attention.weights[0]
     tied = {(i, j) for i in range(len(w)) for j in range(len(w)) if w[i, j] >= w[i].max() * (1 - 1e-12)}
     assert any(sum(1 for i, _ in tied if i == r) > 1 for r in range(len(w)))  # a real tie is on the page
@@ -145,10 +156,10 @@ def test_a_long_text_can_be_read_twenty_four_rows_at_a_time_each_labelled():
         assert yaxis["range"] == [9 + 24 - 0.5, 9 - 0.5]  # rows 10-33 (9-32 from 0), the first on top
         assert yaxis["ticktext"] == words and "labelled" not in yaxis["title"]["text"]
         assert len(z(fig)) == 40  # every row still sent: hover and clicks keep their positions
-    at.text_input(key="sentence").input(" ".join(words[:30])).run()  # a shorter text: the window stays inside
+    sentence_box(at).input(" ".join(words[:30])).run()  # a shorter text: the window stays inside
     assert at.slider(key="first_window_from").value == 7
     assert figures(at)["weights"]["layout"]["yaxis"]["range"] == [6 + 24 - 0.5, 6 - 0.5]
-    at.text_input(key="sentence").input(" ".join(words[:24])).run()
+    sentence_box(at).input(" ".join(words[:24])).run()
     assert "first_window" not in [t.key for t in at.toggle]  # 24 rows fit: no window to offer
 
 
@@ -158,3 +169,18 @@ def test_each_exact_box_says_its_range_beside_it():
     helps = {s.key: s.help for s in at.select_slider}
     assert "any value from 0.05 to 20" in helps["temperature_step"]
     assert "any value from 1 to 512" in helps["d_k_step"]
+
+
+def test_a_paragraph_is_edited_in_a_box_of_several_lines_and_a_sentence_in_one_line():
+    paragraph = " ".join(f"word{i}" for i in range(30))  # 229 characters
+    at = page({"s": paragraph})
+    assert [w.key for w in at.text_area] == ["sentence"]
+    assert not [w for w in at.text_input if w.key == "sentence"]
+    box = at.text_area(key="sentence")
+    assert box.value == paragraph and "Ctrl+Enter" in box.help
+    at.text_area(key="sentence").input("a short one").run()  # back to one line, the text kept
+    assert sentence_box(at).value == "a short one" and at.query_params["s"] == "a short one"
+    assert not [w for w in at.text_area if w.key == "sentence"]
+    sentence_box(at).input(paragraph).run()  # and to several lines again, the text kept
+    assert at.text_area(key="sentence").value == paragraph and at.query_params["s"] == paragraph
+    assert status_line(at).startswith("Showing 30 tokens")

@@ -24,7 +24,7 @@ from attention.inside import (
 )
 from attention.sinks import head_weight_on
 from attention.spread import head_spread, summary
-from tests.apptest_helpers import close, figures, page, shown, texts, z
+from tests.apptest_helpers import close, figures, page, sentence_box, shown, texts, z
 from tests.test_app_inside import controls, line_with
 from views.traces import DRAWING
 
@@ -161,7 +161,7 @@ def test_a_bad_model_value_in_the_link_is_named_and_clamped(model):
 
 def test_a_new_sentence_keeps_the_widest_gap_unless_a_head_was_picked(model):
     at = tab({"bm": "minilm"})
-    at.text_input(key="sentence").input("the cat sat on the mat .").run()
+    sentence_box(at).input("the cat sat on the mat .").run()
     _, _, _, best = read(model, "the cat sat on the mat .")
     assert (at.selectbox(key="bw_layer").value, at.selectbox(key="bw_head").value) == best
     assert np.isfinite(z(figures(at)["bw_norms"])).all()

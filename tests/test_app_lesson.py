@@ -6,7 +6,16 @@ import pytest
 
 from attention import run
 from charts.weights import FOCUS
-from tests.apptest_helpers import figures, outside_code, page, texts, ticktext, weights, widget_values
+from tests.apptest_helpers import (
+    figures,
+    outside_code,
+    page,
+    sentence_box,
+    texts,
+    ticktext,
+    weights,
+    widget_values,
+)
 from views import lesson_reveal
 from views.lesson_steps import STEPS
 
@@ -216,7 +225,7 @@ HOSTILE = "<b>x</b> [x](https://e.example) it ![i](https://e.example/i.png) <sty
 def test_a_hostile_sentence_typed_during_the_lesson_stays_inert(title):
     i = [s.title for s in STEPS].index(title)
     at = page({"tour": str(i + 1)})
-    at.text_input(key="sentence").input(HOSTILE).run()
+    sentence_box(at).input(HOSTILE).run()
     assert not at.exception
     lesson_text = [t for t in texts(at.markdown) if "it" in t and "`" in t]
     assert any("<" in t or "](" in t for t in lesson_text)  # the words are shown, as typed

@@ -28,6 +28,7 @@ from tests.apptest_helpers import (
     close,
     figures,
     page,
+    sentence_box,
     shown,
     texts,
     ticktext,
@@ -95,7 +96,7 @@ def test_the_chips_are_the_models_word_pieces(model):
     assert pieces[0] == "[CLS]" and pieces[-1] == "[SEP]" and "melbourne" in pieces
     assert chips(pieces) in texts(at.markdown)
     at.button(key="pt_example").click().run()
-    assert at.text_input(key="sentence").value == EXAMPLE
+    assert sentence_box(at).value == EXAMPLE
     assert chips(model.tokenize(EXAMPLE)) in texts(at.markdown)
     assert model.tokenize(EXAMPLE)[3:6] == ["didn", "'", "t"]
 
@@ -309,7 +310,7 @@ def test_follow_it_through_all_72_heads_of_the_classic_sentence(model):
 
 def test_the_followed_word_stays_the_same_when_cls_and_sep_are_hidden(model):
     at = tab()
-    at.text_input(key="sentence").input(EXAMPLE).run()
+    sentence_box(at).input(EXAMPLE).run()
     t = run(model, EXAMPLE)
     at.selectbox(key="pt_follow").set_value(t.tokens.index("street")).run()
     assert names(title(figures(at)["pt_follow_fig"]), "street")

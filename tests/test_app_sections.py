@@ -20,6 +20,7 @@ from tests.apptest_helpers import (
     fix_length,
     outside_code,
     page,
+    sentence_box,
     shown,
     texts,
     ticktext,
@@ -62,7 +63,7 @@ def test_a_changed_word_is_named_and_shown_literally():
     at.button(key="pin").click().run()
     words = Settings().sentence.split()
     words[1], words[3] = "**weather**", "[link](https://example.com)![i](https://example.com/i.png)"
-    at.text_input(key="sentence").input(" ".join(words)).run()
+    sentence_box(at).input(" ".join(words)).run()
     assert not at.exception
     notes = [w for w in texts(at.warning) if "replaced" in w]
     seen = [shown(note) for note in notes]
@@ -104,7 +105,7 @@ def test_shuffling_without_positions_shows_white_maps_and_no_edits():
     at = page(tab="Compare")
     at.button(key="shuffle").click().run()
     assert not at.exception
-    shuffled = at.text_input(key="sentence").value
+    shuffled = sentence_box(at).value
     assert sorted(shuffled.split()) == sorted(Settings().sentence.split()) and shuffled != Settings().sentence
     assert edit_warnings(at) == []  # a pure reordering: no "replaced" or "inserted" warnings
     for name, m in diff_maps(at).items():
@@ -117,10 +118,10 @@ def test_shuffling_without_positions_shows_white_maps_and_no_edits():
 def test_shuffling_with_positions_changes_the_weights():
     at = page(tab="Compare")
     at.toggle(key="positions").set_value(True).run()
-    at.text_input(key="sentence").input("one two three four five six seven").run()
+    sentence_box(at).input("one two three four five six seven").run()
     at.button(key="shuffle").click().run()
     expected = shuffle_words("one two three four five six seven", seed=0)  # the page's seed
-    assert at.text_input(key="sentence").value == expected != "one two three four five six seven"
+    assert sentence_box(at).value == expected != "one two three four five six seven"
     assert not at.exception and edit_warnings(at) == []
     [note] = [i for i in texts(at.info) if "Reordering changes the attention" in i]
     assert "positions are added to X" in note
@@ -132,7 +133,7 @@ def test_shuffling_words_a_fixed_length_cut_says_so_and_keeps_the_point():
     fix_length(at, 5).run()
     at.button(key="shuffle").click().run()
     assert not at.exception
-    words = at.text_input(key="sentence").value.split()
+    words = sentence_box(at).value.split()
     assert words[5:] == ["in", "Melbourne"] and sorted(words[:5]) == sorted(Settings().sentence.split()[:5])
     assert edit_warnings(at) == [] and not any("not compared" in w for w in texts(at.warning))
     [note] = [i for i in texts(at.info) if "fixed length of 5" in i]
@@ -145,7 +146,7 @@ def test_shuffling_words_a_fixed_length_cut_says_so_and_keeps_the_point():
 def test_a_replaced_word_keeps_its_row_and_column_outlined():
     at = page(tab="Compare")
     at.button(key="pin").click().run()
-    at.text_input(key="sentence").input(Settings().sentence.replace("beautiful", "gloomy")).run()
+    sentence_box(at).input(Settings().sentence.replace("beautiful", "gloomy")).run()
     assert not at.exception
     figs = figures(at)
     assert ticktext(figs["diff_weights"])[3] == "gloomy"
@@ -163,7 +164,7 @@ def test_a_replaced_word_keeps_its_row_and_column_outlined():
 def test_an_inserted_word_is_named_and_left_out_of_the_maps():
     at = page(tab="Compare")
     at.button(key="pin").click().run()
-    at.text_input(key="sentence").input(Settings().sentence.replace("is", "is very")).run()
+    sentence_box(at).input(Settings().sentence.replace("is", "is very")).run()
     assert 'inserted \\"very\\" at position 3' in texts(at.warning)
     assert any("their rows and columns are left out" in c for c in texts(at.caption))
     assert z(figures(at)["diff_weights"]).shape == (7, 7) and not figures(at)["diff_weights"]["layout"].get(

@@ -6,7 +6,7 @@ each part that comes and goes (the [PAD] caption, the cut-sentence notice, the l
 maps left out above LARGE tokens) holds one slot, filled or empty.
 """
 
-from tests.apptest_helpers import fix_length, page
+from tests.apptest_helpers import fix_length, page, sentence_box
 from views.live_chart import COMPONENT
 from views.page import LARGE
 
@@ -32,22 +32,22 @@ def words(n):  # int -> a sentence of n distinct words
 def test_padding_coming_and_going_moves_no_chart():
     at = page()
     fix_length(at, 12).run()
-    at.text_input(key="sentence").set_value(words(7)).run()  # 5 [PAD] positions
+    sentence_box(at).set_value(words(7)).run()  # 5 [PAD] positions
     padded = places(at)
-    at.text_input(key="sentence").set_value(words(12)).run()  # none
+    sentence_box(at).set_value(words(12)).run()  # none
     assert not at.exception
     full = places(at)
     assert set(padded) == set(full) and padded == full
-    at.text_input(key="sentence").set_value(words(15)).run()  # cut: a notice above the maps
+    sentence_box(at).set_value(words(15)).run()  # cut: a notice above the maps
     assert any("drops 3 words" in w.value for w in at.warning)
     assert places(at) == full
 
 
 def test_crossing_the_large_length_moves_no_chart_that_stays():
     at = page()
-    at.text_input(key="sentence").set_value(words(LARGE)).run()
+    sentence_box(at).set_value(words(LARGE)).run()
     small = places(at)
-    at.text_input(key="sentence").set_value(words(LARGE + 1)).run()
+    sentence_box(at).set_value(words(LARGE + 1)).run()
     assert not at.exception
     large = places(at)
     assert "live_lines.0" in small and "live_lines.0" not in large  # the line view is left out above LARGE
@@ -58,5 +58,5 @@ def test_a_notice_from_the_link_moves_no_chart_on_the_next_run():
     at = page({"d_k": "banana"})
     assert at.warning  # the link's bad value is named
     before = places(at)
-    at.text_input(key="sentence").set_value("the cat sat").run()
+    sentence_box(at).set_value("the cat sat").run()
     assert not at.warning and places(at) == before

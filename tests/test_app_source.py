@@ -16,7 +16,7 @@ from attention.pretrained import default_pair
 from attention.rollout import rank_heads
 from exchange.checkpoint import load
 from exchange.model import source_from_params, source_to_params
-from tests.apptest_helpers import figures, page, shown, texts, weights, z
+from tests.apptest_helpers import figures, page, sentence_box, shown, texts, weights, z
 from views.traces import DRAWING
 
 EXAMPLE = "The animal didn't cross the street because it was too tired"
@@ -85,7 +85,7 @@ def test_a_picked_head_is_drawn_kept_across_sentences_and_in_the_link(model):
     expect_head(model.run(EXAMPLE, dtype=DRAWING), 2, 7, at)
     assert "the head you picked" in caption(at, "Trained weights")
     assert (at.query_params["sl"], at.query_params["sh"]) == ("2", "7")
-    at.text_input(key="sentence").set_value("A dog chased the ball").run()  # learned attention, new words
+    sentence_box(at).set_value("A dog chased the ball").run()  # learned attention, new words
     expect_head(model.run("A dog chased the ball", dtype=DRAWING), 2, 7, at)
     [best] = [b for b in at.button if b.key == "first_best"]
     best.click().run()

@@ -7,7 +7,7 @@ import pytest
 from attention import Settings
 from attention.pipeline import MAX_CHARS
 from exchange.share import KEYS
-from tests.apptest_helpers import figures, outside_code, page, shown, texts, widget_values
+from tests.apptest_helpers import figures, outside_code, page, sentence_box, shown, texts, widget_values
 
 CHANGED = {  # a non-default value for every setting
     "sentence": "one two three two one",
@@ -29,7 +29,7 @@ DEFAULTS = vars(Settings())
 
 
 def change_everything(at):  # AppTest -> AppTest, every widget set to CHANGED, not yet run
-    at.text_input(key="sentence").input(CHANGED["sentence"])
+    sentence_box(at).input(CHANGED["sentence"])
     at.selectbox(key="embedding").set_value(CHANGED["embedding"])
     at.selectbox(key="mask").set_value(CHANGED["mask"])
     at.toggle(key="fixed_length").set_value(True).run()  # draws the length and the window sliders

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from harness.browser import open_page
+from harness.browser import open_page, rerun_finished
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -168,7 +168,21 @@ def test_pictures_of_the_first_screen_show_a_map_on_the_first_screen(page_at, ap
     tops = [
         m["top"] for m in page.evaluate(MAPS) if m["title"] in FIRST or m["title"].startswith("Scaled: ÷")
     ]
-    assert len(tops) == 3 and min(tops) < size[1]  # a map starts on the first screen
+    assert len(tops) == 3 and min(tops) + 120 < size[1]  # a map starts on the first screen, and shows
     PICTURES.mkdir(exist_ok=True)
     page.wait_for_timeout(500)
     page.screenshot(path=str(PICTURES / f"{name}-{size[0]}.png"))
+
+
+def test_a_paragraph_gets_a_box_of_several_lines_where_ctrl_enter_applies_it(page_at, app_server):
+    page = page_at(1440, 900)
+    open_page(page, f"{app_server}/?{urlencode({'s': PARAGRAPH})}", plots=3)
+    box = page.locator(".st-key-sentence textarea")
+    assert box.count() == 1 and page.locator(".st-key-sentence input").count() == 0
+    lines = box.evaluate("b => b.clientHeight / parseFloat(getComputedStyle(b).lineHeight)")
+    assert lines >= 3, lines  # several lines of the paragraph in view, not one
+    box.fill(PARAGRAPH.replace("When", "If", 1))
+    box.press("Control+Enter")
+    rerun_finished(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('.lc-root .js-plotly-plot')]
+        .some(g => g.layout.title.text === 'Softmax weights' && g.data[0].y[0] === '#0 If')""")

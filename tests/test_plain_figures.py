@@ -11,7 +11,7 @@ from plotly.basedatatypes import BaseFigure
 
 from charts import figures as fg
 from charts import grids, lines, model, weights
-from tests.apptest_helpers import page
+from tests.apptest_helpers import page, sentence_box
 from tests.component_data import checked
 
 TOKENS = ["The", "<b>cat</b>", "sat", "the", "😀"]
@@ -56,7 +56,7 @@ def test_a_rerun_of_the_first_screen_builds_no_graph_objects_figure(monkeypatch)
 
     monkeypatch.setattr(BaseFigure, "__init__", counting)
     at.number_input(key="d_k").set_value(17).run()
-    at.text_input(key="sentence").set_value("the cat sat on the mat because it was warm").run()
+    sentence_box(at).set_value("the cat sat on the mat because it was warm").run()
     assert not at.exception
     assert built == []
 

@@ -84,8 +84,26 @@ def sentence_changed():
         st.session_state[SENTENCE], st.session_state[CUT] = text, notice
 
 
-def first_screen_ui():
-    """The sentence and the controls that matter most, in the main area above the maps."""
+PARAGRAPH = 100  # characters: a longer text is edited in a box of several lines
+PARAGRAPH_HEIGHT = 108  # px, the label and about four lines; the box scrolls beyond
+
+
+BOX = "sentence_box"  # which box held the sentence on the last run: "line" or "lines"
+
+
+def sentence_box():
+    """One line for a sentence (Enter applies it); a text past PARAGRAPH characters, typed or pasted or
+    from a link, gets a box of several lines on the next run, where Enter starts a new line. A widget
+    of another kind under the same key starts empty, so a switch hands it the text first."""
+    text = st.session_state.get(SENTENCE, "")
+    kind = "lines" if len(text) > PARAGRAPH else "line"
+    if st.session_state.get(BOX, kind) != kind:
+        st.session_state[SENTENCE] = text
+    st.session_state[BOX] = kind
+    if kind == "lines":
+        help = "Words are split on spaces; press Ctrl+Enter (⌘+Enter on a Mac) or click outside to apply."
+        st.text_area("Sentence", key=SENTENCE, on_change=sentence_changed, help=help, height=PARAGRAPH_HEIGHT)
+        return
     st.text_input(
         "Sentence",
         key=SENTENCE,
@@ -93,6 +111,11 @@ def first_screen_ui():
         help="Words are split on spaces; press Enter to apply.",
         placeholder="Type a sentence and press Enter",
     )
+
+
+def first_screen_ui():
+    """The sentence and the controls that matter most, in the main area above the maps."""
+    sentence_box()
     dk, scaling, seed = st.container(key="dk_row").columns([5, 2, 2], vertical_alignment="bottom")
     with dk:
         stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, D_K_HELP)

@@ -13,9 +13,13 @@ PHONE px wide (Streamlit collapses the sidebar there):
   two instead of one below the other, and the weights map comes before the two score maps;
 - the formula beside the title is left out (the Step by step tab writes out each step), the trained head's
   layer and head menus share a line, and the lesson's panel takes at most LESSON_HEIGHT % of the
-  screen and scrolls inside, so the map a step names is on screen below it; while the lesson runs the
-  line on the maps' source keeps its first two lines (the lesson says the weights are random) and the
-  Weights and Colours menus step aside (the lesson sets both).
+  screen and scrolls inside, so the map a step names is on screen below it;
+- a paragraph's box of several lines shows three of them; on the trained source, whose maps d_k, √d_k
+  and the seed do not move (its line says so), their row steps aside;
+- the line on the maps' source shows its first three lines ("Untrained weights: random W_Q, W_K, W_V
+  (…) of …, so the maps show how attention computes, not …"), the rest on a tap; while the lesson runs,
+  two (the lesson says the weights are random) and the Weights and Colours menus step aside (the
+  lesson sets both).
 
 On every screen, while the lesson runs its panel stands in for the introduction's paragraph, so the map
 a step names is on screen below it at 1440 × 900 (tests/test_browser_lesson.py measures it).
@@ -52,8 +56,13 @@ STYLE = f"""<style>
   .st-key-intro .stColumn:has(.katex) {{display: none;}}
   .st-key-first_menus .stColumn:not(:last-child) {{min-width: calc(50% - 1rem) !important;}}
   .st-key-lesson {{max-height: {LESSON_HEIGHT}vh; overflow-y: auto;}}
-  {LESSON} .st-key-first_row [data-testid=stCaptionContainer] {{display: -webkit-box;
-    -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;}}
+  .stApp:has(.st-key-first_menus) .st-key-dk_row {{display: none;}}
+  .st-key-sentence, .st-key-sentence .stTextArea {{height: auto !important;}}
+  .st-key-sentence textarea {{height: 3.3lh !important; min-height: 0 !important;}}
+  .st-key-first_row [data-testid=stCaptionContainer] {{display: -webkit-box;
+    -webkit-box-orient: vertical; -webkit-line-clamp: 3; overflow: hidden;}}
+  .st-key-first_row [data-testid=stCaptionContainer]:hover {{-webkit-line-clamp: unset;}}
+  {LESSON} .st-key-first_row [data-testid=stCaptionContainer] {{-webkit-line-clamp: 2;}}
   {LESSON} .st-key-first_row .stColumn:not(:first-child) {{display: none;}}
 }}
 </style>"""  # static: no user text
