@@ -100,4 +100,5 @@ def test_softmax_plus_one_sends_the_mass_to_no_key_and_a_click_changes_the_part(
     page.get_by_role("radio", name="KV cache").click()  # a segmented control's options are radios
     wait_rerun(page)
     page.wait_for_function(f"() => ({PLOT})('Full causal recompute') !== null")
+    page.wait_for_function("() => location.search.includes('bp=kv-cache')")  # written when the script ends
     assert "bp=kv-cache" in page.url and "b1=1" in page.url  # the other part's controls stay in the link

@@ -106,4 +106,6 @@ def test_a_bar_of_the_ranking_opens_its_head(classic, wait_rerun):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     wait_rerun(page)
     page.wait_for_function(f"() => ({FIGURE})('Weights, layer 3 head 1') !== null")
+    # the address is written when the script ends, which may come after the map is drawn
+    page.wait_for_function("() => location.search.includes('pl=3') && location.search.includes('ph=1')")
     assert "ph=1" in page.url and "pl=3" in page.url

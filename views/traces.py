@@ -4,7 +4,8 @@ Every session of the server shares one `TraceCache` (ATTENTION_CACHE_MB, default
 traces, the encoder's traces and their summaries compete for the same budget, so the page's memory
 stays bounded whichever tab the sessions are on. Each kind keys its entries with its own tag, so a
 toy `Settings` and a sentence can never collide. The encoder runs in float32 for drawing (its weights
-agree with float64 to about 4e-6, far below what a colour or a printed 0.01 shows); the float64 pass
+agree with float64 to about 5e-6, by the processor's BLAS kernel, far below what a colour or a
+printed 0.01 shows); the float64 pass
 stays the package's exactness reference.
 
 Heavy work (an encoder run, a page of HEAVY_TOKENS tokens or more, a file to download) goes through
