@@ -5,9 +5,11 @@ it, so a head's pattern reads at a glance. Lines below a threshold are left out:
 hairlines would hide the lines that matter. Several heads are drawn over the same tokens, each in
 its own colour.
 
-One trace per line, because Plotly gives a trace a single width. The lines of one query token share
-a legend group named after the token, and the legend isolates a group on click: click a token in
-the legend to see only its lines, click it again to see them all.
+Each line is a layout shape, which has a width of its own: the figure's traces are only the two
+columns of token ends (and the heads' colour legend), so a change of weights changes only the
+shapes, which the chart component redraws with `Plotly.relayout` instead of replotting. A shape's
+`name` says what it joins ("h0 q3 k5"). Hovering (or tapping) a token on either side shows only its
+lines (static/live_chart.js); the weights map beside it has every number.
 """
 
 import numpy as np
@@ -37,23 +39,24 @@ def pairs(weights, threshold=THRESHOLD):  # [n_heads, seq, seq] -> list of (head
     return [(int(h), int(q), int(k), float(weights[h, q, k])) for h, q, k in found]
 
 
-def line(head, query, key, weight, name, cats):  # -> a scatter trace dict, one query→key line
-    where = f"{escape(name)}<br>{cats[query]} → {cats[key]}"
+def line(head, query, key, weight):  # -> a layout shape dict, one query→key line
     return {
-        "type": "scatter",
-        "x": [0, 1],
-        "y": [query, key],
-        "mode": "lines",
+        "type": "line",
+        "xref": "x",
+        "yref": "y",
+        "x0": 0,
+        "y0": query,
+        "x1": 1,
+        "y1": key,
         "line": {"width": WIDTH * weight, "color": COLOURS[head]},
         "opacity": min(1.0, 0.25 + weight),
-        "legendgroup": f"q{query}",
-        "showlegend": False,
-        "meta": {"head": head, "query": query, "key": key, "weight": weight},
-        "hovertemplate": f"{where}<br>weight {weight:.4f}<extra></extra>",
+        "layer": "below",
+        "name": f"h{head} q{query} k{key}",
     }
 
 
 def column(tokens, x, axis, role):  # list[str], 0 | 1, "y" | "y2", str -> a scatter trace of the token ends
+    """One side's token ends; `meta.side` tells the chart which end of a line ("q" or "k") they are."""
     n = len(tokens)
     return {
         "type": "scatter",
@@ -61,25 +64,21 @@ def column(tokens, x, axis, role):  # list[str], 0 | 1, "y" | "y2", str -> a sca
         "y": list(range(n)),
         "yaxis": axis,
         "mode": "markers",
-        "marker": {"size": 7, "color": "#868e96"},
+        "marker": {"size": 9, "color": "#868e96"},
         "customdata": list(range(n)),
         "text": categories(tokens),
-        "hovertemplate": f"{role} %{{text}}<extra></extra>",
+        "hovertemplate": f"{role} %{{text}}: its lines only<extra></extra>",
         "showlegend": False,
+        "meta": {"side": role[0]},
     }
 
 
-def legend_entries(tokens, names):  # -> list of trace dicts: a query token's group, then a head's colour
+def legend_entries(names):  # -> list of trace dicts, a head's colour each
     blank = {"type": "scatter", "x": [None], "y": [None], "mode": "lines", "showlegend": True}
-    tokens_ = [
-        blank | {"line": {"width": 3, "color": "#495057"}, "name": cat, "legendgroup": f"q{q}"}
-        for q, cat in enumerate(categories(tokens))
-    ]
-    heads = [
+    return [
         blank | {"line": {"width": 4, "color": COLOURS[h]}, "name": escape(n), "legend": "legend2"}
         for h, n in enumerate(names)
     ]
-    return tokens_ + heads
 
 
 def axes(tokens, side):  # list[str], "left" | "right" -> dict of a token axis
@@ -109,25 +108,17 @@ def line_view(weights, tokens, title, names=None, threshold=THRESHOLD):
     names = list(names or (["weights"] if len(w) == 1 else [f"head {h}" for h in range(len(w))]))
     if len(names) != len(w):
         raise ValueError(f"{len(names)} names for {len(w)} heads")
-    cats = categories(tokens)
-    traces = [line(h, q, k, v, names[h], cats) for h, q, k, v in pairs(w, threshold)]
-    traces += [column(tokens, 0, "y", "query"), column(tokens, 1, "y2", "key")]
-    traces += legend_entries(tokens, names)
-    legend = {"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "font": FONT | {"size": 11}}
-    isolate = {
-        "itemclick": "toggleothers",
-        "itemdoubleclick": False,
-        "title": {"text": "query (click one: its lines only)", "side": "top"},
-    }
+    shapes = [line(h, q, k, v) for h, q, k, v in pairs(w, threshold)]
+    traces = [column(tokens, 0, "y", "query"), column(tokens, 1, "y2", "key"), *legend_entries(names)]
+    legend = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": FONT | {"size": 11}}
     extra = {
         "xaxis": {"range": [-0.03, 1.03], "visible": False, "fixedrange": True},
         "yaxis": axes(tokens, "left"),
         "yaxis2": axes(tokens, "right") | {"overlaying": "y"},
-        "legend": legend | isolate,
-        "legend2": legend | {"y": 1.0, "yanchor": "bottom", "itemclick": False, "itemdoubleclick": False},
+        "legend2": legend | {"itemclick": False, "itemdoubleclick": False},
+        "shapes": shapes,
         "margin": {"l": 10, "r": 10, "t": 80, "b": 10},
         "hovermode": "closest",
         "dragmode": False,
     }
-    height = 150 + ROW * len(tokens) + 22 * (1 + len(tokens) // 6)  # rows, then the wrapped legend
-    return figure(traces, layout(title, height) | extra)
+    return figure(traces, layout(title, 120 + ROW * len(tokens)) | extra)

@@ -129,8 +129,25 @@ function sourceHeat(chart, pt) {
   return pt.data.x?.length === heat.cells ? heat : undefined;
 }
 
+// ---- The line view (charts/lines.py): hovering or tapping a token shows only its lines -------------
+// Its lines are layout shapes named "h{head} q{query} k{key}"; its token ends are two scatter traces
+// whose meta.side says which end ("q" or "k") they are. Other lines fade; leaving shows them all.
+const FADED = "0.06";
+
+function isolate(chart, side, index) {
+  const shapes = chart.gd._fullLayout?.shapes ?? [];
+  for (const group of chart.gd.querySelectorAll(".shape-group[data-index]")) {
+    const ends = /^h\d+ q(\d+) k(\d+)$/.exec(shapes[+group.dataset.index]?.name ?? "");
+    if (!ends) continue;
+    const end = Number(side === "q" ? ends[1] : ends[2]);
+    group.style.opacity = side === null || end === index ? "" : FADED;
+  }
+}
+
 function onHover(chart, event) {
   const pt = event.points[0];
+  const side = pt?.data?.meta?.side;
+  isolate(chart, side ?? null, side ? pt.pointIndex : null);
   const src = pt && sourceHeat(chart, pt);
   clearBands(chart);
   if (!src) return;
@@ -478,7 +495,10 @@ async function draw(Plotly, chart, wire) {
   chart.heats = heatmaps(wire.head.spec, spec.data);
   if (!chart.listening) {
     chart.gd.on("plotly_hover", (e) => onHover(chart, e));
-    chart.gd.on("plotly_unhover", () => clearBands(chart));
+    chart.gd.on("plotly_unhover", () => {
+      clearBands(chart);
+      isolate(chart, null, null);
+    });
     chart.gd.on("plotly_click", (e) => onClick(chart, e));
     chart.gd.on("plotly_afterplot", () => blankMasked(chart.gd)); // a resize prints the numbers anew
     chart.listening = true;

@@ -82,12 +82,12 @@ def picked(at):  # AppTest -> (layer, head) the pickers show
     return at.selectbox(key="pt_layer").value, at.selectbox(key="pt_head").value
 
 
-def lines_of(fig):  # line view figure JSON -> {(head, query, key): (width, weight)}
-    drawn = [t for t in fig["data"] if (t.get("meta") or {}).get("weight") is not None]
-    return {
-        (t["meta"]["head"], t["meta"]["query"], t["meta"]["key"]): (t["line"]["width"], t["meta"]["weight"])
-        for t in drawn
-    }
+def lines_of(fig):  # line view figure JSON -> {(head, query, key): (width, weight)}, a shape per line
+    drawn = {}
+    for shape in fig["layout"]["shapes"]:
+        h, q, k = (int(part[1:]) for part in shape["name"].split())
+        drawn[h, q, k] = (shape["line"]["width"], shape["line"]["width"] / WIDTH)
+    return drawn
 
 
 def test_the_chips_are_the_models_word_pieces(model):

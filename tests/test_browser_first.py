@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from attention import Settings, run
+from charts.lines import WIDTH
 from harness.browser import open_page, rerun_finished
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -144,3 +145,26 @@ def test_every_map_offers_a_png_named_after_its_title(screen, app_server):
     )
     assert names[:3] == ["Scores_Q·Kᵀ", "Scaled", "Softmax_weights"]
     assert screen.locator(f"{PLOTS} .modebar-btn[data-title='Download plot as a PNG' i]").count() >= 3
+
+
+def test_a_d_k_step_redraws_the_line_views_lines_in_place(page, app_server):
+    """Its lines are layout shapes: a change of weights relayouts them, its ticks and token ends stay."""
+    open_page(page, app_server, plots=3)
+    lines = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.data.some(t => t.meta?.side))"
+    nodes = "g.ytick, g.y2tick, .scatterlayer .point"
+    page.evaluate(f"{lines}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
+    assert page.evaluate(f"{lines}.querySelectorAll('{nodes}').length") == 4 * 7  # two axes, two columns
+    exact = page.locator(".st-key-d_k input")
+    exact.fill("17")
+    exact.press("Enter")
+    rerun_finished(page)
+    page.wait_for_function(f"() => {lines}.dataset.repaints === '1'")
+    assert page.evaluate(f"[...{lines}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length") == 0
+    w = run(Settings(d_k=17)).attention.weights[0]
+    drawn = page.evaluate(f"{lines}.layout.shapes.map(s => [s.name, s.line.width])")
+    assert {name for name, _ in drawn} == {
+        f"h0 q{i} k{j}" for i in range(7) for j in range(7) if w[i, j] >= 0.05
+    }
+    for name, width in drawn:
+        i, j = (int(p[1:]) for p in name.split()[1:])
+        assert width == pytest.approx(WIDTH * w[i, j], rel=1e-6)

@@ -1,5 +1,5 @@
 """The Pretrained model tab in Chromium: the classic sentence opens its best head, the line view draws
-the head's weights as lines, the legend isolates one token's lines, a bar of the ranking opens a head.
+the head's weights as lines, hovering a token shows only its lines, a bar of the ranking opens a head.
 
 The expected numbers come from the model itself, the float32 pass the page draws; without the
 model package the tests are skipped, or fail when ATTENTION_REQUIRE_REFERENCE=1.
@@ -24,9 +24,13 @@ FIGURE = """title => {
 }"""
 LINES = f"""() => {{
     const gd = ({FIGURE})('Lines');
-    return gd._fullData.filter(t => t.meta && t.meta.weight !== undefined)
-        .map(t => ({{q: t.meta.query, k: t.meta.key, head: t.meta.head, w: t.meta.weight,
-                    width: t.line.width, visible: t.visible, group: t.legendgroup}}));
+    const groups = new Map([...gd.querySelectorAll('.shape-group[data-index]')]
+        .map(g => [+g.dataset.index, g]));
+    return gd._fullLayout.shapes.map((s, i) => {{
+        const [h, q, k] = s.name.split(' ').map(p => +p.slice(1));
+        return {{q, k, head: h, w: s.line.width / {WIDTH}, width: s.line.width,
+                 faded: groups.get(i)?.style.opacity === '0.06'}};
+    }});
 }}"""
 
 
@@ -84,18 +88,25 @@ def test_the_classic_opens_its_best_head_and_the_line_view_draws_its_weights(cla
     assert not page_log["errors"] and not page_log["dialogs"]
 
 
-def test_clicking_a_token_in_the_legend_shows_only_its_lines(classic, trace):
+def test_hovering_a_token_on_either_side_shows_only_its_lines(classic, trace):
     page = classic
-    it = trace.tokens.index("it")
-    legend = page.locator(".js-plotly-plot .legend .traces").filter(has_text=f"#{it} it")
-    legend.first.click()
-    page.wait_for_function(
-        f"() => ({LINES})().every(d => (d.visible === true) === (d.group === 'q{it}'))", timeout=10_000
-    )
-    shown = [d for d in page.evaluate(LINES) if d["visible"] is True]
-    assert shown and {d["q"] for d in shown} == {it}
-    legend.first.click()  # again: every line is back
-    page.wait_for_function(f"() => ({LINES})().every(d => d.visible === true)", timeout=10_000)
+    it, animal = trace.tokens.index("it"), trace.tokens.index("animal")
+    for side, end, token in ((0, "q", it), (1, "k", animal)):  # a query's lines, then a key's
+        point = page.evaluate(
+            f"""() => {{ const gd = ({FIGURE})('Lines');
+                gd.scrollIntoView();
+                const [xa, ya] = [gd._fullLayout.xaxis, gd._fullLayout.yaxis];
+                const box = gd.getBoundingClientRect();
+                return [box.left + xa._offset + xa.l2p({side}), box.top + ya._offset + ya.l2p({token})]; }}"""
+        )
+        page.mouse.move(*point)
+        page.wait_for_function(f"() => ({LINES})().some(d => d.faded)", timeout=10_000)
+        drawn = page.evaluate(LINES)
+        shown = [d for d in drawn if not d["faded"]]
+        assert shown and {d[end] for d in shown} == {token}  # its lines, every one of them
+        assert len(shown) == sum(1 for d in drawn if d[end] == token) < len(drawn)
+        page.mouse.move(1, 1)  # leaving: every line is back
+        page.wait_for_function(f"() => ({LINES})().every(d => !d.faded)", timeout=10_000)
 
 
 def test_a_bar_of_the_ranking_opens_its_head(classic, wait_rerun):

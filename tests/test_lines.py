@@ -1,4 +1,5 @@
-"""The line view: one line per pair above the threshold, widths proportional to weights, safe labels."""
+"""The line view: one line (a layout shape) per pair above the threshold, widths proportional to weights,
+safe labels, and token ends that say which end of a line they are."""
 
 import numpy as np
 import pytest
@@ -12,14 +13,18 @@ def softmax_rows(rng, shape):  # -> rows that sum to 1, a few large weights and 
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def lines(fig):  # go.Figure -> list of line traces (the ones carrying a weight)
-    return [t for t in fig.data if t.meta and "weight" in t.meta]
+def lines(fig):  # go.Figure -> list of (head, query, key, shape), one per line drawn
+    found = []
+    for shape in fig.layout.shapes:
+        h, q, k = (int(part[1:]) for part in shape.name.split())
+        found.append((h, q, k, shape))
+    return found
 
 
 def test_every_pair_above_the_threshold_draws_one_line_and_no_other():
     w = softmax_rows(np.random.default_rng(1), (7, 7))
     fig = checked(line_view(w, list("abcdefg"), "one head"))
-    drawn = {(t.meta["query"], t.meta["key"]) for t in lines(fig)}
+    drawn = {(q, k) for _, q, k, _ in lines(fig)}
     expected = {(q, k) for q in range(7) for k in range(7) if w[q, k] >= THRESHOLD}
     assert drawn == expected and len(lines(fig)) == len(expected)
     assert 0 < len(expected) < 49  # the threshold left some out
@@ -28,35 +33,41 @@ def test_every_pair_above_the_threshold_draws_one_line_and_no_other():
 def test_a_lines_ends_are_its_query_and_key_and_its_width_is_proportional_to_the_weight():
     w = softmax_rows(np.random.default_rng(2), (2, 5, 5))
     fig = checked(line_view(w, ["the", "cat", "sat", "on", "mat"], "two heads", names=["L0 H1", "L3 H2"]))
-    for t in lines(fig):
-        h, q, k = t.meta["head"], t.meta["query"], t.meta["key"]
-        assert t.meta["weight"] == pytest.approx(w[h, q, k], rel=1e-12)
-        assert t.line.width == pytest.approx(WIDTH * w[h, q, k], rel=1e-12)
-        assert (list(t.x), list(t.y)) == ([0, 1], [q, k])
-        assert t.line.color == COLOURS[h]
-        assert t.legendgroup == f"q{q}"  # the legend isolates a query token's lines, in every head
-    ratios = [t.line.width / t.meta["weight"] for t in lines(fig)]
-    assert np.ptp(ratios) < 1e-9
-    heavier = sorted(lines(fig), key=lambda t: t.meta["weight"])
-    assert heavier[-1].opacity >= heavier[0].opacity
+    for h, q, k, shape in lines(fig):
+        assert shape.line.width == pytest.approx(WIDTH * w[h, q, k], rel=1e-12)
+        assert (shape.x0, shape.y0, shape.x1, shape.y1) == (0, q, 1, k)
+        assert (shape.xref, shape.yref, shape.type) == ("x", "y", "line")
+        assert shape.line.color == COLOURS[h]
+    assert {h for h, *_ in lines(fig)} == {0, 1}
+    heavier = sorted(lines(fig), key=lambda line: w[line[0], line[1], line[2]])
+    assert heavier[-1][3].opacity >= heavier[0][3].opacity
+    assert (
+        len(fig.data) == 2 + 2
+    )  # the two columns of token ends and the two heads' legend: no trace per line
 
 
 def test_masked_cells_draw_no_line_and_a_uniform_row_draws_all():
     w = np.full((4, 4), np.nan)
     w[0] = 0.25
     fig = checked(line_view(w, ["a", "b", "c", "d"], "masked"))
-    assert {(t.meta["query"], t.meta["key"]) for t in lines(fig)} == {(0, k) for k in range(4)}
+    assert {(q, k) for _, q, k, _ in lines(fig)} == {(0, k) for k in range(4)}
 
 
-def test_the_legend_has_one_group_per_query_and_one_entry_per_head():
+def test_the_token_ends_say_their_side_and_the_legend_has_one_entry_per_head():
     w = softmax_rows(np.random.default_rng(3), (3, 4, 4))
     fig = checked(line_view(w, ["a", "b", "a", "c"], "t", names=["x", "y", "z"]))
-    queries = [t for t in fig.data if t.showlegend and t.legend in (None, "legend")]
-    assert [t.name for t in queries] == ["#0 a", "#1 b", "#2 a", "#3 c"]  # a repeated word keeps its entry
-    assert [t.legendgroup for t in queries] == ["q0", "q1", "q2", "q3"]
+    ends = [t for t in fig.data if t.meta and "side" in t.meta]
+    assert [(t.meta["side"], list(t.x), list(t.y)) for t in ends] == [
+        ("q", [0] * 4, [0, 1, 2, 3]),
+        ("k", [1] * 4, [0, 1, 2, 3]),
+    ]
+    assert [list(t.text) for t in ends] == [
+        ["#0 a", "#1 b", "#2 a", "#3 c"]
+    ] * 2  # a repeated word keeps its end
+    assert all("its lines only" in t.hovertemplate for t in ends)
     heads = [t for t in fig.data if t.legend == "legend2"]
     assert [(t.name, t.line.color) for t in heads] == list(zip("xyz", COLOURS, strict=False))
-    assert fig.layout.legend.itemclick == "toggleothers"
+    assert [t for t in fig.data if t.showlegend] == heads
 
 
 def test_tokens_and_names_are_shown_literally():

@@ -92,7 +92,10 @@ def weights_stage(trace, h):
         lines = line_view(
             fg.blank(a.weights[h], trace.mask), list(trace.tokens), "Line view: where each word looks"
         )
-        st.caption("Each query (left) is joined to each key (right) by a line as thick as its weight.")
+        st.caption(
+            "Each query (left) is joined to each key (right) by a line as thick as its weight; hover or "
+            "tap a word on either side for its lines only."
+        )
         draw({"lines": lines}, key="lines")
 
 
