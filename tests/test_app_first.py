@@ -182,3 +182,12 @@ def test_a_paragraph_is_edited_in_a_box_of_several_lines_and_a_sentence_in_one_l
     sentence_box(at).input(paragraph).run()  # and to several lines again, the text kept
     assert at.text_area(key="sentence").value == paragraph and at.query_params["s"] == paragraph
     assert status_line(at).startswith("Showing 30 tokens")
+
+
+def test_the_line_on_what_moved_is_a_sentence_and_keeps_a_settings_name():
+    at = page()
+    sentence_box(at).input("a dog ran").run()
+    assert status_line(at).endswith("The sentence changed: every word is new.")  # capital, full stop
+    at.number_input(key="d_k").set_value(32).run()
+    line = status_line(at)
+    assert " d_k 16 → 32: " in line and line.endswith(".") and "D_k" not in line  # the setting as named

@@ -47,6 +47,11 @@ def status(trace):  # Trace -> str
     return f"Showing {n_real} tokens" + (f" + {trace.n_pad} padding." if trace.n_pad else ".")
 
 
+def as_sentence(line):  # "the sentence changed: …" -> "The sentence changed: ….", a setting's name kept
+    first = line.split(" ", 1)[0]
+    return ("" if "_" in first else line[0].upper()) + line[("_" not in first) :] + "."
+
+
 def clicked(click):
     """A click on a map selects its cell for "Explain this cell" (and the share link)."""
     if click and click.get("row") is not None and click.get("col") is not None:
@@ -175,8 +180,8 @@ def first_screen(page, focus_row=None):
     if model is None:
         link.put(source.OWNER, {})
         moved_cells, moved = moved_line(trace, h)
-        hint = "change the sentence or a setting: the cells whose weight moves are outlined."
-        moves = moved or hint[0].upper() + hint[1:]
+        hint = "Change the sentence or a setting: the cells whose weight moves are outlined."
+        moves = as_sentence(moved) if moved else hint
         line.caption(f"{source_line(trace.settings)} {status(trace)} {moves}")
         maps = toy_maps(trace, h)
         figs = figures(maps, colour or "row", moved_cells, trace.is_pad, focus_row)

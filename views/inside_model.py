@@ -87,7 +87,7 @@ def head_ui(trace, values, best):  # -> (layer, head): the pickers, and the way 
     label = f"Widest gap: layer {best[0]} head {best[1]}"
     cols[2].button(label, on_click=widest, key="bw_widest", disabled=(layer, head) == best)
     st.caption(
-        "The widest gap: the head whose special tokens and punctuation take the most more weight than "
+        "The widest gap: the head where special tokens and punctuation take the most weight beyond what "
         "they contribute; it opens until you pick another."
     )
     return layer, head
