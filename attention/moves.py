@@ -6,12 +6,18 @@ fell from 0.41 to 0.33"). Tokens are matched by position when the two token list
 `attention.diff.align_tokens` otherwise, so an inserted word is new, not a shifted neighbour. Only
 cells with a counterpart before can move: a new word's row and column are new, and a text with no
 word in common with the one before (a paste) marks nothing and says "every word is new".
+
+A d_k step with ÷√d_k on changes two things at once: the scores gain (or lose) dimensions, and they
+are divided by another √d_k. The line tells them apart: the moved row's largest weight with the new
+dimensions but the old divisor (`mid_max`), then with the new divisor too ("rose from 0.20 to 0.50:
+the 16 new dimensions alone (still ÷4) make it 0.65, ÷5.66 then 0.50").
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from attention.core import masked_fill, scale_scores, softmax
 from attention.diff import align_tokens, changed_settings
 
 THRESHOLD = 0.02  # a weight that moved by more than this is marked
@@ -30,6 +36,8 @@ class Moves:
     after_max: float  # and after
     settings: tuple  # ((name, before, after), ..) of every setting that changed
     threshold: float
+    mid_max: float = float("nan")  # a d_k step's row, new dimensions at the old divisor (NaN: no split)
+    divisors: tuple = ()  # (before, after), what the scores were divided by, when mid_max is a number
 
 
 def _matched(before_tokens, after_tokens):  # -> int [seq_after], the before position of each, -1 if new
@@ -56,7 +64,21 @@ def what_moved(before, after, head=0, threshold=THRESHOLD):  # Trace, Trace, int
     query = int(np.nanargmax(gap)) if np.any(gap > threshold) else None
     pick = (lambda a: float(a[query])) if query is not None else (lambda a: float("nan"))
     settings = changed_settings(before.settings, after.settings)
-    return Moves(changed, delta, query, pick(top_before), pick(top_after), settings, threshold)
+    mid = _new_dimensions(before, after, head, query) if query is not None else float("nan")
+    divisors = () if np.isnan(mid) else (before.settings.divisor, after.settings.divisor)
+    return Moves(changed, delta, query, pick(top_before), pick(top_after), settings, threshold, mid, divisors)
+
+
+def _new_dimensions(before, after, head, query):  # Trace, Trace, int, int -> float (NaN: no split)
+    """The query row's largest weight with after's scores (its d_k dimensions) divided by before's
+    divisor: what the new dimensions alone did. Only for a d_k step with ÷√d_k on and the same tokens."""
+    names = [name for name, *_ in changed_settings(before.settings, after.settings)]
+    if names != ["d_k"] or not after.settings.scaling or tuple(before.tokens) != tuple(after.tokens):
+        return float("nan")
+    scores = scale_scores(after.attention.scores[head, query], before.settings.scale)
+    mask = None if after.mask is None else after.mask[query]
+    row = softmax(masked_fill(scores, mask, -np.inf))
+    return float(row.max())
 
 
 def _setting(name, old, new):  # -> str, one changed setting in a few words
@@ -83,4 +105,14 @@ def describe(moves, tokens):  # Moves, list[str] -> str
     else:
         verb = "rose" if moves.after_max > moves.before_max else "fell"
         effect = f"the largest weight of {word} {verb} from {moves.before_max:.2f} to {moves.after_max:.2f}"
+        effect += _split(moves)
     return f"{cause}: {effect} ({n} cells moved by more than {moves.threshold:g})"
+
+
+def _split(moves):  # -> str, what a d_k step's new dimensions did and what its new √d_k did, or ""
+    if np.isnan(moves.mid_max):
+        return ""
+    ((_, old, new),) = moves.settings
+    dims = f"the {new - old} new dimensions" if new > old else f"{old - new} fewer dimensions"
+    was, now = (f"÷{d:.3g}" for d in moves.divisors)
+    return f": {dims} alone (still {was}) make it {moves.mid_max:.2f}, {now} then {moves.after_max:.2f}"

@@ -1,5 +1,7 @@
 """What moved between two runs: the marked cells, the biggest move and the line that names it."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -61,3 +63,41 @@ def test_switching_scaling_off_is_said_plainly():
     before, after = run(Settings(d_k=256)), run(Settings(d_k=256, scaling=False))
     line = describe(what_moved(before, after), after.tokens)
     assert line.startswith("scaling off: the largest weight of ") and " rose from " in line
+
+
+def plain_row_max(scores, divisor, allowed):  # one row of scores -> its largest softmax weight, by loops
+    exps = [math.exp(s / divisor) if ok else 0.0 for s, ok in zip(scores, allowed, strict=True)]
+    return max(e / sum(exps) for e in exps)
+
+
+@pytest.mark.parametrize("mask", ["padding", "causal"])
+def test_a_d_k_step_tells_the_new_dimensions_apart_from_the_new_square_root(mask):
+    before, after = run(Settings(d_k=16, mask=mask)), run(Settings(d_k=32, mask=mask))
+    m = what_moved(before, after)
+    q = m.query
+    scores, allowed = after.attention.scores[0][q].tolist(), after.allowed()[q].tolist()
+    assert m.mid_max == pytest.approx(plain_row_max(scores, 4.0, allowed), rel=1e-12)  # 32 dimensions, ÷√16
+    assert m.after_max == pytest.approx(plain_row_max(scores, 32**0.5, allowed), rel=1e-12)  # and ÷√32
+    assert m.divisors == (4.0, pytest.approx(32**0.5))
+    line = describe(m, after.tokens)
+    assert (
+        f"the 16 new dimensions alone (still ÷4) make it {m.mid_max:.2f}, ÷5.66 then {m.after_max:.2f}"
+        in line
+    )
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (
+            Settings(d_k=16, scaling=False),
+            Settings(d_k=32, scaling=False),
+        ),  # no √d_k: all from the dimensions
+        (Settings(d_k=16), Settings(d_k=32, seed=1)),  # two changes at once
+        (Settings(seed=0), Settings(seed=1)),  # not a d_k step
+    ],
+)
+def test_no_split_is_told_where_there_is_none(before, after):
+    m = what_moved(run(before), run(after))
+    assert math.isnan(m.mid_max) and m.divisors == ()
+    assert "alone" not in describe(m, run(after).tokens)
