@@ -14,7 +14,7 @@ lines (static/live_chart.js); the weights map beside it has every number.
 
 import numpy as np
 
-from charts.figures import FONT, categories, escape, figure, layout
+from charts.figures import FONT, escape, figure, layout
 
 THRESHOLD = 0.05  # weights below this draw no line
 WIDTH = 8.0  # pixels of line for a weight of 1
@@ -55,9 +55,10 @@ def line(head, query, key, weight):  # -> a layout shape dict, one query→key l
     }
 
 
-def column(tokens, x, axis, role):  # list[str], 0 | 1, "y" | "y2", str -> a scatter trace of the token ends
-    """One side's token ends; `meta.side` tells the chart which end of a line ("q" or "k") they are."""
-    n = len(tokens)
+def column(n, x, axis, role):  # int, 0 | 1, "y" | "y2", str -> a scatter trace of one side's token ends
+    """One side's token ends; `meta.side` tells the chart which end of a line ("q" or "k") they are.
+    They carry positions, not words (the axis beside them names each): new words of the same number
+    then change only the axes' ticks and the shapes, which the chart redraws in place."""
     return {
         "type": "scatter",
         "x": [x] * n,
@@ -66,8 +67,7 @@ def column(tokens, x, axis, role):  # list[str], 0 | 1, "y" | "y2", str -> a sca
         "mode": "markers",
         "marker": {"size": 9, "color": "#868e96"},
         "customdata": list(range(n)),
-        "text": categories(tokens),
-        "hovertemplate": f"{role} %{{text}}: its lines only<extra></extra>",
+        "hovertemplate": f"{role} #%{{customdata}}: its lines only<extra></extra>",
         "showlegend": False,
         "meta": {"side": role[0]},
     }
@@ -109,7 +109,8 @@ def line_view(weights, tokens, title, names=None, threshold=THRESHOLD):
     if len(names) != len(w):
         raise ValueError(f"{len(names)} names for {len(w)} heads")
     shapes = [line(h, q, k, v) for h, q, k, v in pairs(w, threshold)]
-    traces = [column(tokens, 0, "y", "query"), column(tokens, 1, "y2", "key"), *legend_entries(names)]
+    n = len(tokens)
+    traces = [column(n, 0, "y", "query"), column(n, 1, "y2", "key"), *legend_entries(names)]
     legend = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": FONT | {"size": 11}}
     extra = {
         "xaxis": {"range": [-0.03, 1.03], "visible": False, "fixedrange": True},

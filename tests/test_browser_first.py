@@ -147,8 +147,9 @@ def test_every_map_offers_a_png_named_after_its_title(screen, app_server):
     assert screen.locator(f"{PLOTS} .modebar-btn[data-title='Download plot as a PNG' i]").count() >= 3
 
 
-def test_a_d_k_step_redraws_the_line_views_lines_in_place(page, app_server):
-    """Its lines are layout shapes: a change of weights relayouts them, its ticks and token ends stay."""
+def test_a_d_k_step_and_new_words_redraw_the_line_view_in_place(page, app_server):
+    """Its lines are layout shapes and its token ends carry positions: a change of weights relayouts the
+    shapes, new words of the same number the ticks; its token ends stay."""
     open_page(page, app_server, plots=3)
     lines = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.data.some(t => t.meta?.side))"
     nodes = "g.ytick, g.y2tick, .scatterlayer .point"
@@ -168,3 +169,19 @@ def test_a_d_k_step_redraws_the_line_views_lines_in_place(page, app_server):
     for name, width in drawn:
         i, j = (int(p[1:]) for p in name.split()[1:])
         assert width == pytest.approx(WIDTH * w[i, j], rel=1e-6)
+    words = "A dog ran down the old road"  # as many words: its ticks and lines change, in place
+    box = page.locator(".st-key-sentence input")
+    box.fill(words)
+    box.press("Enter")
+    rerun_finished(page)
+    page.wait_for_function(f"() => {lines}.dataset.repaints === '2'")
+    assert (
+        page.evaluate(f"[...{lines}.querySelectorAll('.scatterlayer .point')].filter(n => !n.__kept).length")
+        == 0
+    )
+    ticks = page.evaluate(
+        f"[...{lines}.querySelectorAll('g.ytick text, g.y2tick text')].map(t => t.textContent)"
+    )
+    assert ticks == words.split() * 2
+    w = run(Settings(sentence=words, d_k=17)).attention.weights[0]
+    assert page.evaluate(f"{lines}.layout.shapes.length") == int((w >= 0.05).sum())
