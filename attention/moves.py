@@ -89,9 +89,14 @@ def _setting(name, old, new):  # -> str, one changed setting in a few words
     return f"{name} {old:g} → {new:g}" if isinstance(old, float) else f"{name} {old} → {new}"
 
 
-def describe(moves, tokens):  # Moves, list[str] -> str
+def quoted(token):  # str -> str, a token in plain text
+    return f'"{token}"'
+
+
+def describe(moves, tokens, show=quoted):  # Moves, list[str], (str -> str) -> str
     """One line saying what changed and the biggest move, e.g. 'd_k 16 → 32: the largest weight of "it"
-    fell from 0.41 to 0.33'. Empty when nothing changed."""
+    fell from 0.41 to 0.33'. Empty when nothing changed. `show` presents a token (a page passes one
+    that keeps user text literal in Markdown)."""
     cause = "; ".join(_setting(*s) for s in moves.settings)
     n = int(np.count_nonzero(moves.changed))
     if moves.query is None and moves.changed.size and np.isnan(moves.delta).all():
@@ -99,7 +104,7 @@ def describe(moves, tokens):  # Moves, list[str] -> str
     if moves.query is None:
         effect = "no weight moved by more than " + f"{moves.threshold:g}" if cause else ""
         return f"{cause}: {effect}" if effect else cause
-    word = f'"{tokens[moves.query]}"'
+    word = show(tokens[moves.query])
     if np.isnan(moves.before_max):
         effect = f"{word} is new; its largest weight is {moves.after_max:.2f}"
     else:
@@ -113,6 +118,7 @@ def _split(moves):  # -> str, what a d_k step's new dimensions did and what its 
     if np.isnan(moves.mid_max):
         return ""
     ((_, old, new),) = moves.settings
-    dims = f"the {new - old} new dimensions" if new > old else f"{old - new} fewer dimensions"
+    n = abs(new - old)
+    dims = f"the {n} new dimension{'s' * (n > 1)}" if new > old else f"{n} fewer dimension{'s' * (n > 1)}"
     was, now = (f"÷{d:.3g}" for d in moves.divisors)
     return f": {dims} alone (still {was}) make it {moves.mid_max:.2f}, {now} then {moves.after_max:.2f}"

@@ -7,6 +7,7 @@ naming the key as the link wrote it (`scale=maybe`, not the setting's name `scal
 """
 
 import math
+import re
 from dataclasses import MISSING, fields
 
 from attention.pipeline import CHOICES, LIMITS, MAX_CHARS, Settings
@@ -138,7 +139,8 @@ def _settings(values, notices):  # dict of parsed fields, list -> Settings
             return Settings(**values)
         except ValueError as error:  # a rule across fields, checked only by Settings
             name = next(reversed(values))
-            notices.append(f"{error}; using the default {KEYS[name]}={_format(DEFAULTS[name])}")
+            said = re.sub(r"\b(\w+)=", lambda m: f"{KEYS.get(m[1], m[1])}=", str(error))  # the link's keys
+            notices.append(f"{said}; using the default {KEYS[name]}={_format(DEFAULTS[name])}")
             del values[name]
 
 

@@ -19,6 +19,7 @@ from tests.apptest_helpers import (
     z,
 )
 from tests.streamlit_adapter import click_map
+from views.common import literal
 
 
 def shapes(fig, colour):  # figure -> set of (row, col) outlined in that colour
@@ -93,7 +94,7 @@ def test_after_a_change_the_moved_cells_are_marked_and_the_biggest_move_named():
     assert 0 < len(marked) < 49
     word = after.tokens[moves.query]
     line = status_line(at)
-    assert f'd_k 16 → 32: the largest weight of "{word}"' in line
+    assert f"d_k 16 → 32: the largest weight of {literal(word)}" in line  # the word as typed, never rendered
     assert f"from {moves.before_max:.2f} to {moves.after_max:.2f}" in line
 
 
@@ -191,3 +192,19 @@ def test_the_line_on_what_moved_is_a_sentence_and_keeps_a_settings_name():
     at.number_input(key="d_k").set_value(32).run()
     line = status_line(at)
     assert " d_k 16 → 32: " in line and line.endswith(".") and "D_k" not in line  # the setting as named
+
+
+def test_the_word_in_the_line_on_what_moved_is_shown_literally():
+    hostile = "**a** [b](https://e.example) ![c](https://e.example/c.png) `d` <b>e</b>"
+    at = page({"s": hostile})
+    at.number_input(key="d_k").set_value(2).run()
+    before, after = run(Settings(sentence=hostile)), run(Settings(sentence=hostile, d_k=2))
+    word = after.tokens[what_moved(before, after).query]
+    line = status_line(at)
+    assert f"the largest weight of {literal(word)} " in line and f'"{word}"' not in line
+
+
+def test_a_text_with_a_line_break_keeps_its_box_of_several_lines():
+    at = page({"s": "The cat\nsat on the mat"})  # short, but an input would drop the break
+    assert at.text_area(key="sentence").value == "The cat\nsat on the mat"
+    assert status_line(at).startswith("Showing 6 tokens")

@@ -97,3 +97,19 @@ def test_the_numbers_of_one_row_against_a_plain_loop():
     assert r.entropy_bits == pytest.approx(1.5) and r.effective_keys == pytest.approx(2**1.5)
     assert r.most_bits == pytest.approx(math.log2(3)) and r.total == 1.0
     assert lesson.row_numbers(w, allowed, 1).seen == 0
+
+
+def test_looked_at_by_counts_the_rows_whose_largest_weight_is_on_the_key_by_a_plain_loop():
+    w = np.array([[0.7, 0.3, 0.0], [0.5, 0.5, 0.0], [0.1, 0.2, 0.7], [np.nan, np.nan, np.nan]])
+    for key in range(3):  # a tie counts for both keys; a row with no weight (all masked) for none
+        rows = [r for r in w if np.isfinite(r).any() and np.nanmax(r) > 0 and r[key] >= np.nanmax(r) - 1e-12]
+        assert lesson.looked_at_by(w, key) == len(rows)
+    assert lesson.looked_at_by(w, 0) == 2 and lesson.looked_at_by(w, 2) == 1
+
+
+def test_a_column_is_a_key_most_rows_look_at_most_and_the_runner_up_is_the_second_head():
+    assert lesson.is_column(3, 5) and not lesson.is_column(2, 4) and not lesson.is_column(1, 5)
+    ranked = [(5, 11, 0.647), (3, 1, 0.640), (0, 0, 0.1)]
+    second, gap = lesson.runner_up(ranked)
+    assert second == (3, 1, 0.640) and gap == pytest.approx(0.007)
+    assert lesson.runner_up(ranked[:1]) is None

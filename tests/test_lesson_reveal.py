@@ -48,3 +48,12 @@ def test_the_guess_about_random_weights_is_ungraded_and_says_how_many_words_the_
     assert seeds_top(settings, 0) == tops and len(tops) > 1
     reveal = REVEALS[step.question.kind](Page(step.settings, compute(step.settings), 0), step.question, None)
     assert f"pick {len(tops)} different words" in reveal.why
+
+
+def test_when_the_settings_leave_the_row_no_choice_the_reveal_says_so_not_that_seeds_disagree():
+    (i,) = [i for i, s in enumerate(STEPS) if s.question and not s.question.graded]
+    step = STEPS[i]
+    narrow = step.settings.replace(mask="sliding window", window=1)  # each word sees only itself
+    reveal = REVEALS[step.question.kind](Page(narrow, compute(narrow), 0), step.question, None)
+    assert "all pick ` it `: the settings leave that row no other choice" in reveal.why
+    assert "different words" not in reveal.why

@@ -101,3 +101,11 @@ def test_no_split_is_told_where_there_is_none(before, after):
     m = what_moved(run(before), run(after))
     assert math.isnan(m.mid_max) and m.divisors == ()
     assert "alone" not in describe(m, run(after).tokens)
+
+
+def test_one_dimension_is_said_in_the_singular():
+    m = what_moved(run(Settings(d_k=1)), run(Settings(d_k=2)))
+    line = describe(m, run(Settings(d_k=2)).tokens)
+    assert "the 1 new dimension alone (still ÷1)" in line
+    m = what_moved(run(Settings(d_k=17)), run(Settings(d_k=16)))
+    assert "1 fewer dimension alone (still ÷4.12)" in describe(m, run(Settings(d_k=16)).tokens)

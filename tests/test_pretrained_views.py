@@ -105,3 +105,19 @@ def test_the_followed_token_is_it_when_there_is_one():
     assert default_query(TOKENS, kept(TOKENS, False)) == 4
     assert default_query(["[CLS]", "a", "b", "[SEP]"], kept(["[CLS]", "a", "b", "[SEP]"], True)) == 1
     assert default_query(["[CLS]", "a"], kept(["[CLS]", "a"], False)) == 0
+
+
+def test_the_caveat_says_a_column_one_piece_and_a_tie_in_words():
+    from types import SimpleNamespace
+
+    from views.caveat import caveat
+
+    w = np.zeros((1, 2, 4, 4))
+    w[0, 0, :, 1] = 1.0  # head 0: every piece looks at piece 1 most: a column
+    w[0, 1, 0, 2], w[0, 1, 1:, 3] = 1.0, 1.0  # head 1: one piece looks at piece 2
+    trace = SimpleNamespace(weights=w, tokens=["[CLS]", "**it**", "cat", "[SEP]"])
+    text = caveat(trace, [(0, 0, 0.9), (0, 1, 0.9)], 2, 1)
+    assert "4 of 4 pieces look at ` **it** ` most: a column, not a link from ` cat `." in text
+    assert "The runner-up, layer 0 head 1, ties it (0.900)." in text  # the user's word shown literally
+    text = caveat(trace, [(0, 1, 0.8), (0, 0, 0.5)], 0, 2)
+    assert "1 of 4 pieces looks at ` cat ` most." in text and "is within 0.300 (0.500)." in text

@@ -146,8 +146,8 @@ def test_a_combination_settings_rejects_falls_back_to_defaults(monkeypatch):
     s, _, notices = from_params({"dm": "4", "dk": "8"})
     assert isinstance(s, Strict) and (s.d_model, s.d_k) == (16, 16)  # the default d_k=16 needs d_model=16 too
     assert notices == [
-        "d_k=8 is wider than d_model=4; using the default dk=16",
-        "d_k=16 is wider than d_model=4; using the default dm=16",
+        "dk=8 is wider than dm=4; using the default dk=16",
+        "dk=16 is wider than dm=4; using the default dm=16",
     ]
 
 

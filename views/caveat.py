@@ -14,11 +14,13 @@ def caveat(trace, ranked, query, key):  # EncoderTrace, rank_heads(...), int, in
     close the runner-up head comes."""
     layer, head, _ = ranked[0]
     looking, rows = lesson.looked_at_by(trace.weights[layer, head], key), len(trace.tokens)
-    text = f"In that head {looking} of {rows} pieces look at {literal(trace.tokens[key])} most"
+    verb = "looks" if looking == 1 else "look"
+    text = f"In that head {looking} of {rows} pieces {verb} at {literal(trace.tokens[key])} most"
     asker = literal(trace.tokens[query])
     text += f": a column, not a link from {asker}." if lesson.is_column(looking, rows) else "."
     second = lesson.runner_up(ranked)
     if second is not None:
         (other_layer, other_head, other), gap = second
-        text += f" The runner-up, layer {other_layer} head {other_head}, is within {gap:.3f} ({other:.3f})."
+        close = f"ties it ({other:.3f})" if round(gap, 3) == 0 else f"is within {gap:.3f} ({other:.3f})"
+        text += f" The runner-up, layer {other_layer} head {other_head}, {close}."
     return text

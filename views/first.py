@@ -36,7 +36,7 @@ def moved_line(trace, h):  # -> (bool [seq, seq] | None, str)
     if before is None:
         return None, ""
     moves = what_moved(compute(before), trace, h)
-    return moves.changed, describe(moves, trace.tokens)
+    return moves.changed, describe(moves, trace.tokens, literal)  # a word is user text: shown, never rendered
 
 
 def status(trace):  # Trace -> str

@@ -48,10 +48,14 @@ def top_key(page, question, query):
     labels = {j: literal(trace.tokens[j]) for j in word_choices(trace)}
     right = frozenset(j for j in labels if lesson.is_top(w, query, j))
     word, top = literal(trace.tokens[query]), literal(trace.tokens[key])
+    tops, seeds = seeds_top(settings, page.head), f"Seeds 0 to {len(SEEDS) - 1}"
+    if len(tops) > 1:
+        draws = f"{seeds} pick {len(tops)} different words: random weights have no favourite"
+    else:  # a setting of the visitor's (a narrow mask, say) leaves the row no choice
+        draws = f"{seeds} all pick {literal(next(iter(tops)))}: the settings leave that row no other choice"
     why = (
-        f"{word} puts {weight:.2f} on {top}: the row's largest score gets its largest weight. Seeds 0 to "
-        f"{len(SEEDS) - 1} pick {len(seeds_top(settings, page.head))} different words: random weights "
-        "have no favourite (step 10 asks a trained model)."
+        f"{word} puts {weight:.2f} on {top}: the row's largest score gets its largest weight. {draws} "
+        "(step 10 asks a trained model)."
     )
     return Reveal(labels, right, top, why, dict(question.reveal))
 
