@@ -64,16 +64,20 @@ def what_moved(before, after, head=0, threshold=THRESHOLD):  # Trace, Trace, int
     query = int(np.nanargmax(gap)) if np.any(gap > threshold) else None
     pick = (lambda a: float(a[query])) if query is not None else (lambda a: float("nan"))
     settings = changed_settings(before.settings, after.settings)
-    mid = _new_dimensions(before, after, head, query) if query is not None else float("nan")
+    mid = _new_dimensions(before, after, settings, head, query) if query is not None else float("nan")
     divisors = () if np.isnan(mid) else (before.settings.divisor, after.settings.divisor)
     return Moves(changed, delta, query, pick(top_before), pick(top_after), settings, threshold, mid, divisors)
 
 
-def _new_dimensions(before, after, head, query):  # Trace, Trace, int, int -> float (NaN: no split)
+def _new_dimensions(before, after, settings, head, query):  # Trace, Trace, changed, int, int -> float
     """The query row's largest weight with after's scores (its d_k dimensions) divided by before's
-    divisor: what the new dimensions alone did. Only for a d_k step with ÷√d_k on and the same tokens."""
-    names = [name for name, *_ in changed_settings(before.settings, after.settings)]
-    if names != ["d_k"] or not after.settings.scaling or tuple(before.tokens) != tuple(after.tokens):
+    divisor: what the new dimensions alone did. Only for a d_k step with ÷√d_k on and the same tokens;
+    NaN otherwise."""
+    if (
+        [name for name, *_ in settings] != ["d_k"]
+        or not after.settings.scaling
+        or tuple(before.tokens) != tuple(after.tokens)
+    ):
         return float("nan")
     scores = scale_scores(after.attention.scores[head, query], before.settings.scale)
     mask = None if after.mask is None else after.mask[query]

@@ -94,12 +94,11 @@ BOX = "sentence_box"  # which box held the sentence on the last run: "line" or "
 def sentence_box():
     """One line for a sentence (Enter applies it); a text past PARAGRAPH characters or with a line break,
     typed or pasted or from a link, gets a box of several lines on the next run, where Enter starts a
-    new line (a one-line box would drop the break and join two words). A widget
-    of another kind under the same key starts empty, so a switch hands it the text first."""
+    new line (a one-line box would drop the break and join two words). A widget of another kind under
+    the same key starts empty, so a switch hands it the text first."""
     text = st.session_state.get(SENTENCE, "")
-    kind = (
-        "lines" if len(text) > PARAGRAPH or "\n" in text or "\r" in text else "line"
-    )  # an input drops breaks
+    breaks = "\n" in text or "\r" in text  # an input would drop them
+    kind = "lines" if len(text) > PARAGRAPH or breaks else "line"
     if st.session_state.get(BOX, kind) != kind:
         st.session_state[SENTENCE] = text
     st.session_state[BOX] = kind

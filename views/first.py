@@ -48,8 +48,8 @@ def status(trace):  # Trace -> str
 
 
 def as_sentence(line):  # "the sentence changed: …" -> "The sentence changed: ….", a setting's name kept
-    first = line.split(" ", 1)[0]
-    return ("" if "_" in first else line[0].upper()) + line[("_" not in first) :] + "."
+    named = "_" in line.split(" ", 1)[0]  # "d_k 16 → 32: …" starts with a setting, as it is spelled
+    return (line if named else line[0].upper() + line[1:]) + "."
 
 
 def clicked(click):
