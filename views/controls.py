@@ -13,10 +13,13 @@ from views.page import FIXED, SENTENCE, SHARED_RANGE
 
 EMBEDDING_HELP = {
     "hashed": "hashed: each word gets its own fixed random vector (same word, same vector)",
-    "char codes": "character codes: a=1 … z=26, as in the notebook",
-    "random": "random: X = rand(seq, d_model), as in the notebook; ignores the words",
+    "char codes": "character codes: a=1 … z=26, as the Letters to numbers tab does",
+    "random": "random: X = rand(seq, d_model), which ignores the words",
 }
-INIT_HELP = {"normal": "normal, variance 1/d_model", "uniform": "uniform [0, 1), as in the notebook"}
+INIT_HELP = {
+    "normal": "normal, variance 1/d_model",
+    "uniform": "uniform [0, 1): all positive, so scores grow like d_k",
+}
 D_K_STEPS = tuple(2**p for p in range(10))  # 1, 2, 4, .., 512
 TEMPERATURES = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0)  # ≈ log-spaced
 
