@@ -19,6 +19,7 @@ from views.animation import animation
 from views.common import plain
 from views.controls import controls
 from views.first import first_screen
+from views.heap import settle
 from views.lesson import lesson_panel
 from views.page import TAB, Page
 from views.steps import head_picker
@@ -68,6 +69,7 @@ def main():
     if settings is not None:
         body(settings)
     link.write(settings)
+    settle()  # modules imported by this run leave the collection Streamlit runs after it
 
 
 main()
