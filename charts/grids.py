@@ -8,8 +8,6 @@ for the page's main column (PAGE px at a 1440 px window) unless told otherwise.
 import math
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from charts.figures import (
     COLOURBAR,
@@ -82,11 +80,12 @@ def _note(text, x, y):  # -> a subplot title as an annotation centred at paper (
             "showarrow": False, "font": {"size": 13}}  # fmt: skip
 
 
-def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], list[str] -> go.Figure
+def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], list[str] -> figure dict
     """Every head's weights as small multiples on one 0..1 colour range.
 
     Row labels on the first column, column labels under each map with no map below it, both
-    thinned for the size each small map gets in a figure `width` px wide.
+    thinned for the size each small map gets in a figure `width` px wide. Laid out as
+    `plotly.subplots.make_subplots` would (the same domains), as a plain dict.
     """
     n = len(weights)
     rows, cols = -(-n // columns), min(n, columns)
@@ -94,40 +93,43 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
     gap_x, gap_y = 0.03, 40  # a fraction of the width; px between rows (room for "head h")
     side = min(260, (width - room["l"] - room["r"] - BAR) * (1 - gap_x * (cols - 1)) / cols)
     plots = rows * (side + 24) + (rows - 1) * gap_y
-    fig = make_subplots(
-        rows,
-        cols,
-        subplot_titles=[f"head {h}" for h in range(n)],
-        horizontal_spacing=gap_x,
-        vertical_spacing=gap_y / plots if rows > 1 else 0.0,
-    )
+    gap_y = gap_y / plots if rows > 1 else 0.0  # as a fraction of the height
+    wide, tall = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
     cats = categories(tokens)
     x_axis, y_axis = axis(tokens, "key", side, LINE), axis(tokens, "query", side, LINE)
+    traces, axes, notes = [], {}, []
     for h in range(n):
-        r, c = h // columns + 1, h % columns + 1
-        fig.add_trace(
-            go.Heatmap(
-                z=np.asarray(weights[h], dtype=np.float32),
-                x=cats,
-                y=cats,
-                coloraxis="coloraxis",
-                hovertemplate=f"head {h}<br>query %{{y}}<br>key %{{x}}<br>weight %{{z:.6g}}<extra></extra>",
-                hoverongaps=False,
-            ),
-            row=r,
-            col=c,
+        r, c, k = h // columns, h % columns, h + 1
+        x0, y0 = c * (wide + gap_x), (rows - 1 - r) * (tall + gap_y)  # from the left, from the bottom
+        traces.append(
+            {
+                "type": "heatmap",
+                "z": np.asarray(weights[h], dtype=np.float32),
+                "x": cats,
+                "y": cats,
+                "xaxis": f"x{k}",
+                "yaxis": f"y{k}",
+                "coloraxis": "coloraxis",
+                "hovertemplate": f"head {h}<br>" + hover(("query", "key"), "weight"),
+                "hoverongaps": False,
+            }
         )
         bottom = h + columns >= n  # no map below: label the keys
-        fig.update_xaxes(x_axis | {"tickangle": UPRIGHT, "showticklabels": bottom}, row=r, col=c)
-        fig.update_yaxes(y_axis | {"autorange": "reversed", "showticklabels": c == 1}, row=r, col=c)
-        if not bottom:
-            fig.update_xaxes(title=None, row=r, col=c)
-        if c > 1:
-            fig.update_yaxes(title=None, row=r, col=c)
-    colours = {"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "colorbar": COLOURBAR}
+        axes[f"xaxis{k}"] = x_axis | {
+            "tickangle": UPRIGHT,
+            "showticklabels": bottom,
+            "domain": [x0, x0 + wide],
+        }
+        axes[f"xaxis{k}"] |= {"anchor": f"y{k}"} | ({} if bottom else {"title": None})
+        axes[f"yaxis{k}"] = y_axis | {"autorange": "reversed", "showticklabels": c == 0}
+        axes[f"yaxis{k}"] |= {"anchor": f"x{k}", "domain": [y0, min(1, y0 + tall)]} | (
+            {"title": None} if c else {}
+        )
+        notes.append(_note(f"head {h}", x0 + wide / 2, min(1, y0 + tall)))
+    colours = {"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "colorbar": dict(COLOURBAR)}
     height = round(plots + room["t"] + room["b"])
-    fig.update_layout(layout("Each head's weights", height) | {"coloraxis": colours, "margin": room})
-    return fig
+    extra = {"coloraxis": colours, "annotations": notes, "margin": room}
+    return figure(traces, layout("Each head's weights", height) | axes | extra)
 
 
 def head_ticks(n_heads, d_v, span, pitch=LINE):  # int, int, px -> (positions, labels "h1 d0", ..)

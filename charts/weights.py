@@ -102,6 +102,7 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
         "type": "heatmap",
         "z": z,
         "text": w,  # the weight itself, for the numbers and the hover
+        "meta": {"z": "row_scaled(text)" if colour == "row" else "text"},  # z travels as this (charts.wire)
         "x": categories(tokens),
         "y": categories(tokens),
         "colorscale": WEIGHTS,

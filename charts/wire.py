@@ -3,7 +3,11 @@
 A page draws several large heatmaps; sending each as Plotly JSON costs a base64 copy of every matrix
 and a remount in the browser. Here a figure travels as one payload:
 
-    [uint32 little-endian: n] [n bytes: UTF-8 JSON header, space-padded to 4 bytes] [body]
+    [uint32 little-endian: n] [n bytes: the UTF-8 JSON header, zlib-compressed] [0-3 zero bytes] [body]
+
+The header is compressed because it is most of a small map's bytes (axes, colour scale, hover text:
+about 2 kB for 7 tokens, 15 kB for a line view of 4 heads) and repeats itself; the browser inflates
+it with `DecompressionStream("deflate")`. The body starts at the next 4-byte boundary after it.
 
 The header is {"version", "name", "group", "hash", "frame", "labels", "spec", "config"}. "name" is the
 figure's name on the page, "group" names the payloads whose maps the browser links on hover. "labels" maps
@@ -19,6 +23,10 @@ or group), so the browser redraws the figure only when what it shows changed. "f
 but the cells (each heatmap's "z" and "text" arrays), the heatmaps' category names, the axes' ticks,
 the title and the shapes, their sizes kept: when only those changed, the browser repaints the cells
 and renames the labels in place instead of replotting the figure.
+
+A heatmap whose colours are made from its numbers says so in its `meta.z` (`DERIVED`): its "z" is
+then not sent but {"$derive": meta.z} and made where it is drawn from its "text", so the weights of
+the first screen travel once.
 """
 
 import base64
@@ -27,17 +35,24 @@ import json
 import math
 import re
 import struct
+import zlib
 from numbers import Real
 
 import numpy as np
 
-VERSION = 2  # one figure per payload
+from charts.weights import row_scaled
+
+VERSION = 3  # one figure per payload, its header compressed
 MIN_LIST = 16  # number lists shorter than this stay plain JSON: a reference would not be smaller
 MIN_LABELS = 64  # characters: string lists shorter than this stay plain JSON, longer ones are shared
 TYPED = {"float32": np.float32, "float64": np.float64, "uint8": np.uint8, "int32": np.int32}
 EXACT_LIMIT = 4096  # a 1-D float64 array this short (bar heights, a row) keeps every digit
 PLOTLY_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "u1": "uint8", "i2": "int16"}
 PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
+DERIVED = {  # a heatmap's meta.z -> its z made from its text (float32), here and in the browser
+    "text": lambda text: text,
+    "row_scaled(text)": row_scaled,  # each row divided by its largest weight
+}
 
 
 def digest(data):  # bytes -> str, 16 hex digits
@@ -169,6 +184,19 @@ def count(v, packer):  # a packed list (plain, or a shared label list) -> its le
     return len(v) if isinstance(v, list) else v
 
 
+def derived(trace):  # a trace dict -> the name of how its z is made from its text, or None
+    meta = trace.get("meta") if isinstance(trace, dict) else None
+    rule = meta.get("z") if isinstance(meta, dict) else None
+    return rule if rule in DERIVED and trace.get("type") == "heatmap" and "text" in trace else None
+
+
+def trace_value(packer, trace):  # -> the trace's JSON form; a derived z is named, not sent
+    rule = derived(trace)
+    if rule is None:
+        return packer.value(trace)
+    return packer.value({k: v for k, v in trace.items() if k != "z"}) | {"z": {"$derive": rule}}
+
+
 def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> bytes
     """The figure as one payload; config: its Plotly config dict; name: its name on the page (or None).
 
@@ -177,7 +205,7 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
     labels = {}
     packer = Packer(labels)
     data, layout, frames = figure_parts(figure)
-    spec = {"data": [packer.value(t) for t in data], "layout": packer.value(layout)}
+    spec = {"data": [trace_value(packer, t) for t in data], "layout": packer.value(layout)}
     if frames:  # an animation: Plotly plays them in the browser, no rerun per frame
         spec["frames"] = [packer.value(f) for f in frames]
     config = config or {}
@@ -187,19 +215,24 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
     frame = frame_digest(spec, config, packer)
     head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "labels": labels}
     raw = json.dumps(head | {"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False).encode()
-    raw += b" " * (-len(raw) % 4)
-    return struct.pack("<I", len(raw)) + raw + body
+    raw = zlib.compress(raw, 6)
+    return struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + body
+
+
+def body_start(payload):  # bytes -> int, where the body starts: after the header, on a 4-byte boundary
+    (n,) = struct.unpack_from("<I", payload)
+    return 4 + n + (-n % 4)
 
 
 def header(payload):  # bytes -> dict, the payload's JSON header
     (n,) = struct.unpack_from("<I", payload)
-    return json.loads(bytes(payload[4 : 4 + n]))
+    return json.loads(zlib.decompress(bytes(payload[4 : 4 + n])))
 
 
 def unpack(payload):  # bytes -> {"data", "layout"} with numpy arrays and plain label lists
     """The figure a payload carries, as a figure dict: what the browser receives, for tests and checks."""
     head = header(payload)
-    body = memoryview(payload)[4 + struct.unpack_from("<I", payload)[0] :]
+    body = memoryview(payload)[body_start(payload) :]
 
     def restore(v):
         if isinstance(v, list):
@@ -213,6 +246,8 @@ def unpack(payload):  # bytes -> {"data", "layout"} with numpy arrays and plain 
         if "$labels" in v:
             items = head["labels"][v["$labels"]]
             return list(items) if "index" not in v else [items[i] for i in restore(v["index"])]
-        return {k: restore(x) for k, x in v.items()}
+        out = {k: restore(x) for k, x in v.items()}
+        rule = out.get("z", {}).get("$derive") if isinstance(out.get("z"), dict) else None
+        return out | {"z": DERIVED[rule](out["text"]).astype(np.float32)} if rule else out
 
     return restore(head["spec"])

@@ -10,6 +10,19 @@ const TYPES = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array,
 const GROUPS = new Map(); // group name -> Set of the charts whose maps are linked on hover
 let plotlyLoading = null;
 
+// The component's rules, added to the page once (a component's own CSS would travel in every message).
+const CSS = `
+.lc-fig { position: relative; }
+.lc-over { position: absolute; inset: 0; pointer-events: none; overflow: hidden; }
+.lc-band { position: absolute; display: none; background: rgba(255, 146, 43, 0.14);
+  box-shadow: inset 0 0 0 1px rgba(232, 89, 12, 0.9); }
+.lc-error { color: #c92a2a; }
+`;
+if (!document.getElementById("lc-style")) {
+  const style = Object.assign(document.createElement("style"), { id: "lc-style", textContent: CSS });
+  document.head.appendChild(style);
+}
+
 function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   plotlyLoading ??= new Promise((resolve, reject) => {
@@ -40,10 +53,12 @@ function drawnAxis(gd, id) {
   };
 }
 
-function decode(bytes) {
+// [uint32 n] [n bytes: the JSON header, zlib-compressed] [0-3 zero bytes] [body] (charts/wire.py)
+async function decode(bytes) {
   const n = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n)));
-  return { head, body: bytes.slice(4 + n).buffer }; // a fresh, aligned buffer
+  const inflated = new Blob([bytes.subarray(4, 4 + n)]).stream().pipeThrough(new DecompressionStream("deflate"));
+  const head = JSON.parse(await new Response(inflated).text());
+  return { head, body: bytes.slice(4 + n + ((4 - (n % 4)) % 4)).buffer }; // a fresh, aligned buffer
 }
 
 function restore(v, wire) {
@@ -63,8 +78,19 @@ function restore(v, wire) {
     const items = wire.head.labels[v.$labels];
     return v.index ? Array.from(restore(v.index, wire), (i) => items[i]) : items;
   }
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, restore(x, wire)]));
+  const out = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, restore(x, wire)]));
+  return out.z?.$derive ? { ...out, z: DERIVED[out.z.$derive](out.text) } : out;
 }
+
+// A heatmap's z made from its text rows (charts/wire.py DERIVED): the weights travel once.
+const DERIVED = {
+  text: (rows) => rows,
+  "row_scaled(text)": (rows) =>
+    rows.map((row) => {
+      const top = row.reduce((a, v) => (v > a ? v : a), -Infinity); // NaN (masked) never wins
+      return row.map((v) => (top > 0 ? v / top : 0 * v)); // a Float32Array: rounded as numpy's float32
+    }),
+};
 
 // The figure's heatmaps: their axes, their number of cells, and an identity for each label list, so
 // maps drawn on the same tokens can be linked on hover. spec: as sent; data: the restored traces.
@@ -507,7 +533,7 @@ async function draw(Plotly, chart, wire) {
 
 async function render(chart, bytes) {
   const Plotly = await loadPlotly();
-  const wire = decode(bytes);
+  const wire = await decode(bytes);
   join(chart, wire.head.group ?? null);
   clearBands(chart);
   if (chart.hash === wire.head.hash) return;

@@ -7,6 +7,7 @@ import pytest
 
 from attention import Settings, run
 from charts.lines import WIDTH
+from charts.weights import row_scaled
 from harness.browser import open_page, rerun_finished
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -104,6 +105,8 @@ def test_a_d_k_step_repaints_the_weights_in_place_with_the_new_values(screen, ap
     assert fresh == 0
     text = screen.evaluate(f"Array.from({weights}.data[0].text, r => Array.from(r))")
     np.testing.assert_allclose(text, run(Settings(d_k=17)).attention.weights[0], rtol=2e-6, atol=1e-7)
+    z = screen.evaluate(f"Array.from({weights}.data[0].z, r => Array.from(r))")  # made in the browser
+    np.testing.assert_array_equal(z, row_scaled(np.asarray(text, np.float32)))  # each row ÷ its largest
     numbers = screen.evaluate(
         f"[...{weights}.querySelectorAll('g.heatmap-label text')].map(t => t.textContent)"
     )

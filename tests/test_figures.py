@@ -64,22 +64,45 @@ def test_colour_bars_read_in_plain_decimals():
     assert fig.data[0].colorbar.tickformat == fg.TICKFORMAT == ".2~g"  # 1e-16, 0.5, 12: no "f" or "µ"
     row = checked(heatmap_row([np.ones((1, 2))], ["a"], ["x", "y"], "t", ("A",)))
     assert row.layout.coloraxis.colorbar.tickformat == fg.TICKFORMAT
-    grid = grids.head_grid(np.ones((2, 3, 3)) / 3, ["a", "b", "c"])
+    grid = checked(grids.head_grid(np.ones((2, 3, 3)) / 3, ["a", "b", "c"]))
     assert grid.layout.coloraxis.colorbar.tickformat == fg.TICKFORMAT
 
 
 def test_the_head_grid_labels_the_first_column_and_the_maps_with_none_below():
     tokens = [f"w{i}" for i in range(10)]
-    fig = grids.head_grid(np.full((6, 10, 10), 0.1), tokens, columns=4)  # 4 maps, then 2 under the first two
+    fig = checked(
+        grids.head_grid(np.full((6, 10, 10), 0.1), tokens, columns=4)
+    )  # 4 maps, then 2 under the first two
     x = {k: fig.layout[f"xaxis{k if k > 1 else ''}"] for k in range(1, 7)}
     y = {k: fig.layout[f"yaxis{k if k > 1 else ''}"] for k in range(1, 7)}
     assert [k for k in x if x[k].showticklabels] == [3, 4, 5, 6]  # heads 2..5 have no map below
     assert [k for k in y if y[k].showticklabels] == [1, 5]  # the first column
     assert list(x[5].ticktext) == tokens and list(y[1].ticktext) == tokens
     assert [a.text for a in fig.layout.annotations] == [f"head {h}" for h in range(6)]
-    many = grids.head_grid(np.full((4, 48, 48), 1 / 48), [f"w{i}" for i in range(48)])
+    many = checked(grids.head_grid(np.full((4, 48, 48), 1 / 48), [f"w{i}" for i in range(48)]))
     side = (grids.PAGE - many.layout.margin.l - many.layout.margin.r - grids.BAR) * (1 - 0.03 * 3) / 4
     assert len(many.layout.xaxis.tickvals) * fg.LINE <= side and len(many.layout.xaxis.tickvals) < 48
+
+
+def test_the_head_grid_is_laid_out_as_make_subplots_lays_it_out():
+    from plotly.subplots import make_subplots
+
+    for n_heads, columns in [(6, 4), (4, 4), (2, 4), (8, 4), (3, 2)]:
+        fig = checked(grids.head_grid(np.full((n_heads, 5, 5), 0.2), list("abcde"), columns=columns))
+        rows, cols = -(-n_heads // columns), min(n_heads, columns)
+        plots = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+        spacing = 40 / plots if rows > 1 else 0.0
+        ref = make_subplots(rows, cols, horizontal_spacing=0.03, vertical_spacing=spacing)
+        for h in range(n_heads):
+            r, c = h // columns + 1, h % columns + 1
+            want = ref.get_subplot(r, c)
+            name = "" if h == 0 else h + 1
+            assert fig.layout[f"xaxis{name}"].domain == pytest.approx(want.xaxis.domain, abs=1e-9)
+            assert fig.layout[f"yaxis{name}"].domain == pytest.approx(want.yaxis.domain, abs=0.002)
+            assert (
+                fig.data[h].xaxis == ("x" if h == 0 else f"x{h + 1}")
+                and fig.layout.annotations[h].text == f"head {h}"
+            )
 
 
 def test_head_ticks_name_head_and_dimension_and_never_crowd_a_boundary():

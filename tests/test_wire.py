@@ -3,6 +3,7 @@
 import html
 import json
 import struct
+import zlib
 
 import numpy as np
 import plotly.graph_objects as go
@@ -62,11 +63,22 @@ def test_arrays_start_on_four_byte_boundaries():
     masks = [{"type": "heatmap", "z": np.ones((3, 3), dtype=bool), "xaxis": f"x{k + 2}"} for k in range(3)]
     fig = {"data": [*masks, {"type": "heatmap", "z": np.ones((4, 4))}], "layout": {}}
     payload = wire.pack(fig)
-    (n,) = struct.unpack_from("<I", payload)
-    assert n % 4 == 0
+    assert wire.body_start(payload) % 4 == 0
     refs = [t["z"] for t in wire.header(payload)["spec"]["data"]]
     assert [r["offset"] for r in refs] == [0, 12, 24, 36]  # 9 bytes of uint8, padded to 12
     assert np.all(wire.unpack(payload)["data"][3]["z"] == 1)
+
+
+def test_the_header_travels_compressed_and_the_cells_as_they_are():
+    z = np.arange(49, dtype=np.float32).reshape(7, 7)
+    payload = wire.pack(heatmap(z, tokens(7)), {"displaylogo": False}, "scores", "page")
+    (n,) = struct.unpack_from("<I", payload)
+    text = zlib.decompress(payload[4 : 4 + n])
+    assert json.loads(text) == wire.header(payload) and wire.header(payload)["version"] == wire.VERSION == 3
+    assert n < 0.75 * len(text)  # a map's header repeats itself
+    start = wire.body_start(payload)
+    assert start % 4 == 0 and 4 + n <= start < 4 + n + 4 and set(payload[4 + n : start]) <= {0}
+    np.testing.assert_array_equal(np.frombuffer(payload[start:], np.float32), z.ravel())
 
 
 def test_hostile_labels_come_back_byte_exact():
@@ -199,3 +211,34 @@ def test_an_overlay_that_moved_changes_the_frame():
     a[0, 1], b[1, 0] = True, True
     frames = {frame(weights_map(w, tokens(n), "A", moved=m)) for m in (a, b)}
     assert len(frames) == 2
+
+
+@pytest.mark.parametrize("colour", ["row", "0-1"])
+def test_the_weights_travel_once_and_their_colours_are_made_from_them(colour):
+    rng = np.random.default_rng(3)
+    w = rng.random((12, 12))
+    w /= w.sum(axis=1, keepdims=True)
+    w[2, 5] = np.nan  # masked
+    w[7] = np.nan  # a row with every key masked
+    fig = weights_map(w, tokens(12), "weights", colour=colour)
+    payload = wire.pack(fig)
+    [trace] = [t for t in wire.header(payload)["spec"]["data"] if t["type"] == "heatmap"]
+    assert trace["z"] == {"$derive": "row_scaled(text)" if colour == "row" else "text"}
+    assert len(payload) - wire.body_start(payload) == 12 * 12 * 4  # one float32 matrix: the weights
+    back = wire.unpack(payload)["data"][0]
+    sent = fig["data"][0]
+    np.testing.assert_array_equal(back["z"], np.asarray(sent["z"], np.float32))  # bit for bit, NaN kept
+    np.testing.assert_array_equal(back["text"], np.asarray(w, np.float32))
+
+
+def test_only_a_heatmap_with_its_text_has_a_derived_z():
+    z = np.eye(3)
+    for trace in (
+        {"type": "heatmap", "z": z, "meta": {"z": "text"}},  # no text to make it from
+        {"type": "heatmap", "z": z, "text": z, "meta": {"z": "unknown"}},
+        {"type": "scatter", "x": [1, 2], "text": ["a", "b"], "meta": {"z": "text"}},
+        {"type": "heatmap", "z": z, "text": z, "meta": "text"},
+    ):
+        back = wire.unpack(wire.pack({"data": [trace], "layout": {}}))["data"][0]
+        assert "$derive" not in json.dumps(wire.header(wire.pack({"data": [trace], "layout": {}})))
+        assert set(back) == set(trace)

@@ -13,7 +13,8 @@ The component's script and plotly.js are files of the repository, static/live_ch
 static/plotly.min.js (the plotly.js release the pinned plotly.py was built for), served by Streamlit's
 static file serving (`server.enableStaticServing` in .streamlit/config.toml) and loaded once per page.
 Nothing is written at run time, so the app draws from a read-only checkout. The component itself
-carries a two-line loader, since its code travels in every rerun's message. A click on a cell comes
+carries a two-line loader and no CSS (the script adds its rules to the page once), since what it
+carries travels in every rerun's message. A click on a cell comes
 back as a trigger value (present in the rerun the click started, None otherwise); hovering a cell
 outlines its row and column in every map of the same hover group drawn on the same labels.
 """
@@ -31,17 +32,10 @@ SCRIPT = STATIC / "live_chart.js"
 VERSION = hashlib.blake2b(SCRIPT.read_bytes(), digest_size=6).hexdigest()  # a new URL for a new script
 LOADER = f"""const url = new URL("app/static/live_chart.js?v={VERSION}", document.baseURI).href;
 export default async function (component) {{ return (await import(url)).default(component); }}"""
-CSS = """
-.lc-fig { position: relative; }
-.lc-over { position: absolute; inset: 0; pointer-events: none; overflow: hidden; }
-.lc-band { position: absolute; display: none; background: rgba(255, 146, 43, 0.14);
-  box-shadow: inset 0 0 0 1px rgba(232, 89, 12, 0.9); }
-.lc-error { color: #c92a2a; }
-"""
 KEY_PREFIX = "live_"  # the components' session-state keys, never clashing with a widget's key
 COMPONENT = "attention_live_chart"
 
-_component = st.components.v2.component(COMPONENT, js=LOADER, css=CSS, isolate_styles=False)
+_component = st.components.v2.component(COMPONENT, js=LOADER, isolate_styles=False)  # its CSS: in the script
 
 
 def export_config(fig):  # go.Figure | dict -> Plotly config: a PNG export named after the title
