@@ -84,6 +84,10 @@ def texts(elements):  # ElementList -> list[str]
     return [e.value for e in elements]
 
 
+def paragraphs(at):  # AppTest -> list[str], every paragraph of every Markdown element (a stage's text is one)
+    return [p for m in texts(at.markdown) for p in m.split("\n\n")]
+
+
 def fix_length(at, n):  # AppTest, int -> the seq_len slider set to n (the page not yet run again)
     """Switch on a fixed sequence length (a run draws its slider), then set it to n."""
     at.toggle(key="fixed_length").set_value(True).run()

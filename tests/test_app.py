@@ -19,6 +19,7 @@ from tests.apptest_helpers import (
     fix_length,
     outside_code,
     page,
+    paragraphs,
     sentence_box,
     status_line,
     texts,
@@ -111,7 +112,7 @@ def test_sentence_d_k_length_and_seed_each_change_the_figures_as_the_package_doe
         )
         close(z(figs["scaled"]), z(figs["scores"]) / np.sqrt(s.d_k), atol=1e-5)
         before = after
-    assert "**÷√d_k = ÷8.00** for d_k = 64." in texts(at.markdown)
+    assert "**÷√d_k = ÷8.00** for d_k = 64." in paragraphs(at)
     assert status_line(at).startswith("Showing 5 tokens + 3 padding.")
 
 
@@ -324,12 +325,12 @@ def test_scaling_off_and_temperature():
     at.number_input(key="temperature").set_value(2.0).run()
     figs = figures(at)
     close(z(figs["scaled"]), z(figs["scores"]) / (2.0 * 4.0), atol=1e-5)
-    assert "**÷τ·√d_k = 2 × 4.00 = ÷8.00** for d_k = 16." in texts(at.markdown)
+    assert "**÷τ·√d_k = 2 × 4.00 = ÷8.00** for d_k = 16." in paragraphs(at)
     assert_stages_match(figs, Settings(temperature=2.0))
     at.toggle(key="scaling").set_value(False).run()
     figs = figures(at)
     close(z(figs["scaled"]), z(figs["scores"]) / 2.0, atol=1e-5)
-    assert "**Scaling is off**: scaled = scores ÷ τ = scores ÷ 2." in texts(at.markdown)
+    assert "**Scaling is off**: scaled = scores ÷ τ = scores ÷ 2." in paragraphs(at)
     assert_stages_match(figs, Settings(temperature=2.0, scaling=False))
 
 

@@ -22,6 +22,20 @@ def plain(text):  # str -> str
     return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
 
 
+def prose(title, *blocks):  # str, Markdown paragraphs and formulas (`formula`) -> None
+    """A stage's heading, paragraphs and formulas as one Markdown element.
+
+    Every element is a message and a render on every rerun, so a stage's text is one element, not
+    a subheader, a paragraph and a formula each. Only the page's own text goes here, never a
+    visitor's: that is shown with `literal`.
+    """
+    st.markdown("\n\n".join([f"### {title}", *blocks]))
+
+
+def formula(tex):  # LaTeX -> a Markdown block of display maths
+    return f"$$\n{tex}\n$$"
+
+
 def chips(tokens):  # list[str] -> None
     """The tokens as a row of code-span chips, each shown literally."""
     st.markdown(" ".join(literal(t) for t in tokens))

@@ -5,7 +5,7 @@ import streamlit as st
 from charts import figures as fg
 from charts import grids
 from views import weights
-from views.common import chips
+from views.common import chips, formula, prose
 from views.live_chart import draw
 from views.page import HEAD, Tab
 
@@ -23,8 +23,8 @@ def head_picker(n_heads):  # int -> int
 
 def tokens_stage(trace):
     s = trace.settings
-    st.subheader("1 · Tokens and embeddings X")
-    st.markdown(
+    prose(
+        "1 · Tokens and embeddings X",
         "The sentence is split into tokens, and each token becomes a vector of d_model numbers: "
         "one row of **X**. A real model learns these vectors; here they are "
         + {
@@ -37,7 +37,7 @@ def tokens_stage(trace):
             " Sinusoidal position vectors are added, so equal words at different places differ."
             if s.positions
             else ""
-        )
+        ),
     )
     chips(trace.words)
     with st.container():  # a slot either way: X and what follows keep their place as padding comes and goes
@@ -52,13 +52,13 @@ def tokens_stage(trace):
 
 def projections_stage(trace, h):
     a, s = trace.attention, trace.settings
-    st.subheader("2 · Queries, keys and values")
-    st.markdown(
+    prose(
+        "2 · Queries, keys and values",
         "Three learned matrices project every row of X into three roles. A **query** says what a token "
         "is looking for, a **key** what it offers to be found by, and a **value** what it passes on "
-        "once found. Keeping them separate lets a model match on one aspect of a word and copy another."
+        "once found. Keeping them separate lets a model match on one aspect of a word and copy another.",
+        formula(r"Q = X W_Q \qquad K = X W_K \qquad V = X W_V"),
     )
-    st.latex(r"Q = X W_Q \qquad K = X W_K \qquad V = X W_V")
     d_model, tokens = trace.x.shape[1], trace.tokens
     ws = trace.head_projections(h)
     title = f"The projections, each d_model × d_k = {d_model} × {s.d_k}" + (
@@ -73,20 +73,21 @@ def projections_stage(trace, h):
 
 def scores_stage(trace):
     s = trace.settings
-    st.subheader("3 · Scores Q·Kᵀ and 4 · scaled scores")
-    st.markdown(
-        "Every query is compared with every key by a dot product: a large score means the key matches "
-        "what the query looks for. A dot product sums d_k products, so its spread grows like √d_k; "
-        "dividing by √d_k keeps the scores near ±1 whatever d_k is, so softmax does not saturate."
-    )
     divisor = r"\tau\sqrt{d_k}" if s.scaling else r"\tau"  # the formula the page is computing now
-    st.latex(rf"\text{{scores}} = Q K^\top \qquad \text{{scaled}} = \frac{{Q K^\top}}{{{divisor}}}")
     if s.scaling:
         root = s.root_d_k
         tau = f"τ·√d_k = {s.temperature:g} × {root:.2f}" if s.temperature != 1 else "√d_k"
-        st.markdown(f"**÷{tau} = ÷{s.divisor:.2f}** for d_k = {s.d_k}.")
+        now = f"**÷{tau} = ÷{s.divisor:.2f}** for d_k = {s.d_k}."
     else:
-        st.markdown(f"**Scaling is off**: scaled = scores ÷ τ = scores ÷ {s.temperature:g}.")
+        now = f"**Scaling is off**: scaled = scores ÷ τ = scores ÷ {s.temperature:g}."
+    prose(
+        "3 · Scores Q·Kᵀ and 4 · scaled scores",
+        "Every query is compared with every key by a dot product: a large score means the key matches "
+        "what the query looks for. A dot product sums d_k products, so its spread grows like √d_k; "
+        "dividing by √d_k keeps the scores near ±1 whatever d_k is, so softmax does not saturate.",
+        formula(rf"\text{{scores}} = Q K^\top \qquad \text{{scaled}} = \frac{{Q K^\top}}{{{divisor}}}"),
+        now,
+    )
     st.caption(
         "The first two maps at the top of the page are the scores and the scaled scores, on one colour "
         "range: the scaled map looks paler by exactly this factor."

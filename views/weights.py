@@ -6,6 +6,7 @@ from attention.scaling import row_stats, row_sums, saturation_summary
 from charts import figures as fg
 from charts import grids
 from charts.lines import line_view
+from views.common import formula, prose
 from views.live_chart import draw
 from views.page import GRID_LIMIT, LARGE
 
@@ -29,14 +30,14 @@ NO_PAD = (
 
 def mask_stage(trace, h):
     s = trace.settings
-    st.subheader("5 · Mask")
     if trace.mask is None:
-        st.markdown("No mask: every query may attend to every key (choose one under More settings).")
+        prose("5 · Mask", "No mask: every query may attend to every key (choose one under More settings).")
         return
-    st.markdown(
+    prose(
+        "5 · Mask",
         MASK_TEXT[s.mask].format(window=s.window, prefix=s.prefix)
         + " A hidden score is set to −∞ before the softmax, so its weight is exactly 0; it is drawn blank."
-        + (NO_PAD if s.mask == "padding" and not trace.n_pad else "")
+        + (NO_PAD if s.mask == "padding" and not trace.n_pad else ""),
     )
     mask_fig = fg.heatmap(
         trace.mask, trace.tokens, trace.tokens, "Mask (1 = may attend)", kind="mask", value="may attend"
@@ -72,15 +73,15 @@ def weights_figure(trace, h, title):  # -> figure dict, the head's weights with 
 
 def weights_stage(trace, h):
     a = trace.attention
-    st.subheader("6 · Softmax: the attention weights")
-    st.markdown(
+    prose(
+        "6 · Softmax: the attention weights",
         "Softmax turns each row of scaled scores into weights between 0 and 1 that add up to 1: "
         "exponentiate, then divide by the row's total. Each row says how a query shares its attention "
         "among the keys: the third map at the top of the page, where the orange square marks where "
         "each query looks most (every square of a tie). A weight says how much of each value a word "
-        "mixes in, not why: it is not an explanation of what a model decides."
+        "mixes in, not why: it is not an explanation of what a model decides.",
+        formula(r"w_{ij} = \frac{e^{s_{ij} - \max_k s_{ik}}}{\sum_{j'} e^{s_{ij'} - \max_k s_{ik}}}"),
     )
-    st.latex(r"w_{ij} = \frac{e^{s_{ij} - \max_k s_{ik}}}{\sum_{j'} e^{s_{ij'} - \max_k s_{ik}}}")
     st.success(row_sum_check(a.weights[h], trace.mask))
     st.caption(
         saturation_summary(row_stats(a.weights[h])) + ": the Scaling lab tab explains why that matters."
@@ -101,12 +102,12 @@ def weights_stage(trace, h):
 
 def output_stage(trace, h):
     a, s = trace.attention, trace.settings
-    st.subheader("7 · Output: weights · V")
-    st.markdown(
+    prose(
+        "7 · Output: weights · V",
         "Each token's output is the weighted average of the value rows, mixed by its row of weights: "
-        "a new vector for the token that carries what it found in the rest of the sentence."
+        "a new vector for the token that carries what it found in the rest of the sentence.",
+        formula(r"\text{output}_i = \sum_j w_{ij}\, v_j \qquad \text{output} = \text{weights} \cdot V"),
     )
-    st.latex(r"\text{output}_i = \sum_j w_{ij}\, v_j \qquad \text{output} = \text{weights} \cdot V")
     title = f"weights · V (head {h})"
     names = ("token", "dimension")
     out = fg.heatmap(
