@@ -43,7 +43,7 @@ function loadPlotly() {
 // _length) and its conversions from a value to its position (d2c: a category's index) and from a
 // position to pixels (l2p). No public API says where a category sits on screen.
 function drawnAxis(gd, id) {
-  const axis = gd._fullLayout?.[`${id[0]}axis${id.slice(1)}`];
+  const axis = gd._fullLayout?.[heldName(id)];
   if (!axis) return undefined;
   return {
     index: (value) => axis.d2c(value),
@@ -414,7 +414,8 @@ function fitPlan(spec, lengths) {
   return plan;
 }
 
-const axisName = (id) => `${id[0]}axis${id.slice(1)}`; // "x2" -> "xaxis2"
+const axisName = (id) => `${id[0]}axis${id.slice(1)}`; // "x2" -> "xaxis2", as the figure names it
+const heldName = (id) => axisName(id).replace(/^([xy]axis)1$/, "$1"); // as plotly.js holds it: "x1" -> "xaxis"
 
 // The heatmaps' axes: id -> how many categories they show (a window of rows, or every one).
 function fittedAxes(spec) {
@@ -475,7 +476,7 @@ function rename(gd, spec) {
       const [names, held] = [trace[along], gd.data[k][along]];
       if (same(names, held)) continue;
       const id = trace[`${along}axis`] || along;
-      const axis = gd._fullLayout[`${along}axis${id.slice(1)}`];
+      const axis = gd._fullLayout[heldName(id)];
       if (axis?.type !== "category" || !Array.isArray(names) || names.length !== held?.length) return false;
       axis._categories = names.slice();
       axis._categoriesMap = Object.fromEntries(names.map((name, i) => [name, i]));
@@ -485,15 +486,45 @@ function rename(gd, spec) {
   return true;
 }
 
+// New tick labels at the same positions (new words of the same number), written into the labels as
+// drawn, as Plotly prints them, and into the layout Plotly draws them from next time: Plotly.relayout
+// would measure and redraw every tick of the figure. The labels are escaped text (charts/figures.py),
+// so Plotly prints them with &amp; &lt; &gt; decoded and nothing else; false (Plotly.relayout draws
+// them) for markup, for an axis that sizes its margin to its labels, or when the ticks drawn are not
+// at these positions. Reads plotly.js 4.1.1 internals: a tick's <text> in g.<axis id>tick, its
+// __data__ ({x: position, text}), the axis's d2c.
+const ENTITY = { amp: "&", lt: "<", gt: ">" };
+
+function retick(gd, name, axis) {
+  const key = heldName(name.replace("axis", "")); // plotly.js holds "xaxis1" as "xaxis"
+  const [full, held] = [gd._fullLayout[key], gd.layout[key]];
+  const { tickvals, ticktext } = axis;
+  if (!full || !held || full.automargin || !["category", "linear"].includes(full.type)) return false;
+  if (!Array.isArray(tickvals) || !Array.isArray(ticktext) || tickvals.length !== ticktext.length) return false;
+  if (ticktext.some((t) => typeof t !== "string" || /[<>]/.test(t))) return false;
+  const at = new Map(tickvals.map((v, i) => [full.d2c(v), ticktext[i]]));
+  const nodes = [...gd.querySelectorAll(`g.${full._id}tick > text`)];
+  if (nodes.some((node) => !at.has(node.__data__?.x))) return false;
+  for (const node of nodes) {
+    const label = at.get(node.__data__.x);
+    node.textContent = label.replace(/&(amp|lt|gt);/g, (_, e) => ENTITY[e]);
+    node.setAttribute("data-unformatted", label);
+    node.__data__.text = label;
+  }
+  [held.tickvals, held.ticktext, full.tickvals, full.ticktext] = [tickvals, ticktext, tickvals, ticktext];
+  return true;
+}
+
 // The title, the shapes and the axes' ticks, where they changed: Plotly.relayout redraws them alone.
 async function relayout(Plotly, gd, layout) {
   const update = {};
   if (!same(layout.title, gd.layout.title)) update.title = layout.title;
   if (!same(layout.shapes ?? [], gd.layout.shapes ?? [])) update.shapes = layout.shapes ?? [];
   for (const name of Object.keys(layout).filter((key) => /^[xy]axis\d*$/.test(key))) {
-    for (const key of ["tickvals", "ticktext"]) {
-      if (!same(layout[name][key], gd.layout[name]?.[key])) update[`${name}.${key}`] = layout[name][key];
-    }
+    const held = gd.layout[heldName(name.replace("axis", ""))];
+    const moved = ["tickvals", "ticktext"].some((key) => !same(layout[name][key], held?.[key]));
+    if (!moved || retick(gd, name, layout[name])) continue;
+    for (const key of ["tickvals", "ticktext"]) update[`${name}.${key}`] = layout[name][key];
   }
   if (Object.keys(update).length) await Plotly.relayout(gd, update);
 }

@@ -178,38 +178,51 @@ def test_hover_and_click_answer_with_the_repainted_values(maps, wait_rerun):
 
 
 def test_new_words_are_renamed_in_place_and_hover_and_click_name_them(maps, wait_rerun):
+    """New words as wide as the old (the margins stay): every node stays, the tick labels included, each
+    label written as Plotly prints it (a typed tag and ampersand literally), and the plot's own layout
+    says the same, so a plot drawn afresh from its public data and layout shows the same words."""
     tag_nodes(maps)
     box = maps.locator(".st-key-words input")
-    box.fill("one dog ran off far")
+    box.fill("one <b> ran a&b far")
     box.press("Enter")
     wait_rerun(maps)
     maps.wait_for_function(
         f"+({PLOT}[0].dataset.repaints || 0) > 0 && +({PLOT}[1].dataset.repaints || 0) > 0"
     )
-    ticks = maps.evaluate(
-        f"[...{PLOT}].map(gd => [...gd.querySelectorAll('g.xtick text')].map(t => t.textContent))"
-    )
-    assert ticks == [["one", "dog", "ran", "off", "far"]] * 2
-    rows = maps.evaluate(
-        f"[...{PLOT}].map(gd => [...gd.querySelectorAll('g.ytick text')].map(t => t.textContent))"
-    )
-    assert rows == [["one", "dog", "ran", "off", "far"]] * 2
-    assert maps.evaluate(f"{PLOT}[0].data[0].x") == ["#0 one", "#1 dog", "#2 ran", "#3 off", "#4 far"]
+    words = ["one", "<b>", "ran", "a&b", "far"]
+
+    def labels(kind):  # -> per plot, the text of its tick labels on "xtick" or "ytick"
+        return maps.evaluate(
+            f"[...{PLOT}].map(gd => [...gd.querySelectorAll('g.{kind} text')].map(t => t.textContent))"
+        )
+
+    assert labels("xtick") == labels("ytick") == [words] * 2
+    assert maps.evaluate(f"{PLOT}[0].data[0].x") == [
+        "#0 one",
+        "#1 &lt;b&gt;",
+        "#2 ran",
+        "#3 a&amp;b",
+        "#4 far",
+    ]
+    assert maps.evaluate(f"{PLOT}[0].layout.xaxis.ticktext") == ["one", "&lt;b&gt;", "ran", "a&amp;b", "far"]
+    assert maps.evaluate(f"{PLOT}[0].querySelectorAll('g.xtick text b').length") == 0  # no tag drawn
     x, y = point(maps, 0, 3, 1)
     maps.mouse.move(x, y)
     hover = maps.locator(".hoverlayer .hovertext").first
     hover.wait_for()
-    assert "#3 off" in hover.text_content() and "#1 dog" in hover.text_content()
+    assert "#3 a&b" in hover.text_content() and "#1 <b>" in hover.text_content()
     maps.mouse.click(x, y)
     wait_rerun(maps)
     maps.get_by_text("clicked name=weights").wait_for()
     assert maps.get_by_text(f"clicked name=weights row=3 col=1 z={values(0)[3, 1]:.4f}").count() == 1
     maps.mouse.move(0, 0)  # no hover band over the cells
     assert_cells(maps, 0)
-    kept = "g.hm image, g.cbaxis, g.heatmap-label text"  # the ticks are redrawn with their new text
+    kept = "g.hm image, g.cbaxis, g.heatmap-label text, g.xtick, g.ytick"
     assert maps.evaluate(
         f"[...{PLOT}].flatMap(gd => [...gd.querySelectorAll('{kept}')]).every(n => n.__kept)"
     )
+    maps.evaluate(f"Promise.all([...{PLOT}].map(gd => Plotly.newPlot(gd, gd.data, gd.layout, gd._context)))")
+    assert labels("xtick") == labels("ytick") == [words] * 2
 
 
 def test_an_export_after_a_repaint_draws_the_new_cells(maps, wait_rerun):

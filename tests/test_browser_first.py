@@ -178,13 +178,22 @@ def test_a_d_k_step_and_new_words_redraw_the_line_view_in_place(page, app_server
     box.press("Enter")
     rerun_finished(page)
     page.wait_for_function(f"() => {lines}.dataset.repaints === '2'")
-    assert (
-        page.evaluate(f"[...{lines}.querySelectorAll('.scatterlayer .point')].filter(n => !n.__kept).length")
-        == 0
-    )
+    points = f"[...{lines}.querySelectorAll('.scatterlayer .point')]"  # its ticks: redrawn (automargin)
+    assert page.evaluate(f"{points}.filter(n => !n.__kept).length") == 0
     ticks = page.evaluate(
         f"[...{lines}.querySelectorAll('g.ytick text, g.y2tick text')].map(t => t.textContent)"
     )
     assert ticks == words.split() * 2
     w = run(Settings(sentence=words, d_k=17)).attention.weights[0]
     assert page.evaluate(f"{lines}.layout.shapes.length") == int((w >= 0.05).sum())
+    qkv = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text.startsWith('Queries'))"
+    for words in ("The weather is beautiful today in Adelaide", "The weather is beautiful today in Canberra"):
+        box.fill(words)  # the second: labels as wide as the first's, so the margins stay
+        box.press("Enter")
+        rerun_finished(page)
+        page.wait_for_function(f"() => {qkv}.layout.yaxis.ticktext.at(-1) === '{words.split()[-1]}'")
+    assert page.evaluate(f"+{qkv}.dataset.repaints") > 0  # three maps on axes "x1".."x3", in place
+    rows = page.evaluate(f"[...{qkv}.querySelectorAll('g.ytick text')].map(t => t.textContent)")
+    assert rows == words.split()
+    q = np.asarray(page.evaluate(f"Array.from({qkv}.data[0].z, r => Array.from(r))"))
+    np.testing.assert_allclose(q, run(Settings(sentence=words, d_k=17)).attention.q[0], rtol=2e-6, atol=1e-6)
