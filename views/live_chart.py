@@ -21,6 +21,7 @@ outlines its row and column in every map of the same hover group drawn on the sa
 
 import hashlib
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
 import streamlit as st
@@ -30,8 +31,10 @@ from charts import wire
 STATIC = Path(__file__).resolve().parent.parent / "static"  # served at app/static/ beside app.py
 SCRIPT = STATIC / "live_chart.js"
 VERSION = hashlib.blake2b(SCRIPT.read_bytes(), digest_size=6).hexdigest()  # a new URL for a new script
-LOADER = f"""const url = new URL("app/static/live_chart.js?v={VERSION}", document.baseURI).href;
-export default async function (component) {{ return (await import(url)).default(component); }}"""
+LOADER = (  # short, since it travels in every chart's message; two lines, or Streamlit takes it for a path
+    f'export default async (c) =>\n(await import(new URL("app/static/live_chart.js?v={VERSION}", '
+    "document.baseURI))).default(c);"
+)
 KEY_PREFIX = "live_"  # the components' session-state keys, never clashing with a widget's key
 COMPONENT = "attention_live_chart"
 
@@ -65,7 +68,7 @@ def draw(figures, key, columns=1, on_click=None, group="page"):
     call, "name", "trace", "x", "y", "z", "row", "col", "customdata"}. on_click(click), if given, is
     called before the script reruns, like a widget callback.
     """
-    places = [st.container()] if columns == 1 else st.columns(columns)
+    places = [nullcontext()] if columns == 1 else st.columns(columns)  # one under the other: no wrapper
     clicks = []
     for k, (name, fig) in enumerate(named(figures, key).items()):
         state_key, where = f"{KEY_PREFIX}{key}.{k}", {"figure": k, "name": name}
