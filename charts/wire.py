@@ -24,12 +24,17 @@ but the cells (each heatmap's "z" and "text" arrays), the heatmaps' category nam
 the title and the shapes, their sizes kept: when only those changed, the browser repaints the cells
 and renames the labels in place instead of replotting the figure.
 
+The styling every map shares (fonts, colour scales, axis kinds: `BASES`, the file static/chart_bases.json
+the browser reads too) is sent by name: a dict that holds every item of a base travels as
+{"$base": name, ...its other items}, and is made whole again where it is read.
+
 A heatmap whose colours are made from its numbers says so in its `meta.z` (`DERIVED`): its "z" is
 then not sent but {"$derive": meta.z} and made where it is drawn from its "text", so the weights of
 the first screen travel once.
 """
 
 import base64
+import copy
 import hashlib
 import json
 import math
@@ -37,6 +42,7 @@ import re
 import struct
 import zlib
 from numbers import Real
+from pathlib import Path
 
 import numpy as np
 
@@ -49,6 +55,35 @@ TYPED = {"float32": np.float32, "float64": np.float64, "uint8": np.uint8, "int32
 EXACT_LIMIT = 4096  # a 1-D float64 array this short (bar heights, a row) keeps every digit
 PLOTLY_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "u1": "uint8", "i2": "int16"}
 PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
+BASES_FILE = (
+    Path(__file__).resolve().parent.parent / "static" / "chart_bases.json"
+)  # served beside the script
+BASES = json.loads(BASES_FILE.read_text())  # name -> the items of a dict that many maps share
+
+
+def equal(
+    a, b
+):  # two JSON-like values -> bool, equal as JSON (a bool is never a number; an array never equal)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (bool, np.ndarray, dict, list, tuple)) or isinstance(
+        b, (bool, np.ndarray, dict, list, tuple)
+    ):
+        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
+    return a == b
+
+
+def base_of(d):  # dict -> the name of the largest base whose every item d holds, or None
+    held = [name for name, base in BASES.items() if all(k in d and equal(d[k], v) for k, v in base.items())]
+    return max(held, key=lambda name: len(BASES[name]), default=None)
+
+
+def item(packed, key):  # a packed dict, key -> its item, its base's if it has none of its own, or None
+    return packed.get(key, BASES.get(packed.get("$base"), {}).get(key))
+
+
 DERIVED = {  # a heatmap's meta.z -> its z made from its text (float32), here and in the browser
     "text": lambda text: text,
     "row_scaled(text)": row_scaled,  # each row divided by its largest weight
@@ -117,7 +152,11 @@ class Packer:
             return self.array(v)
         if isinstance(v, dict):
             typed = plotly_typed(v) if "bdata" in v else None
-            return self.array(typed) if typed is not None else {k: self.value(x) for k, x in v.items()}
+            if typed is not None:
+                return self.array(typed)
+            name = base_of(v)
+            rest = {k: self.value(x) for k, x in v.items() if name is None or k not in BASES[name]}
+            return rest if name is None else {"$base": name} | rest
         if isinstance(v, (list, tuple)):
             if all(isinstance(x, str) for x in v) and sum(len(x) + 3 for x in v) >= MIN_LABELS:
                 return self.strings(list(v))
@@ -163,7 +202,7 @@ def frame_digest(spec, config, packer):  # -> str, the digest of what the browse
     (a hot array's shape, the number of names and ticks): a new size replots."""
     hot, data = set(), []
     for trace in spec["data"]:
-        if trace.get("type") == "heatmap":
+        if item(trace, "type") == "heatmap":
             refs = {k: trace[k] for k in HOT if isinstance(trace.get(k), dict) and "offset" in trace[k]}
             hot |= {ref["offset"] for ref in refs.values()}
             trace = trace | {k: {"$array": r["$array"], "shape": r["shape"]} for k, r in refs.items()}
@@ -246,7 +285,8 @@ def unpack(payload):  # bytes -> {"data", "layout"} with numpy arrays and plain 
         if "$labels" in v:
             items = head["labels"][v["$labels"]]
             return list(items) if "index" not in v else [items[i] for i in restore(v["index"])]
-        out = {k: restore(x) for k, x in v.items()}
+        out = {k: restore(x) for k, x in v.items() if k != "$base"}
+        out = copy.deepcopy(BASES[v["$base"]]) | out if "$base" in v else out
         rule = out.get("z", {}).get("$derive") if isinstance(out.get("z"), dict) else None
         return out | {"z": DERIVED[rule](out["text"]).astype(np.float32)} if rule else out
 

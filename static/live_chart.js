@@ -9,6 +9,9 @@ const PLOTLY_URL = "app/static/plotly.min.js";
 const TYPES = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, int32: Int32Array };
 const GROUPS = new Map(); // group name -> Set of the charts whose maps are linked on hover
 let plotlyLoading = null;
+// The styling many maps share, sent by name (charts/wire.py BASES): read once, beside this script and
+// under the same version, so the two always match.
+const BASES = await (await fetch(new URL(`chart_bases.json${new URL(import.meta.url).search}`, import.meta.url))).json();
 
 // The component's rules, added to the page once (a component's own CSS would travel in every message).
 const CSS = `
@@ -78,7 +81,9 @@ function restore(v, wire) {
     const items = wire.head.labels[v.$labels];
     return v.index ? Array.from(restore(v.index, wire), (i) => items[i]) : items;
   }
-  const out = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, restore(x, wire)]));
+  const own = Object.entries(v).filter(([k]) => k !== "$base");
+  const out = { ...("$base" in v ? structuredClone(BASES[v.$base]) : {}) }; // a copy: Plotly may change it
+  for (const [k, x] of own) out[k] = restore(x, wire);
   return out.z?.$derive ? { ...out, z: DERIVED[out.z.$derive](out.text) } : out;
 }
 
@@ -97,10 +102,11 @@ const DERIVED = {
 function heatmaps(spec, data) {
   const key = (labels) => labels?.$labels ?? JSON.stringify(labels ?? null);
   return spec.data.flatMap((t, k) => {
-    if (t.type !== "heatmap") return [];
-    const z = data[k].z ?? [];
+    const drawn = data[k]; // as restored: bases and derived arrays made whole
+    if (drawn.type !== "heatmap") return [];
+    const z = drawn.z ?? [];
     const cells = z.length * (z[0]?.length ?? 0);
-    return [{ id: k, xaxis: t.xaxis || "x", yaxis: t.yaxis || "y", xkey: key(t.x), ykey: key(t.y), cells }];
+    return [{ id: k, xaxis: drawn.xaxis || "x", yaxis: drawn.yaxis || "y", xkey: key(t.x), ykey: key(t.y), cells }];
   });
 }
 

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from charts import wire
+from charts import figures, wire
 from charts.weights import SHAPES_LIMIT, weights_map
 
 HOSTILE = ["<b>x</b>", "<img src=x onerror=alert(1)>", '<a href="http://e.com">l</a>', "é \" ' \\ ` \u2028"]
@@ -222,7 +222,7 @@ def test_the_weights_travel_once_and_their_colours_are_made_from_them(colour):
     w[7] = np.nan  # a row with every key masked
     fig = weights_map(w, tokens(12), "weights", colour=colour)
     payload = wire.pack(fig)
-    [trace] = [t for t in wire.header(payload)["spec"]["data"] if t["type"] == "heatmap"]
+    [trace] = [t for t in wire.header(payload)["spec"]["data"] if wire.item(t, "type") == "heatmap"]
     assert trace["z"] == {"$derive": "row_scaled(text)" if colour == "row" else "text"}
     assert len(payload) - wire.body_start(payload) == 12 * 12 * 4  # one float32 matrix: the weights
     back = wire.unpack(payload)["data"][0]
@@ -242,3 +242,37 @@ def test_only_a_heatmap_with_its_text_has_a_derived_z():
         back = wire.unpack(wire.pack({"data": [trace], "layout": {}}))["data"][0]
         assert "$derive" not in json.dumps(wire.header(wire.pack({"data": [trace], "layout": {}})))
         assert set(back) == set(trace)
+
+
+def test_shared_styling_travels_by_name_and_comes_back_whole():
+    fig = figures.heatmap(np.arange(9.0).reshape(3, 3), tokens(3), tokens(3), "Scores", value="score")
+    head = wire.header(wire.pack(fig))
+    [trace], layout = head["spec"]["data"], head["spec"]["layout"]
+    assert trace["$base"] == "signed" and "colorscale" not in trace and wire.item(trace, "type") == "heatmap"
+    assert layout["$base"] == "layout" and layout["title"]["$base"] == "title"
+    assert layout["xaxis"]["$base"] == layout["yaxis"]["$base"] == "category"
+    back = wire.unpack(wire.pack(fig))
+    assert back["layout"] == fig["layout"]
+    assert {k: v for k, v in back["data"][0].items() if k != "z"} == {
+        k: v for k, v in fig["data"][0].items() if k != "z"
+    }
+
+
+def test_a_base_is_used_only_where_every_item_is_the_same():
+    font = wire.BASES["layout"]["font"]
+    cases = [
+        {"template": "none", "font": font | {"size": 13}, "paper_bgcolor": "white", "plot_bgcolor": "white"},
+        {"type": "heatmap", "hoverongaps": 0},  # 0 is not False
+        {"type": "category", "tickmode": "array", "showgrid": False},  # one item short
+        {"type": "heatmap", "hoverongaps": False, "colorscale": np.zeros(3)},  # an array is no base's
+    ]
+    for d in cases:
+        assert wire.base_of(d) in (None, "heatmap") and (wire.base_of(d) is None or d["hoverongaps"] is False)
+    assert wire.base_of(cases[3]) == "heatmap"  # the two items it shares with the plain heatmap base
+    assert wire.base_of({"type": "heatmap", "hoverongaps": False} | wire.BASES["signed"]) == "signed"
+
+
+def test_the_script_reads_the_bases_beside_it_under_its_own_version():
+    script = (wire.BASES_FILE.parent / "live_chart.js").read_text()
+    assert "chart_bases.json${new URL(import.meta.url).search}" in script
+    assert wire.BASES_FILE.parent.name == "static" and json.loads(wire.BASES_FILE.read_text()) == wire.BASES

@@ -30,7 +30,8 @@ from charts import wire
 
 STATIC = Path(__file__).resolve().parent.parent / "static"  # served at app/static/ beside app.py
 SCRIPT = STATIC / "live_chart.js"
-VERSION = hashlib.blake2b(SCRIPT.read_bytes(), digest_size=6).hexdigest()  # a new URL for a new script
+# A new URL whenever the script or the styling it reads (charts.wire.BASES_FILE, beside it) changes.
+VERSION = hashlib.blake2b(SCRIPT.read_bytes() + wire.BASES_FILE.read_bytes(), digest_size=6).hexdigest()
 LOADER = (  # short, since it travels in every chart's message; two lines, or Streamlit takes it for a path
     f'export default async (c) =>\n(await import(new URL("app/static/live_chart.js?v={VERSION}", '
     "document.baseURI))).default(c);"
