@@ -6,7 +6,7 @@ button), so stepping d_k costs no round trip to the server.
 
 import numpy as np
 
-from charts.figures import WEIGHTS, axis, categories, layout, margin
+from charts.figures import WEIGHTS, axis, categories, layout, margin, subplot
 
 TITLES = ("with ÷√d_k", "without scaling")
 
@@ -17,8 +17,8 @@ def _heat(z, cats, k):  # [seq, seq], labels, subplot number -> a heatmap trace 
         "z": np.asarray(z, dtype=np.float32),
         "x": cats,
         "y": cats,
-        "xaxis": f"x{k}",
-        "yaxis": f"y{k}",
+        "xaxis": subplot(k)[0],
+        "yaxis": subplot(k)[1],
         "coloraxis": "coloraxis",
         "hoverongaps": False,
         "hovertemplate": f"{TITLES[k - 1]}<br>query %{{y}}<br>key %{{x}}<br>weight %{{z:.4f}}<extra></extra>",
@@ -61,9 +61,10 @@ def dk_animation(frames, blank):  # DkFrames, ([seq, seq], mask) -> NaN-blanked 
     axes = {}
     for k in (1, 2):
         lo, hi = (k - 1) / 2 + 0.02, k / 2 - 0.02
-        axes[f"xaxis{k}"] = axis(tokens, "key") | {"domain": [lo, hi], "anchor": f"y{k}", "tickangle": -45}
-        axes[f"yaxis{k}"] = axis(tokens, "query" if k == 1 else "") | {
-            "anchor": f"x{k}", "autorange": "reversed", "showticklabels": k == 1, "domain": [0.36, 1]
+        x, y, xname, yname = subplot(k)
+        axes[xname] = axis(tokens, "key") | {"domain": [lo, hi], "anchor": y, "tickangle": -45}
+        axes[yname] = axis(tokens, "query" if k == 1 else "") | {
+            "anchor": x, "autorange": "reversed", "showticklabels": k == 1, "domain": [0.36, 1]
         }  # fmt: skip
     notes = [
         {"text": t, "x": k / 2 - 0.25, "y": 1, "xref": "paper", "yref": "paper", "yanchor": "bottom",

@@ -141,6 +141,13 @@ def axis(tokens, title, span=None, pitch=SLANT):  # list[str], str, px, px -> di
     }
 
 
+def subplot(k):  # int >= 1 -> (x axis id, y axis id, x axis name, y axis name) of the k-th subplot
+    """As plotly.js names them: the first subplot's axes are "x"/"xaxis", not "x1"/"xaxis1" (which it
+    renames on its own, so code that reads a drawn plot would find neither the one nor the other)."""
+    n = "" if k == 1 else str(k)
+    return f"x{n}", f"y{n}", f"xaxis{n}", f"yaxis{n}"
+
+
 def margin(rows, cols):  # labels, labels -> dict of margins in pixels, room for the tick labels
     """Left room for the row labels, bottom room for the column labels (upright or slanted)."""
     return {"l": left(rows), "r": 10, "t": 50, "b": 44 + CHAR * min(label_width(cols), LONG_LABEL)}

@@ -24,6 +24,7 @@ from charts.figures import (
     hover,
     layout,
     margin,
+    subplot,
     symmetric_range,
 )
 
@@ -48,6 +49,7 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     height, room = min(580, 200 + 18 * max(len(rows), 8)), margin(rows, cols) | {"t": 76}
     traces, axes, notes = [], {}, []
     for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
+        x, y, xname, yname = subplot(k)
         lo, hi = (k - 1) / n + gap / 2, k / n - gap / 2
         traces.append(
             {
@@ -55,20 +57,19 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
                 "z": np.asarray(m, dtype=np.float32),
                 "x": categories(cols),
                 "y": categories(rows),
-                "xaxis": f"x{k}",
-                "yaxis": f"y{k}",
+                "xaxis": x,
+                "yaxis": y,
                 "coloraxis": "coloraxis",
                 "hoverongaps": False,
                 "hovertemplate": f"{name}<br>" + hover(names, value),
             }
         )
         middle = k == (n + 1) // 2  # one title under the row: side by side, narrow maps' titles overprint
-        axes[f"xaxis{k}"] = axis(cols, names[1] if middle else "", math.inf, LINE) | {
-            "domain": [lo, hi], "anchor": f"y{k}", "tickangle": UPRIGHT
+        axes[xname] = axis(cols, names[1] if middle else "", math.inf, LINE) | {
+            "domain": [lo, hi], "anchor": y, "tickangle": UPRIGHT
         }  # fmt: skip
-        shared = {"anchor": f"x{k}", "autorange": "reversed", "showticklabels": k == 1}  # one set of rows
-        axes[f"yaxis{k}"] = axis(rows, names[0] if k == 1 else "", math.inf, LINE)
-        axes[f"yaxis{k}"] |= shared
+        shared = {"anchor": x, "autorange": "reversed", "showticklabels": k == 1}  # one set of rows
+        axes[yname] = axis(rows, names[0] if k == 1 else "", math.inf, LINE) | shared
         notes.append(_note(name, (lo + hi) / 2, 1))
     colours = {"colorscale": SIGNED, "cmin": -zrange, "cmax": zrange, "colorbar": dict(COLOURBAR)}
     extra = {"coloraxis": colours, "annotations": notes, "margin": room}
@@ -99,7 +100,8 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
     x_axis, y_axis = axis(tokens, "key", side, LINE), axis(tokens, "query", side, LINE)
     traces, axes, notes = [], {}, []
     for h in range(n):
-        r, c, k = h // columns, h % columns, h + 1
+        r, c = h // columns, h % columns
+        x, y, xname, yname = subplot(h + 1)
         x0, y0 = c * (wide + gap_x), (rows - 1 - r) * (tall + gap_y)  # from the left, from the bottom
         traces.append(
             {
@@ -107,24 +109,22 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
                 "z": np.asarray(weights[h], dtype=np.float32),
                 "x": cats,
                 "y": cats,
-                "xaxis": f"x{k}",
-                "yaxis": f"y{k}",
+                "xaxis": x,
+                "yaxis": y,
                 "coloraxis": "coloraxis",
                 "hovertemplate": f"head {h}<br>" + hover(("query", "key"), "weight"),
                 "hoverongaps": False,
             }
         )
         bottom = h + columns >= n  # no map below: label the keys
-        axes[f"xaxis{k}"] = x_axis | {
+        axes[xname] = x_axis | {
             "tickangle": UPRIGHT,
             "showticklabels": bottom,
             "domain": [x0, x0 + wide],
         }
-        axes[f"xaxis{k}"] |= {"anchor": f"y{k}"} | ({} if bottom else {"title": None})
-        axes[f"yaxis{k}"] = y_axis | {"autorange": "reversed", "showticklabels": c == 0}
-        axes[f"yaxis{k}"] |= {"anchor": f"x{k}", "domain": [y0, min(1, y0 + tall)]} | (
-            {"title": None} if c else {}
-        )
+        axes[xname] |= {"anchor": y} | ({} if bottom else {"title": None})
+        axes[yname] = y_axis | {"autorange": "reversed", "showticklabels": c == 0}
+        axes[yname] |= {"anchor": x, "domain": [y0, min(1, y0 + tall)]} | ({"title": None} if c else {})
         notes.append(_note(f"head {h}", x0 + wide / 2, min(1, y0 + tall)))
     colours = {"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "colorbar": dict(COLOURBAR)}
     height = round(plots + room["t"] + room["b"])

@@ -4,8 +4,9 @@ Typical rows of attention peak at 0.1-0.5, so on a fixed 0..1 scale most of the 
 default each row is coloured from 0 to its own largest weight (the colour then says "how much of
 this row's attention", the number in the cell says the weight itself); 0..1 stays one click away.
 Up to NUMBERS_LIMIT tokens every cell prints its weight where it fits. Each row's largest weight is
-outlined (all of a tie), cells that moved since the last change are marked with a dashed outline,
-and [PAD] rows and columns are greyed.
+outlined (all of a tie), cells that moved since the last change are marked with a dashed outline
+(above SHAPES_LIMIT tokens both are filled in a layer over the weights), and [PAD] rows and columns
+are greyed.
 """
 
 import math
@@ -63,7 +64,10 @@ def _band(first, last, along):  # -> a grey band over rows (along="y") or column
 def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [seq] -> (shapes, traces)
     """Outlines of the row maxima and the moved cells, and the [PAD] bands.
 
-    On a category axis a number is a category's position, so the shapes sit on cells by index.
+    On a category axis a number is a category's position, so the shapes sit on cells by index. Above
+    SHAPES_LIMIT tokens, where a cell is a few pixels, the marks are one more heatmap over the weights
+    instead (`marks_layer`): its cells are repainted in place with the weights', where shapes or
+    markers that moved would make the browser replot the map.
     """
     n, shapes = len(cats), []
     if is_pad is not None and np.any(is_pad):
@@ -74,15 +78,36 @@ def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [s
         shapes += [_cell(i, j, TOP) for i, j in tops]
         shapes += [_cell(int(i), int(j), MOVED, "dot", 1.5, 0.12) for i, j in moved_cells]
         return shapes, []
-    dots = []
-    for cells, colour, symbol, name in ((tops, TOP, "square-open", "largest in its row"),
-                                        (moved_cells, MOVED, "circle-open", "moved")):  # fmt: skip
-        if cells:
-            x, y = [cats[j] for _, j in cells], [cats[i] for i, _ in cells]
-            marker = {"symbol": symbol, "size": 5, "color": colour}
-            dots.append({"type": "scatter", "x": x, "y": y, "mode": "markers", "marker": marker, "name": name,
-                         "hoverinfo": "skip"})  # fmt: skip
-    return shapes, dots
+    return shapes, [marks_layer(cats, tops, moved_cells)]
+
+
+MARK_TOP, MARK_MOVED = 0.0, 1.0  # the marks layer's values: largest in its row, moved
+
+
+def marks_layer(cats, tops, moved_cells):  # labels, cells, cells -> a heatmap trace dict
+    """The row maxima (orange) and the moved cells (pink) as cells of a heatmap drawn over the weights,
+    every other cell blank (NaN); a row maximum that also moved shows as a maximum. Not hovered: the
+    weights' own hover and clicks answer through it."""
+    n = len(cats)
+    z = np.full((n, n), np.nan, dtype=np.float32)
+    for i, j in moved_cells:
+        z[i, j] = MARK_MOVED
+    for i, j in tops:
+        z[i, j] = MARK_TOP
+    return {
+        "type": "heatmap",
+        "z": z,
+        "x": cats,
+        "y": cats,
+        "zmin": MARK_TOP,
+        "zmax": MARK_MOVED,
+        "colorscale": [[0, TOP], [1, MOVED]],
+        "showscale": False,
+        "opacity": 0.85,
+        "hoverinfo": "skip",
+        "hoverongaps": False,
+        "name": "largest in its row (orange), moved (pink)",
+    }
 
 
 def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, focus_row=None):
@@ -112,7 +137,7 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
         "hoverongaps": False,
         "colorbar": {"thickness": 12, "len": 0.9, "outlinewidth": 0, "title": _bar_title(colour)},
     } | numbers
-    shapes, dots = _marks(categories(tokens), row_tops(w), moved, is_pad)
+    shapes, layers = _marks(categories(tokens), row_tops(w), moved, is_pad)
     if focus_row is not None and 0 <= focus_row < n:
         shapes.append(_focus(focus_row, n))
     axes = {
@@ -121,7 +146,7 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
     }
     height = min(720, 160 + 22 * max(n, 8))
     extra = {"margin": margin(tokens, tokens), "shapes": shapes, "showlegend": False}
-    return fitted(figure([heat, *dots], layout(title, height) | axes | extra))
+    return fitted(figure([heat, *layers], layout(title, height) | axes | extra))
 
 
 def _focus(row, n):  # -> a rectangle around the whole of query row `row`

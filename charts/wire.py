@@ -18,15 +18,15 @@ list of strings is {"$labels": digest}, and a long list drawn from few strings (
 {"$labels": digest, "index": <int32 array>}. Arrays are float32 (NaN kept, so masked cells stay
 blank), uint8 (masks, booleans) or int32, each starting on a 4-byte boundary so the browser can view
 them in place; a short 1-D float64 array (a bar chart's heights) keeps float64, so the few numbers it
-holds reach the hover with every digit. "hash" covers the spec, config, labels and bytes (not the name
-or group), so the browser redraws the figure only when what it shows changed. "frame" covers the same
-but the cells (each heatmap's "z" and "text" arrays), the heatmaps' category names, the axes' ticks,
-the title and the shapes, their sizes kept: when only those changed, the browser repaints the cells
-and renames the labels in place instead of replotting the figure.
+holds reach the hover with every digit. "hash" covers the spec, config, labels, bytes and shared bases
+(not the name or group), so the browser redraws the figure only when what it shows changed. "frame"
+covers the same but the cells (each heatmap's "z" and "text" arrays), the heatmaps' category names,
+the axes' ticks, the title and the shapes, their sizes kept: when only those changed, the browser
+repaints the cells and renames the labels in place instead of replotting the figure.
 
-The styling every map shares (fonts, colour scales, axis kinds: `BASES`, the file static/chart_bases.json
-the browser reads too) is sent by name: a dict that holds every item of a base travels as
-{"$base": name, ...its other items}, and is made whole again where it is read.
+The styling every map shares (fonts, colour scales, axis kinds: `BASES`, the file
+static/chart_bases.json the browser reads too) is sent by name: a dict that holds every item of a
+base travels as {"$base": name, ...its other items}, and is made whole again where it is read.
 
 A heatmap whose colours are made from its numbers says so in its `meta.z` (`DERIVED`): its "z" is
 then not sent but {"$derive": meta.z} and made where it is drawn from its "text", so the weights of
@@ -58,7 +58,8 @@ PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
 BASES_FILE = (
     Path(__file__).resolve().parent.parent / "static" / "chart_bases.json"
 )  # served beside the script
-BASES = json.loads(BASES_FILE.read_text())  # name -> the items of a dict that many maps share
+BASES_TEXT = BASES_FILE.read_bytes()
+BASES = json.loads(BASES_TEXT)  # name -> the items of a dict that many maps share
 
 
 def equal(
@@ -250,7 +251,7 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
     config = config or {}
     body = b"".join(packer.chunks)
     text = json.dumps({"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False)
-    h = digest(text.encode() + body)  # label lists enter through their digests in the text
+    h = digest(text.encode() + body + BASES_TEXT)  # labels enter by their digests, bases by their text
     frame = frame_digest(spec, config, packer)
     head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "labels": labels}
     raw = json.dumps(head | {"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False).encode()

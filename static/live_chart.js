@@ -10,8 +10,24 @@ const TYPES = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array,
 const GROUPS = new Map(); // group name -> Set of the charts whose maps are linked on hover
 let plotlyLoading = null;
 // The styling many maps share, sent by name (charts/wire.py BASES): read once, beside this script and
-// under the same version, so the two always match.
-const BASES = await (await fetch(new URL(`chart_bases.json${new URL(import.meta.url).search}`, import.meta.url))).json();
+// under the same version, so the two always match; a failed read is reported and tried again.
+const BASES_URL = new URL(`chart_bases.json${new URL(import.meta.url).search}`, import.meta.url);
+let BASES = null;
+let basesLoading = null;
+
+function loadBases() {
+  basesLoading ??= fetch(BASES_URL)
+    .then((response) => {
+      if (!response.ok) throw new Error(`could not load ${BASES_URL.pathname}: ${response.status}`);
+      return response.json();
+    })
+    .then((bases) => (BASES = bases))
+    .catch((error) => {
+      basesLoading = null;
+      throw error;
+    });
+  return basesLoading;
+}
 
 // The component's rules, added to the page once (a component's own CSS would travel in every message).
 const CSS = `
@@ -46,7 +62,7 @@ function loadPlotly() {
 // _length) and its conversions from a value to its position (d2c: a category's index) and from a
 // position to pixels (l2p). No public API says where a category sits on screen.
 function drawnAxis(gd, id) {
-  const axis = gd._fullLayout?.[heldName(id)];
+  const axis = gd._fullLayout?.[axisName(id)];
   if (!axis) return undefined;
   return {
     index: (value) => axis.d2c(value),
@@ -82,7 +98,8 @@ function restore(v, wire) {
     return v.index ? Array.from(restore(v.index, wire), (i) => items[i]) : items;
   }
   const own = Object.entries(v).filter(([k]) => k !== "$base");
-  const out = { ...("$base" in v ? structuredClone(BASES[v.$base]) : {}) }; // a copy: Plotly may change it
+  if ("$base" in v && !BASES?.[v.$base]) throw new Error(`unknown shared style ${v.$base}`);
+  const out = "$base" in v ? structuredClone(BASES[v.$base]) : {}; // a copy: Plotly may change it
   for (const [k, x] of own) out[k] = restore(x, wire);
   return out.z?.$derive ? { ...out, z: DERIVED[out.z.$derive](out.text) } : out;
 }
@@ -101,12 +118,15 @@ const DERIVED = {
 // maps drawn on the same tokens can be linked on hover. spec: as sent; data: the restored traces.
 function heatmaps(spec, data) {
   const key = (labels) => labels?.$labels ?? JSON.stringify(labels ?? null);
+  const axes = new Set(); // a later heatmap on the same axes is a layer over the map (its marks): not a map
   return spec.data.flatMap((t, k) => {
     const drawn = data[k]; // as restored: bases and derived arrays made whole
-    if (drawn.type !== "heatmap") return [];
+    const [xaxis, yaxis] = [drawn.xaxis || "x", drawn.yaxis || "y"];
+    if (drawn.type !== "heatmap" || axes.has(`${xaxis} ${yaxis}`)) return [];
+    axes.add(`${xaxis} ${yaxis}`);
     const z = drawn.z ?? [];
     const cells = z.length * (z[0]?.length ?? 0);
-    return [{ id: k, xaxis: drawn.xaxis || "x", yaxis: drawn.yaxis || "y", xkey: key(t.x), ykey: key(t.y), cells }];
+    return [{ id: k, xaxis, yaxis, xkey: key(t.x), ykey: key(t.y), cells }];
   });
 }
 
@@ -420,8 +440,7 @@ function fitPlan(spec, lengths) {
   return plan;
 }
 
-const axisName = (id) => `${id[0]}axis${id.slice(1)}`; // "x2" -> "xaxis2", as the figure names it
-const heldName = (id) => axisName(id).replace(/^([xy]axis)1$/, "$1"); // as plotly.js holds it: "x1" -> "xaxis"
+const axisName = (id) => `${id[0]}axis${id.slice(1)}`; // "x2" -> "xaxis2" (charts/figures.py subplot: never "x1")
 
 // The heatmaps' axes: id -> how many categories they show (a window of rows, or every one).
 function fittedAxes(spec) {
@@ -482,7 +501,7 @@ function rename(gd, spec) {
       const [names, held] = [trace[along], gd.data[k][along]];
       if (same(names, held)) continue;
       const id = trace[`${along}axis`] || along;
-      const axis = gd._fullLayout[heldName(id)];
+      const axis = gd._fullLayout[axisName(id)];
       if (axis?.type !== "category" || !Array.isArray(names) || names.length !== held?.length) return false;
       axis._categories = names.slice();
       axis._categoriesMap = Object.fromEntries(names.map((name, i) => [name, i]));
@@ -502,13 +521,13 @@ function rename(gd, spec) {
 const ENTITY = { amp: "&", lt: "<", gt: ">" };
 
 function retick(gd, name, axis) {
-  const key = heldName(name.replace("axis", "")); // plotly.js holds "xaxis1" as "xaxis"
-  const [full, held] = [gd._fullLayout[key], gd.layout[key]];
+  const [full, held] = [gd._fullLayout[name], gd.layout[name]];
   const { tickvals, ticktext } = axis;
   if (!full || !held || full.automargin || !["category", "linear"].includes(full.type)) return false;
   if (!Array.isArray(tickvals) || !Array.isArray(ticktext) || tickvals.length !== ticktext.length) return false;
   if (ticktext.some((t) => typeof t !== "string" || /[<>]/.test(t))) return false;
-  const at = new Map(tickvals.map((v, i) => [full.d2c(v), ticktext[i]]));
+  const position = (v) => (full.type === "category" ? full._categoriesMap?.[v] : v); // d2c would add a name
+  const at = new Map(tickvals.map((v, i) => [position(v), ticktext[i]]));
   const nodes = [...gd.querySelectorAll(`g.${full._id}tick > text`)];
   if (nodes.some((node) => !at.has(node.__data__?.x))) return false;
   for (const node of nodes) {
@@ -527,7 +546,7 @@ async function relayout(Plotly, gd, layout) {
   if (!same(layout.title, gd.layout.title)) update.title = layout.title;
   if (!same(layout.shapes ?? [], gd.layout.shapes ?? [])) update.shapes = layout.shapes ?? [];
   for (const name of Object.keys(layout).filter((key) => /^[xy]axis\d*$/.test(key))) {
-    const held = gd.layout[heldName(name.replace("axis", ""))];
+    const held = gd.layout[name];
     const moved = ["tickvals", "ticktext"].some((key) => !same(layout[name][key], held?.[key]));
     if (!moved || retick(gd, name, layout[name])) continue;
     for (const key of ["tickvals", "ticktext"]) update[`${name}.${key}`] = layout[name][key];
@@ -569,7 +588,7 @@ async function draw(Plotly, chart, wire) {
 }
 
 async function render(chart, bytes) {
-  const Plotly = await loadPlotly();
+  const [Plotly] = await Promise.all([loadPlotly(), loadBases()]);
   const wire = await decode(bytes);
   join(chart, wire.head.group ?? null);
   clearBands(chart);

@@ -197,3 +197,31 @@ def test_a_d_k_step_and_new_words_redraw_the_line_view_in_place(page, app_server
     assert rows == words.split()
     q = np.asarray(page.evaluate(f"Array.from({qkv}.data[0].z, r => Array.from(r))"))
     np.testing.assert_allclose(q, run(Settings(sentence=words, d_k=17)).attention.q[0], rtol=2e-6, atol=1e-6)
+
+
+def test_above_the_shapes_limit_the_marks_are_a_layer_repainted_in_place(screen, app_server):
+    """48 words: the row maxima are a heatmap layer over the weights, so a d_k step repaints both in place
+    (every node kept), the layer marks each row's largest weight, and hover still names the weight."""
+    words = " ".join(f"w{i}" for i in range(48))
+    open_page(screen, f"{app_server}/?s={words.replace(' ', '+')}", plots=3)
+    weights = (
+        f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Softmax weights')"
+    )
+    nodes = "g.xtick, g.ytick, g.cbaxis, g.hm image"
+    screen.evaluate(f"{weights}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
+    exact = screen.locator(".st-key-d_k input")
+    exact.fill("17")
+    exact.press("Enter")
+    rerun_finished(screen)
+    screen.wait_for_function(f"() => {weights}.dataset.repaints === '1'")
+    assert screen.evaluate(f"[...{weights}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length") == 0
+    w = run(Settings(sentence=words, d_k=17)).attention.weights[0]
+    marks = np.asarray(
+        screen.evaluate(f"Array.from({weights}.data[1].z, r => Array.from(r, v => Number.isNaN(v) ? -1 : v))")
+    )
+    assert (marks == 0).sum() >= 48 and all(marks[i, np.argmax(w[i])] == 0 for i in range(48))
+    x, y = cell_centre(screen, "Softmax weights", 5, int(np.argmax(w[5])))
+    screen.mouse.move(x, y)
+    hover = screen.locator(".hoverlayer .hovertext").first
+    hover.wait_for()
+    assert "#5 w5" in hover.text_content() and "weight" in hover.text_content()

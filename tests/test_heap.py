@@ -14,6 +14,7 @@ from views import heap
 @pytest.fixture
 def thawed():
     gc.unfreeze()
+    gc.collect()  # what earlier tests left is not counted as the heap
     heap._modules = 0
     yield
     gc.unfreeze()
@@ -44,6 +45,22 @@ def test_only_a_run_that_imported_modules_freezes_again(thawed):
 
 class Node:
     pass
+
+
+def test_a_cycle_frozen_once_is_collected_at_the_next_freeze(thawed):
+    probe = Node()
+    probe.me = probe
+    alive = weakref.ref(probe)
+    heap.settle()  # frozen while alive
+    del probe
+    gc.collect()
+    assert alive() is not None  # a frozen cycle: the collector does not see it
+    sys.modules["_heap_probe"] = types.ModuleType("_heap_probe")
+    try:
+        heap.settle()  # the next freeze thaws, collects, freezes again
+    finally:
+        del sys.modules["_heap_probe"]
+    assert alive() is None
 
 
 def test_garbage_is_collected_before_the_freeze(thawed):

@@ -16,7 +16,7 @@ from tests.component_data import checked
 
 TOKENS = ["The", "<b>cat</b>", "sat", "the", "😀"]
 W = np.full((5, 5), 0.2)
-MANY = [f"w{i}" for i in range(48)]  # more than SHAPES_LIMIT: outlines become markers
+MANY = [f"w{i}" for i in range(48)]  # more than SHAPES_LIMIT: outlines become a layer of marks
 PAD = np.arange(5) > 3
 
 

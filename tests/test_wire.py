@@ -202,15 +202,22 @@ def test_the_frame_leaves_out_only_the_cells_the_names_the_title_and_the_shapes(
     assert len({frame(f) for f in [base, *other, shifted]}) == 5
 
 
-def test_an_overlay_that_moved_changes_the_frame():
-    """Above SHAPES_LIMIT tokens the outlines are markers of a scatter: their bytes are part of the frame."""
+def test_marks_that_moved_above_the_shapes_limit_keep_the_frame():
+    """Above SHAPES_LIMIT tokens the outlines are a heatmap layer over the weights: marks that moved
+    change its cells only, which the browser repaints in place (the frame stays, the hash does not)."""
     n = SHAPES_LIMIT + 2
     w = np.eye(n) * 0.5 + 0.01
     moved = np.zeros((n, n), dtype=bool)
     a, b = moved.copy(), moved.copy()
     a[0, 1], b[1, 0] = True, True
-    frames = {frame(weights_map(w, tokens(n), "A", moved=m)) for m in (a, b)}
-    assert len(frames) == 2
+    figs = [weights_map(w, tokens(n), "A", moved=m) for m in (a, b)]
+    assert len({frame(f) for f in figs}) == 1
+    assert len({wire.header(wire.pack(f))["hash"] for f in figs}) == 2
+    [layer] = figs[0]["data"][1:]
+    assert layer["type"] == "heatmap" and layer["hoverinfo"] == "skip"
+    z = np.asarray(layer["z"])
+    assert z[0, 1] == 1.0 and z[0, 0] == 0.0 and np.isnan(z[1, 0])  # moved, largest in its row, neither
+    assert np.count_nonzero(z == 0.0) == n  # one largest weight a row
 
 
 @pytest.mark.parametrize("colour", ["row", "0-1"])
