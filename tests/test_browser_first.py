@@ -88,27 +88,31 @@ def test_a_d_k_step_redraws_the_same_plot_nodes_and_marks_what_moved(screen, app
     np.testing.assert_allclose(scaled, run(Settings(d_k=17)).attention.scaled[0][0], rtol=2e-6, atol=1e-7)
 
 
+WEIGHTS = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Softmax weights')"
+
+
+def d_k_17_repaints_in_place(page, nodes):  # -> how many of the weights map's `nodes` are new after d_k = 17
+    """Tag the nodes, set d_k to 17 in the exact box, wait for the weights map's first repaint in place."""
+    page.evaluate(f"{WEIGHTS}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
+    exact = page.locator(".st-key-d_k input")
+    exact.fill("17")
+    exact.press("Enter")
+    rerun_finished(page)
+    page.wait_for_function(f"() => {WEIGHTS}.dataset.repaints === '1'")
+    return page.evaluate(f"[...{WEIGHTS}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length")
+
+
 def test_a_d_k_step_repaints_the_weights_in_place_with_the_new_values(screen, app_server):
     """Only the cells, their numbers and the outlines changed: the map keeps every node it drew."""
     open_first_screen(screen, app_server)
-    weights = (
-        f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Softmax weights')"
-    )
     nodes = "g.xtick, g.ytick, g.cbaxis, g.hm image, g.heatmap-label text"
-    screen.evaluate(f"{weights}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
-    exact = screen.locator(".st-key-d_k input")
-    exact.fill("17")
-    exact.press("Enter")
-    rerun_finished(screen)
-    screen.wait_for_function(f"() => {weights}.dataset.repaints === '1'")
-    fresh = screen.evaluate(f"[...{weights}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length")
-    assert fresh == 0
-    text = screen.evaluate(f"Array.from({weights}.data[0].text, r => Array.from(r))")
+    assert d_k_17_repaints_in_place(screen, nodes) == 0
+    text = screen.evaluate(f"Array.from({WEIGHTS}.data[0].text, r => Array.from(r))")
     np.testing.assert_allclose(text, run(Settings(d_k=17)).attention.weights[0], rtol=2e-6, atol=1e-7)
-    z = screen.evaluate(f"Array.from({weights}.data[0].z, r => Array.from(r))")  # made in the browser
+    z = screen.evaluate(f"Array.from({WEIGHTS}.data[0].z, r => Array.from(r))")  # made in the browser
     np.testing.assert_array_equal(z, row_scaled(np.asarray(text, np.float32)))  # each row ÷ its largest
     numbers = screen.evaluate(
-        f"[...{weights}.querySelectorAll('g.heatmap-label text')].map(t => t.textContent)"
+        f"[...{WEIGHTS}.querySelectorAll('g.heatmap-label text')].map(t => t.textContent)"
     )
     assert numbers[:7] == [f"{v:.2f}" for v in np.asarray(text)[0]]
 
@@ -204,20 +208,10 @@ def test_above_the_shapes_limit_the_marks_are_a_layer_repainted_in_place(screen,
     (every node kept), the layer marks each row's largest weight, and hover still names the weight."""
     words = " ".join(f"w{i}" for i in range(48))
     open_page(screen, f"{app_server}/?s={words.replace(' ', '+')}", plots=3)
-    weights = (
-        f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Softmax weights')"
-    )
-    nodes = "g.xtick, g.ytick, g.cbaxis, g.hm image"
-    screen.evaluate(f"{weights}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
-    exact = screen.locator(".st-key-d_k input")
-    exact.fill("17")
-    exact.press("Enter")
-    rerun_finished(screen)
-    screen.wait_for_function(f"() => {weights}.dataset.repaints === '1'")
-    assert screen.evaluate(f"[...{weights}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length") == 0
+    assert d_k_17_repaints_in_place(screen, "g.xtick, g.ytick, g.cbaxis, g.hm image") == 0
     w = run(Settings(sentence=words, d_k=17)).attention.weights[0]
     marks = np.asarray(
-        screen.evaluate(f"Array.from({weights}.data[1].z, r => Array.from(r, v => Number.isNaN(v) ? -1 : v))")
+        screen.evaluate(f"Array.from({WEIGHTS}.data[1].z, r => Array.from(r, v => Number.isNaN(v) ? -1 : v))")
     )
     assert (marks == 0).sum() >= 48 and all(marks[i, np.argmax(w[i])] == 0 for i in range(48))
     x, y = cell_centre(screen, "Softmax weights", 5, int(np.argmax(w[5])))
