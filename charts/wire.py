@@ -28,9 +28,10 @@ The styling every map shares (fonts, colour scales, axis kinds: `BASES`, the fil
 static/chart_bases.json the browser reads too) is sent by name: a dict that holds every item of a
 base travels as {"$base": name, ...its other items}, and is made whole again where it is read.
 
-A heatmap whose colours are made from its numbers says so in its `meta.z` (`DERIVED`): its "z" is
-then not sent but {"$derive": meta.z} and made where it is drawn from its "text", so the weights of
-the first screen travel once.
+A heatmap whose "z" can be made where it is drawn says how in its `meta.z` (`DERIVED`): from its
+"text" ({"$derive": "text" | "row_scaled(text)"}: the weights of the first screen travel once), or
+from its few cells that are not blank ({"$derive": "cells", "shape", "at": int32 flat positions,
+"value": uint8}: a layer of marks over a 512 × 512 map is a few kB, not a megabyte of NaN).
 """
 
 import base64
@@ -85,10 +86,18 @@ def item(packed, key):  # a packed dict, key -> its item, its base's if it has n
     return packed.get(key, BASES.get(packed.get("$base"), {}).get(key))
 
 
-DERIVED = {  # a heatmap's meta.z -> its z made from its text (float32), here and in the browser
-    "text": lambda text: text,
-    "row_scaled(text)": row_scaled,  # each row divided by its largest weight
+def from_cells(z):  # {"shape", "at", "value"} -> [rows, cols] float32, NaN where no cell was sent
+    out = np.full(math.prod(z["shape"]), np.nan, dtype=np.float32)
+    out[np.asarray(z["at"], dtype=np.int64)] = z["value"]
+    return out.reshape(z["shape"])
+
+
+DERIVED = {  # a heatmap's meta.z -> its z (float32) made from the trace as restored, here and in the browser
+    "text": lambda trace: trace["text"],
+    "row_scaled(text)": lambda trace: row_scaled(trace["text"]),  # each row divided by its largest weight
+    "cells": lambda trace: from_cells(trace["z"]),  # small integer codes; every other cell blank
 }
+FROM_TEXT = ("text", "row_scaled(text)")
 
 
 def digest(data):  # bytes -> str, 16 hex digits
@@ -204,9 +213,7 @@ def frame_digest(spec, config, packer):  # -> str, the digest of what the browse
     hot, data = set(), []
     for trace in spec["data"]:
         if item(trace, "type") == "heatmap":
-            refs = {k: trace[k] for k in HOT if isinstance(trace.get(k), dict) and "offset" in trace[k]}
-            hot |= {ref["offset"] for ref in refs.values()}
-            trace = trace | {k: {"$array": r["$array"], "shape": r["shape"]} for k, r in refs.items()}
+            trace = trace | {k: hot_form(trace[k], hot) for k in HOT if k in trace}
             trace |= {k: {"names": count(trace[k], packer)} for k in NAMES if k in trace}
         data.append(trace)
     layout = {k: v for k, v in spec["layout"].items() if k not in REPAINTED}
@@ -218,23 +225,53 @@ def frame_digest(spec, config, packer):  # -> str, the digest of what the browse
     return digest(text.encode() + cold)
 
 
+def hot_form(v, hot):  # a packed z or text -> its form in the frame; its arrays' offsets added to hot
+    """An array by its type and shape; a map made of cells by its shape alone (how many cells it sends
+    changes with the cells)."""
+    if isinstance(v, dict) and "offset" in v:
+        hot.add(v["offset"])
+        return {"$array": v["$array"], "shape": v["shape"]}
+    if isinstance(v, dict) and v.get("$derive") == "cells":
+        hot.update((v["at"]["offset"], v["value"]["offset"]))
+        return {"$derive": "cells", "shape": v["shape"]}
+    return v
+
+
 def count(v, packer):  # a packed list (plain, or a shared label list) -> its length, or v itself
     if isinstance(v, dict) and "$labels" in v and "index" not in v:
         return len(packer.labels[v["$labels"]])
     return len(v) if isinstance(v, list) else v
 
 
-def derived(trace):  # a trace dict -> the name of how its z is made from its text, or None
+def derived(trace):  # a trace dict -> the name of how its z is made where it is drawn, or None
     meta = trace.get("meta") if isinstance(trace, dict) else None
     rule = meta.get("z") if isinstance(meta, dict) else None
-    return rule if rule in DERIVED and trace.get("type") == "heatmap" and "text" in trace else None
+    if rule not in DERIVED or trace.get("type") != "heatmap" or (rule in FROM_TEXT and "text" not in trace):
+        return None
+    return rule
+
+
+def cells(packer, z):  # [rows, cols] of small integers and NaN -> {"$derive": "cells", ...}
+    z = np.asarray(z, dtype=np.float32)
+    at = np.flatnonzero(~np.isnan(z))
+    value = z.ravel()[at]
+    if value.size and (value.min() < 0 or value.max() > 255 or np.any(value != np.round(value))):
+        raise ValueError("a layer of cells holds codes 0-255")
+    shape = list(z.shape)
+    return {
+        "$derive": "cells",
+        "shape": shape,
+        "at": packer.array(at.astype(np.int32)),
+        "value": packer.array(value.astype(np.uint8)),
+    }
 
 
 def trace_value(packer, trace):  # -> the trace's JSON form; a derived z is named, not sent
     rule = derived(trace)
     if rule is None:
         return packer.value(trace)
-    return packer.value({k: v for k, v in trace.items() if k != "z"}) | {"z": {"$derive": rule}}
+    z = cells(packer, trace["z"]) if rule == "cells" else {"$derive": rule}
+    return packer.value({k: v for k, v in trace.items() if k != "z"}) | {"z": z}
 
 
 def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> bytes
@@ -289,6 +326,6 @@ def unpack(payload):  # bytes -> {"data", "layout"} with numpy arrays and plain 
         out = {k: restore(x) for k, x in v.items() if k != "$base"}
         out = copy.deepcopy(BASES[v["$base"]]) | out if "$base" in v else out
         rule = out.get("z", {}).get("$derive") if isinstance(out.get("z"), dict) else None
-        return out | {"z": DERIVED[rule](out["text"]).astype(np.float32)} if rule else out
+        return out | {"z": DERIVED[rule](out).astype(np.float32)} if rule else out
 
     return restore(head["spec"])

@@ -101,17 +101,26 @@ function restore(v, wire) {
   if ("$base" in v && !BASES?.[v.$base]) throw new Error(`unknown shared style ${v.$base}`);
   const out = "$base" in v ? structuredClone(BASES[v.$base]) : {}; // a copy: Plotly may change it
   for (const [k, x] of own) out[k] = restore(x, wire);
-  return out.z?.$derive ? { ...out, z: DERIVED[out.z.$derive](out.text) } : out;
+  return out.z?.$derive ? { ...out, z: DERIVED[out.z.$derive](out) } : out;
 }
 
-// A heatmap's z made from its text rows (charts/wire.py DERIVED): the weights travel once.
+// A heatmap's z made from the trace as restored (charts/wire.py DERIVED): from its text rows (the
+// weights travel once), or from the few cells it sent (a layer of marks), every other cell blank.
 const DERIVED = {
-  text: (rows) => rows,
-  "row_scaled(text)": (rows) =>
-    rows.map((row) => {
+  text: (trace) => trace.text,
+  "row_scaled(text)": (trace) =>
+    trace.text.map((row) => {
       const top = row.reduce((a, v) => (v > a ? v : a), -Infinity); // NaN (masked) never wins
       return row.map((v) => (top > 0 ? v / top : 0 * v)); // a Float32Array: rounded as numpy's float32
     }),
+  cells: ({ z }) => {
+    const [m, n] = z.shape;
+    const rows = Array.from({ length: m }, () => new Float32Array(n).fill(NaN));
+    z.at.forEach((at, k) => {
+      rows[Math.floor(at / n)][at % n] = z.value[k];
+    });
+    return rows;
+  },
 };
 
 // The figure's heatmaps: their axes, their number of cells, and an identity for each label list, so

@@ -283,3 +283,31 @@ def test_the_script_reads_the_bases_beside_it_under_its_own_version():
     script = (wire.BASES_FILE.parent / "live_chart.js").read_text()
     assert "chart_bases.json${new URL(import.meta.url).search}" in script
     assert wire.BASES_FILE.parent.name == "static" and json.loads(wire.BASES_FILE.read_text()) == wire.BASES
+
+
+def test_a_layer_of_marks_travels_as_its_marked_cells_and_comes_back_whole():
+    n = 512
+    rng = np.random.default_rng(5)
+    w = rng.random((n, n))
+    w /= w.sum(axis=1, keepdims=True)
+    moved = rng.random((n, n)) < 0.001
+    fig = weights_map(w, tokens(n), "W", moved=moved)
+    payload = wire.pack(fig)
+    layer = wire.header(payload)["spec"]["data"][1]["z"]
+    assert layer["$derive"] == "cells" and layer["shape"] == [n, n]
+    marked = np.count_nonzero(~np.isnan(np.asarray(fig["data"][1]["z"])))
+    assert n <= marked <= n + moved.sum()
+    assert (
+        len(payload) - wire.body_start(payload) <= n * n * 4 + 5 * marked + 8
+    )  # the weights, then 5 B a mark
+    back = wire.unpack(payload)["data"][1]["z"]
+    np.testing.assert_array_equal(back, np.asarray(fig["data"][1]["z"], np.float32))  # NaN where unmarked
+
+
+def test_a_layer_of_cells_holds_only_small_codes():
+    for z in (np.array([[0.5, np.nan]]), np.array([[300.0, 1.0]]), np.array([[-1.0, np.nan]])):
+        trace = {"type": "heatmap", "z": z, "meta": {"z": "cells"}}
+        with pytest.raises(ValueError, match="codes 0-255"):
+            wire.pack({"data": [trace], "layout": {}})
+    empty = {"type": "heatmap", "z": np.full((3, 3), np.nan), "meta": {"z": "cells"}}
+    assert np.isnan(wire.unpack(wire.pack({"data": [empty], "layout": {}}))["data"][0]["z"]).all()
