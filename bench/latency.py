@@ -22,7 +22,8 @@ latency: keydown (timestamped in the page) to the first frame after the last cha
 arrived and nothing changed for QUIET_MS: a chart drawn after the script finished counts. to request:
 keydown -> rerun request sent; server: request -> script_finished received; after finish: the rest.
 payload: websocket bytes from the keydown to script_finished; f32 shown: rows x cols x 4 of every
-heatmap afterwards; f32 redrawn: of the heatmaps whose data changed. kept: the share of the elements
+heatmap afterwards (a layer of marks over the weights, which travels as its marked cells, left out);
+f32 redrawn: of the heatmaps whose data changed. kept: the share of the elements
 under `.js-plotly-plot` (plots included) tagged before the keydown and still in the page after it.
 Plotly.react: main-thread time inside each call of the page's plotly.js (react or newPlot), by map.
 """
@@ -70,8 +71,11 @@ TAG = """() => {
 KEPT = """() => {
     const kept = (els) => els.filter(el => window.__before.has(el)).length / els.length;
     let redrawn = 0;
-    for (const g of document.querySelectorAll('.js-plotly-plot')) for (const t of g._fullData || [])
-        if (t.type === 'heatmap' && !window.__zs.has(t._input.z)) redrawn += t.z.length * t.z[0].length * 4;
+    for (const g of document.querySelectorAll('.js-plotly-plot')) for (const t of g._fullData || []) {
+        const layer = t.meta?.z === 'cells';  // a layer of marks, no matrix of numbers: not counted
+        const fresh = t.type === 'heatmap' && !layer && !window.__zs.has(t._input.z);
+        if (fresh) redrawn += t.z.length * t.z[0].length * 4;
+    }
     return [kept([...document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')]), redrawn,
             kept([...document.querySelectorAll('.js-plotly-plot')])];
 }"""

@@ -52,7 +52,8 @@
     let bytes = 0;
     for (const el of document.querySelectorAll(".js-plotly-plot")) {
       for (const t of el._fullData || []) {
-        if (t.type === "heatmap" && t.z) bytes += t.z.length * (t.z[0] ? t.z[0].length : 0) * 4;
+        // a layer of marks (meta.z "cells", charts/wire.py) is no matrix of numbers: not counted
+        if (t.type === "heatmap" && t.z && t.meta?.z !== "cells") bytes += t.z.length * (t.z[0] ? t.z[0].length : 0) * 4;
       }
     }
     return bytes;
