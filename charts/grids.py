@@ -94,15 +94,15 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
     gap_x, gap_y = 0.03, 40  # a fraction of the width; px between rows (room for "head h")
     side = min(260, (width - room["l"] - room["r"] - BAR) * (1 - gap_x * (cols - 1)) / cols)
     plots = rows * (side + 24) + (rows - 1) * gap_y
-    gap_y = gap_y / plots if rows > 1 else 0.0  # as a fraction of the height
-    wide, tall = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
+    gap_h = gap_y / plots if rows > 1 else 0.0  # the same gap as a fraction of the height
+    wide, tall = (1 - gap_x * (cols - 1)) / cols, (1 - gap_h * (rows - 1)) / rows
     cats = categories(tokens)
     x_axis, y_axis = axis(tokens, "key", side, LINE), axis(tokens, "query", side, LINE)
     traces, axes, notes = [], {}, []
     for h in range(n):
         r, c = h // columns, h % columns
         x, y, xname, yname = subplot(h + 1)
-        x0, y0 = c * (wide + gap_x), (rows - 1 - r) * (tall + gap_y)  # from the left, from the bottom
+        x0, y0 = c * (wide + gap_x), (rows - 1 - r) * (tall + gap_h)  # from the left, from the bottom
         traces.append(
             {
                 "type": "heatmap",
@@ -120,7 +120,7 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
         axes[xname] = x_axis | {
             "tickangle": UPRIGHT,
             "showticklabels": bottom,
-            "domain": [x0, x0 + wide],
+            "domain": [x0, min(1, x0 + wide)],
         }
         axes[xname] |= {"anchor": y} | ({} if bottom else {"title": None})
         axes[yname] = y_axis | {"autorange": "reversed", "showticklabels": c == 0}

@@ -56,25 +56,21 @@ TYPED = {"float32": np.float32, "float64": np.float64, "uint8": np.uint8, "int32
 EXACT_LIMIT = 4096  # a 1-D float64 array this short (bar heights, a row) keeps every digit
 PLOTLY_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "u1": "uint8", "i2": "int16"}
 PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
-BASES_FILE = (
-    Path(__file__).resolve().parent.parent / "static" / "chart_bases.json"
-)  # served beside the script
+# The styling many maps share, served beside the chart script, which reads it too.
+BASES_FILE = Path(__file__).resolve().parent.parent / "static" / "chart_bases.json"
 BASES_TEXT = BASES_FILE.read_bytes()
 BASES = json.loads(BASES_TEXT)  # name -> the items of a dict that many maps share
 
 
-def equal(
-    a, b
-):  # two JSON-like values -> bool, equal as JSON (a bool is never a number; an array never equal)
+def equal(a, b):  # two JSON-like values -> bool, equal as JSON: a bool is no number, an array no list
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, (bool, np.ndarray, dict, list, tuple)) or isinstance(
-        b, (bool, np.ndarray, dict, list, tuple)
-    ):
-        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
-    return a == b
+        return len(a) == len(b) and all(map(equal, a, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    containers = (np.ndarray, dict, list, tuple)
+    return not isinstance(a, containers) and not isinstance(b, containers) and a == b
 
 
 def base_of(d):  # dict -> the name of the largest base whose every item d holds, or None

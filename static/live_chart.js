@@ -526,7 +526,8 @@ function rename(gd, spec) {
 // so Plotly prints them with &amp; &lt; &gt; decoded and nothing else; false (Plotly.relayout draws
 // them) for markup, for an axis that sizes its margin to its labels, or when the ticks drawn are not
 // at these positions. Reads plotly.js 4.1.1 internals: a tick's <text> in g.<axis id>tick, its
-// __data__ ({x: position, text}), the axis's d2c.
+// __data__ ({x: position, text}), a category axis's _categoriesMap (name -> position; d2c would add
+// a name it does not know).
 const ENTITY = { amp: "&", lt: "<", gt: ">" };
 
 function retick(gd, name, axis) {
@@ -535,7 +536,7 @@ function retick(gd, name, axis) {
   if (!full || !held || full.automargin || !["category", "linear"].includes(full.type)) return false;
   if (!Array.isArray(tickvals) || !Array.isArray(ticktext) || tickvals.length !== ticktext.length) return false;
   if (ticktext.some((t) => typeof t !== "string" || /[<>]/.test(t))) return false;
-  const position = (v) => (full.type === "category" ? full._categoriesMap?.[v] : v); // d2c would add a name
+  const position = (v) => (full.type === "category" ? full._categoriesMap?.[v] : v);
   const at = new Map(tickvals.map((v, i) => [position(v), ticktext[i]]));
   const nodes = [...gd.querySelectorAll(`g.${full._id}tick > text`)];
   if (nodes.some((node) => !at.has(node.__data__?.x))) return false;

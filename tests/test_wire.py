@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from charts import figures, wire
+from charts.grids import heatmap_row
 from charts.weights import SHAPES_LIMIT, weights_map
 
 HOSTILE = ["<b>x</b>", "<img src=x onerror=alert(1)>", '<a href="http://e.com">l</a>', "é \" ' \\ ` \u2028"]
@@ -311,3 +312,20 @@ def test_a_layer_of_cells_holds_only_small_codes():
             wire.pack({"data": [trace], "layout": {}})
     empty = {"type": "heatmap", "z": np.full((3, 3), np.nan), "meta": {"z": "cells"}}
     assert np.isnan(wire.unpack(wire.pack({"data": [empty], "layout": {}}))["data"][0]["z"]).all()
+
+
+def test_the_shared_styling_is_the_figures_own():
+    """static/chart_bases.json repeats charts.figures' constants for the browser: if they drifted apart,
+    the page would still be right but every map would send its styling in full again."""
+    assert wire.BASES["layout"]["font"] == figures.FONT
+    assert wire.BASES["signed"]["colorscale"] == wire.BASES["colours"]["colorscale"] == figures.SIGNED
+    assert wire.BASES["signed"]["colorbar"] == wire.BASES["colourbar"] == figures.COLOURBAR
+    assert wire.BASES["title"] == {k: v for k, v in figures.layout("t", 100)["title"].items() if k != "text"}
+    z = np.eye(3)
+    every = [
+        figures.heatmap(z, tokens(3), tokens(3), "S"),
+        heatmap_row([z, z, z], tokens(3), tokens(3), "T", "QKV"),
+    ]
+    for fig in every:
+        head = wire.header(wire.pack(fig))
+        assert head["spec"]["layout"]["$base"] == "layout" and all("$base" in t for t in head["spec"]["data"])
