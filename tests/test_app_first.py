@@ -136,6 +136,8 @@ def test_the_first_screen_says_its_weights_are_untrained_and_which_random_draw_t
     line = next(t for t in texts(at.caption) if t.startswith("Untrained weights"))
     assert "seed 0" in line and "normal" in line and "a fixed random vector per word" in line
     assert "Pretrained model tab" in line and "Showing 7 tokens." in line  # one line, above the maps
+    assert line.endswith("Orange marks each row's largest weight; change the sentence or a setting and the "
+                         "cells whose weight moves get a pink mark.")  # fmt: skip
     at.slider(key="seed").set_value(7).run()
     at.radio(key="weight_init").set_value("uniform").run()
     line = next(t for t in texts(at.caption) if t.startswith("Untrained weights"))

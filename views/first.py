@@ -180,7 +180,10 @@ def first_screen(page, focus_row=None):
     if model is None:
         link.put(source.OWNER, {})
         moved_cells, moved = moved_line(trace, h)
-        hint = "Change the sentence or a setting: the cells whose weight moves are marked."
+        hint = (  # what the marks on the weights mean, until something moved
+            "Orange marks each row's largest weight; change the sentence or a setting and the cells whose "
+            "weight moves get a pink mark."
+        )
         moves = as_sentence(moved) if moved else hint
         line.caption(f"{source_line(trace.settings)} {status(trace)} {moves}")
         maps = toy_maps(trace, h)
