@@ -1,9 +1,10 @@
 """Debian's Chromium under Playwright, and when a page of the app is ready to be read.
 
 Two ready states, each named once: IDLE, the app's script has finished (Streamlit marks its root
-element), and CHARTS_DRAWN, every chart on the page is drawn: each in-place chart component's plots
-(views/live_chart.js) and every other Plotly plot have their laid-out data, their SVG, and, for each
-heatmap, its painted image. Plots are drawn after the script ends, so both are needed.
+element), and CHARTS_DRAWN, every chart near the screen is drawn: each in-place chart component's plots
+(static/live_chart.js; one far from the screen waits, data-waiting, until it is scrolled near) and
+every other Plotly plot have their laid-out data, their SVG, and, for each heatmap, its painted
+image. Plots are drawn after the script ends, so both are needed.
 """
 
 import shutil
@@ -18,14 +19,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-# At least n plots, each drawn on screen, and each chart component holding figures, each drawn.
+# At least n plots, each drawn or waiting far from the screen, and each chart near it drawn.
 CHARTS_DRAWN = """(n) => {
     const drawn = (g) => !!(g && g._fullData && g._fullLayout && g.querySelector('.main-svg')
         && g._fullData.every(t => t.type !== 'heatmap' || g.querySelector('.hm image')));
     const plots = [...document.querySelectorAll('.js-plotly-plot')];
-    const roots = [...document.querySelectorAll('.lc-root')];
+    const waiting = [...document.querySelectorAll('.lc-root[data-waiting]')];  // far from the screen
+    const roots = [...document.querySelectorAll('.lc-root:not([data-waiting])')];
     const figures = roots.flatMap(r => [...r.children]);
-    return plots.length >= n && plots.every(drawn) && roots.every(r => r.children.length > 0)
+    const never = waiting.filter(r => !r.querySelector('.js-plotly-plot')).length;  // waiting, never drawn
+    return plots.length + never >= n && plots.every(drawn) && roots.every(r => r.children.length > 0)
         && figures.every(f => drawn(f.querySelector('.js-plotly-plot')));
 }"""
 READY = ("idle", "charts")
@@ -40,7 +43,7 @@ def launch(playwright):  # sync Playwright -> Browser, headless Chromium
 
 
 def wait_drawn(page, plots=1):
-    """Wait until at least `plots` plots are on the page and every chart is drawn."""
+    """Wait until at least `plots` plots are on the page and every chart near the screen is drawn."""
     page.wait_for_function(CHARTS_DRAWN, arg=plots, polling=100)
 
 

@@ -629,6 +629,44 @@ async function inPlace(Plotly, chart, wire) {
   return true;
 }
 
+// ---- Drawn near the screen ------------------------------------------------------------------------
+// A chart far from the screen (NEAR: within a few hundred pixels of the part of the page in view) is
+// not drawn: its newest data waits, the page keeps its height, and it is drawn as it comes near. A
+// change of the settings then draws only the maps a visitor can see. The root says data-waiting
+// while data waits; its plot, if drawn before, still holds the data drawn then.
+const NEAR = "300px 0px";
+
+function scroller(element) {  // the nearest ancestor that scrolls (Streamlit's main area), or null: the window
+  for (let e = element.parentElement; e; e = e.parentElement) {
+    if (/(auto|scroll)/.test(getComputedStyle(e).overflowY)) return e;
+  }
+  return null;
+}
+
+function watch(chart) {
+  const observer = new IntersectionObserver(
+    (entries) => {
+      chart.near = entries.at(-1).isIntersecting;
+      drain(chart); // near: drawn; far: said to wait
+    },
+    { root: scroller(chart.root), rootMargin: NEAR },
+  );
+  observer.observe(chart.root);
+  return observer;
+}
+
+// Data held while the chart is far: the space its figure will take is kept (a waiting chart that was
+// never drawn would otherwise be 0 px tall, and everything below would move when it is drawn). Until
+// the first look (watch), whether it is far is not known: it waits without saying so.
+async function hold(chart, bytes) {
+  const wire = await decode(bytes);
+  const waits = wire.head.hash !== chart.hash; // false: drawn already
+  if (waits && !chart.hash) chart.fig.style.minHeight = `${wire.head.spec.layout?.height ?? 0}px`;
+  if (waits && chart.near === false) chart.root.dataset.waiting = "1";
+  else delete chart.root.dataset.waiting;
+  return waits;
+}
+
 // Newest data wins: a change that arrives while drawing is drawn next; older ones are skipped.
 async function drain(chart) {
   if (chart.busy) return;
@@ -636,8 +674,17 @@ async function drain(chart) {
   try {
     while (chart.next) {
       const bytes = chart.next;
+      if (chart.near !== true) {
+        const waits = await hold(chart, bytes);
+        if (chart.next !== bytes) continue; // newer data came meanwhile
+        if (!waits) chart.next = null;
+        else if (!chart.near) break; // drawn when it comes near (watch)
+        continue;
+      }
       chart.next = null;
       await render(chart, bytes);
+      delete chart.root.dataset.waiting;
+      chart.fig.style.minHeight = "";
     }
     chart.error.textContent = "";
   } catch (err) {
@@ -676,9 +723,10 @@ function mount(parentElement) {
   fig.append(gd, over);
   root.appendChild(fig);
   parentElement.append(root, error);
-  const chart = { root, gd, over, error, hash: null, heats: [], bands: new Map(), group: null };
-  Object.assign(chart, { next: null, busy: false, listening: false });
+  const chart = { root, fig, gd, over, error, hash: null, heats: [], bands: new Map(), group: null };
+  Object.assign(chart, { next: null, busy: false, listening: false, near: undefined });
   chart.observer = follow(chart);
+  chart.watcher = watch(chart);
   return chart;
 }
 
@@ -693,6 +741,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   // Called when the element leaves the page (or when a stale call is superseded): start afresh.
   return () => {
     chart.observer.disconnect();
+    chart.watcher.disconnect();
     join(chart, null);
     if (window.Plotly) window.Plotly.purge(chart.gd);
     chart.root.remove();

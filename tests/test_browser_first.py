@@ -219,3 +219,34 @@ def test_above_the_shapes_limit_the_marks_are_a_layer_repainted_in_place(screen,
     hover = screen.locator(".hoverlayer .hovertext").first
     hover.wait_for()
     assert "#5 w5" in hover.text_content() and "weight" in hover.text_content()
+
+
+# Each chart component's root: waiting (data-waiting), its top, its height, and whether its plot (drawn
+# or not) names a word in its data or layout.
+ROOTS = """(word) => [...document.querySelectorAll('.lc-root')].map(r => {
+    const g = r.querySelector('.js-plotly-plot'), b = r.getBoundingClientRect();
+    const says = g ? JSON.stringify({d: g.data.map(t => [t.x, t.y]), l: g.layout}).includes(word) : null;
+    return {waiting: !!r.dataset.waiting, top: b.top, height: b.height, drawn: !!g, says};
+})"""
+
+
+def test_a_map_far_below_the_screen_waits_and_is_drawn_when_scrolled_near(screen, app_server):
+    """On a laptop's screen a change draws only the maps near it: one far below keeps its place and what
+    it drew before, and is drawn with the new words once it is scrolled near."""
+    open_first_screen(screen, app_server)
+    never = [r for r in screen.evaluate(ROOTS, "Melbourne") if r["waiting"] and not r["drawn"]]
+    assert never and all(r["height"] > 150 for r in never)  # the space of a figure not drawn yet is kept
+    box = screen.locator(".st-key-sentence input")
+    box.fill("The weather is beautiful today in Perth")
+    box.press("Enter")
+    rerun_finished(screen)
+    screen.wait_for_function(f"() => {ROOTS}('Perth').filter(r => r.top < 900).every(r => r.says)")
+    roots = screen.evaluate(ROOTS, "Perth")
+    assert all(not r["waiting"] for r in roots if r["top"] < 900)
+    far = [i for i, r in enumerate(roots) if r["waiting"]]
+    assert far and all(roots[i]["top"] > 900 + 300 for i in far)
+    assert not any(roots[i]["says"] for i in far)  # not drawn again: a plot there still shows Melbourne
+    last = far[-1]
+    screen.evaluate(f"document.querySelectorAll('.lc-root')[{last}].scrollIntoView()")
+    screen.wait_for_function(f"() => {ROOTS}('Perth')[{last}].says === true")
+    assert not screen.evaluate(ROOTS, "Perth")[last]["waiting"]

@@ -136,6 +136,7 @@ def test_a_long_text_is_read_twenty_four_labelled_rows_at_a_time(page_at, app_se
     words = [f"{w}{i}" for i, w in enumerate(WORDS * 4)][:97]
     open_page(page, f"{app_server}/?{urlencode({'s': ' '.join(words)})}", plots=3)
     page.get_by_text("Read 24 rows at a time").click()
+    page.locator(".lc-root").first.scroll_into_view_if_needed()  # the maps, drawn once near the screen
     page.wait_for_function("""() => [...document.querySelectorAll('.lc-root .js-plotly-plot')]
         .filter(g => g.querySelectorAll('.ytick text').length === 24).length >= 3""")
     maps = {m["title"]: m for m in page.evaluate(MAPS) if m["title"] in FIRST}

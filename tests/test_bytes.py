@@ -7,8 +7,11 @@ float32, only the open tab is drawn. `.streamlit/config.toml` states the measure
 """
 
 import pytest
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from harness.protocol import load_page, query, run_apart
+from harness.protocol import load_page, query, rerun_request, run_apart, stream_url
 from views.tabs import TABS
 
 MESSAGE_BOUND = 4 * 2**20  # bytes in one websocket message (measured: 2.0 MB, one 512 × 512 map's payload)
@@ -29,3 +32,37 @@ def test_a_session_of_the_largest_state_is_sent_a_bounded_number_of_bytes(app_se
     assert outcome.bytes > 3 * 2**20  # the three first-screen maps at least: a page, not an error
     assert outcome.largest <= MESSAGE_BOUND
     assert outcome.bytes <= SESSION_BOUND
+
+
+async def two_runs(base, query_string):  # -> (messages of the first run, of the same page run again)
+    """A browser's two runs: the second says which cacheable messages it holds, as the frontend does."""
+    runs = []
+    async with websockets.connect(stream_url(base), subprotocols=["streamlit"], max_size=2**26) as ws:
+        for held in ((), None):
+            request = BackMsg()
+            request.ParseFromString(rerun_request(query_string))
+            cached = [m.hash for m in runs[0] if m.metadata.cacheable] if held is None else []
+            request.rerun_script.cached_message_hashes.extend(cached)
+            await ws.send(request.SerializeToString())
+            runs.append([])
+            async for raw in ws:
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                runs[-1].append(msg)
+                if msg.WhichOneof("type") == "script_finished":
+                    break
+    return runs
+
+
+def test_a_rerun_sends_each_unchanged_element_of_250_bytes_or_more_as_a_reference(app_server):
+    first, again = run_apart(two_runs(app_server, query({"s": "the cat sat on the mat", "h": 2})))
+    sizes = {m.hash: m.ByteSize() for m in first if m.WhichOneof("type") == "delta"}
+    big = {h for h, n in sizes.items() if n >= 250 and h}
+    refs = {m.ref_hash for m in again if m.WhichOneof("type") == "ref_hash"}
+    assert len(big) >= 15  # the maps, the stages' texts, the larger widgets
+    kinds = {m.delta.new_element.WhichOneof("type") for m in first if m.hash in big and m.HasField("delta")}
+    assert "bidi_component" in kinds and "markdown" in kinds
+    charts = {m.hash for m in first if m.HasField("delta") and m.delta.new_element.HasField("bidi_component")}
+    assert charts <= refs  # every map travels as a reference: the same page, drawn again
+    full = sum(m.ByteSize() for m in first)
+    assert sum(m.ByteSize() for m in again) < full / 2

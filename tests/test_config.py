@@ -63,8 +63,24 @@ def literal(value):  # a TOML scalar as `streamlit config show` prints it
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
+HIDDEN = {("global", "minCachedMessageSize")}  # options `streamlit config show` does not print
+
+
 def test_streamlit_reads_the_values(settings, shown):
     set_lines = {line.strip() for line in shown.splitlines() if not line.startswith("#")}
     for section, options in settings.items():
         for name, value in options.items():
-            assert f"{name} = {literal(value)}" in set_lines, f"{section}.{name}"
+            if (section, name) not in HIDDEN:
+                assert f"{name} = {literal(value)}" in set_lines, f"{section}.{name}"
+
+
+def test_unchanged_elements_from_a_quarter_kilobyte_travel_as_references(settings):
+    """Streamlit reads the hidden option where the app runs: an unchanged map or text of 250 bytes or
+    more is sent on a rerun as a reference to the browser's copy (tests/test_bytes.py measures it)."""
+    assert settings["global"]["minCachedMessageSize"] == 250
+    code = "from streamlit import config; print(config.get_option('global.minCachedMessageSize'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) == 250

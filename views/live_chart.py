@@ -5,9 +5,10 @@ chart and draws a new one. Here each figure is one component instance with a sta
 lives as long as the page, gets a compact payload (charts/wire.py) and is redrawn only when its
 content changed: in place when only the cells, the title or the shapes changed (the cells repainted on
 the plot as drawn, its axes, colour bar and numbers' nodes kept), with `Plotly.react` otherwise. One
-instance per figure, because Streamlit sends an unchanged element's message (over 10 kB) as a
-reference to the copy the browser already holds: when one map of nine changes, only that map's bytes
-travel.
+instance per figure, because Streamlit sends an unchanged element's message (of 250 bytes or more,
+`global.minCachedMessageSize` in .streamlit/config.toml) as a reference to the copy the browser
+already holds: when one map of nine changes, only that map's bytes travel. A chart far from the
+screen is drawn when it is scrolled near (static/live_chart.js, "Drawn near the screen").
 
 The component's script and plotly.js are files of the repository, static/live_chart.js and
 static/plotly.min.js (the plotly.js release the pinned plotly.py was built for), served by Streamlit's
