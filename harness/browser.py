@@ -47,6 +47,18 @@ def wait_drawn(page, plots=1):
     page.wait_for_function(CHARTS_DRAWN, arg=plots, polling=100)
 
 
+def draw_all(page):
+    """Scroll each chart that waits far from the screen into view until it is drawn, then back to the
+    top: every chart of the page drawn, as a visitor who scrolled through it sees them."""
+    while page.locator(".lc-root[data-waiting]").count():
+        root = page.locator(".lc-root[data-waiting]").first.element_handle()
+        root.scroll_into_view_if_needed()
+        page.wait_for_function("(r) => !r.dataset.waiting || !r.isConnected", arg=root, polling=100)
+        wait_drawn(page)
+    page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
+    page.wait_for_timeout(100)
+
+
 def rerun_finished(page):
     """Wait for the rerun an interaction started: give it time to begin, then for the script to end."""
     page.wait_for_timeout(200)

@@ -599,7 +599,7 @@ async function draw(Plotly, chart, wire) {
 
 async function render(chart, bytes) {
   const [Plotly] = await Promise.all([loadPlotly(), loadBases()]);
-  const wire = await decode(bytes);
+  const wire = await decoded(chart, bytes);
   join(chart, wire.head.group ?? null);
   clearBands(chart);
   if (chart.hash === wire.head.hash) return;
@@ -659,21 +659,33 @@ function watch(chart) {
 // never drawn would otherwise be 0 px tall, and everything below would move when it is drawn). Until
 // the first look (watch), whether it is far is not known: it waits without saying so.
 async function hold(chart, bytes) {
-  const wire = await decode(bytes);
+  const wire = await decoded(chart, bytes);
   const waits = wire.head.hash !== chart.hash; // false: drawn already
-  if (waits && !chart.hash) chart.fig.style.minHeight = `${wire.head.spec.layout?.height ?? 0}px`;
+  if (waits && !chart.hash) chart.fig.style.minHeight = `${wire.head.spec.layout?.height ?? 450}px`;
   if (waits && chart.near === false) chart.root.dataset.waiting = "1";
   else delete chart.root.dataset.waiting;
   return waits;
 }
 
-// Newest data wins: a change that arrives while drawing is drawn next; older ones are skipped.
+async function decoded(chart, bytes) {  // the payload decoded once, whether it waits first or not
+  if (chart.decoded?.bytes !== bytes) chart.decoded = { bytes, wire: await decode(bytes) };
+  return chart.decoded.wire;
+}
+
+// Newest data wins: a change that arrives while drawing is drawn next; older ones are skipped. A
+// chart whose width changed while it was far is fitted to it first.
 async function drain(chart) {
   if (chart.busy) return;
   chart.busy = true;
+  let bytes = null;
   try {
+    if (chart.near && chart.resized && window.Plotly) {
+      chart.resized = false;
+      await window.Plotly.Plots.resize(chart.gd);
+      await refit(window.Plotly, chart);
+    }
     while (chart.next) {
-      const bytes = chart.next;
+      bytes = chart.next;
       if (chart.near !== true) {
         const waits = await hold(chart, bytes);
         if (chart.next !== bytes) continue; // newer data came meanwhile
@@ -682,12 +694,14 @@ async function drain(chart) {
         continue;
       }
       chart.next = null;
+      delete chart.root.dataset.waiting; // drawing now
       await render(chart, bytes);
-      delete chart.root.dataset.waiting;
       chart.fig.style.minHeight = "";
+      chart.decoded = null;
+      chart.error.textContent = "";
     }
-    chart.error.textContent = "";
   } catch (err) {
+    chart.next ??= bytes; // tried again when it next comes near, or with newer data
     chart.error.textContent = `The chart could not be drawn: ${err.message}`;
   } finally {
     chart.busy = false;
@@ -702,6 +716,10 @@ function follow(chart) {
     width = now;
     clearBands(chart);
     if (!chart.hash) return;
+    if (chart.near === false) {
+      chart.resized = true; // fitted when it comes near (drain)
+      return;
+    }
     const Plotly = window.Plotly;
     Promise.resolve(Plotly.Plots.resize(chart.gd)).then(() => !chart.busy && refit(Plotly, chart));
   });
@@ -724,7 +742,7 @@ function mount(parentElement) {
   root.appendChild(fig);
   parentElement.append(root, error);
   const chart = { root, fig, gd, over, error, hash: null, heats: [], bands: new Map(), group: null };
-  Object.assign(chart, { next: null, busy: false, listening: false, near: undefined });
+  Object.assign(chart, { next: null, busy: false, listening: false, near: undefined, resized: false });
   chart.observer = follow(chart);
   chart.watcher = watch(chart);
   return chart;

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.browser import open_page
+from harness.browser import draw_all, open_page
 from views.tabs import TABS
 
 TITLES = [tab.title for tab in TABS]
@@ -75,8 +75,9 @@ def phone(page_at):
     return page_at(WIDTH, HEIGHT, timeout=90_000, is_mobile=True, has_touch=True)
 
 
-def open_tab(phone, app_server, name):
+def open_tab(phone, app_server, name):  # every chart of the tab drawn, the page at its top
     open_page(phone, f"{app_server}/?tab={urllib.parse.quote(name)}")
+    draw_all(phone)
 
 
 @pytest.mark.parametrize(

@@ -54,9 +54,17 @@ async def two_runs(base, query_string):  # -> (messages of the first run, of the
     return runs
 
 
+def bare_size(msg):  # ForwardMsg -> bytes, its size as Streamlit weighs it: without its hash and metadata
+    bare = ForwardMsg()
+    bare.CopyFrom(msg)
+    bare.ClearField("hash")
+    bare.ClearField("metadata")
+    return bare.ByteSize()
+
+
 def test_a_rerun_sends_each_unchanged_element_of_250_bytes_or_more_as_a_reference(app_server):
     first, again = run_apart(two_runs(app_server, query({"s": "the cat sat on the mat", "h": 2})))
-    sizes = {m.hash: m.ByteSize() for m in first if m.WhichOneof("type") == "delta"}
+    sizes = {m.hash: bare_size(m) for m in first if m.WhichOneof("type") == "delta"}
     big = {h for h, n in sizes.items() if n >= 250 and h}
     refs = {m.ref_hash for m in again if m.WhichOneof("type") == "ref_hash"}
     assert len(big) >= 15  # the maps, the stages' texts, the larger widgets
@@ -64,5 +72,7 @@ def test_a_rerun_sends_each_unchanged_element_of_250_bytes_or_more_as_a_referenc
     assert "bidi_component" in kinds and "markdown" in kinds
     charts = {m.hash for m in first if m.HasField("delta") and m.delta.new_element.HasField("bidi_component")}
     assert charts <= refs  # every map travels as a reference: the same page, drawn again
+    texts = {m.hash for m in first if m.hash in big and m.delta.new_element.HasField("markdown")}
+    assert texts and texts <= refs  # and every text of 250 bytes or more (each under Streamlit's 10 kB)
     full = sum(m.ByteSize() for m in first)
     assert sum(m.ByteSize() for m in again) < full / 2
