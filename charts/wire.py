@@ -200,21 +200,31 @@ NAMES = ("x", "y")  # a heatmap's category names, renamed in place when only the
 REPAINTED = ("title", "shapes")  # layout parts the browser can change without replotting
 TICKS = ("tickvals", "ticktext")  # an axis's ticks, which follow the category names
 AXIS = re.compile(r"[xy]axis\d*")
+RANGES = {"heatmap": ("zmin", "zmax"), "coloraxis": ("cmin", "cmax")}  # colour ranges, changed in place
+COLOUR_AXIS = re.compile(r"coloraxis\d*")
+
+
+def ranged(d, kind):  # a trace or colour axis dict -> it with its colour range's values left out
+    """Whether it has a range stays in the frame (a range Plotly chooses replots); its values do not."""
+    return d | {k: "range" for k in RANGES[kind] if k in d}
 
 
 def frame_digest(spec, config, packer):  # -> str, the digest of what the browser cannot change in place
     """What a figure is drawn on: two figures of one frame differ only in their heatmaps' cells (`HOT`)
-    and category names (`NAMES`), the axes' ticks and what `REPAINTED` names. Sizes stay in the frame
-    (a hot array's shape, the number of names and ticks): a new size replots."""
+    and category names (`NAMES`), the axes' ticks, the colour ranges (`RANGES`) and what `REPAINTED`
+    names. Sizes stay in the frame (a hot array's shape, the number of names and ticks): a new size
+    replots."""
     hot, data = set(), []
     for trace in spec["data"]:
         if item(trace, "type") == "heatmap":
-            trace = trace | {k: hot_form(trace[k], hot) for k in HOT if k in trace}
+            trace = ranged(trace, "heatmap") | {k: hot_form(trace[k], hot) for k in HOT if k in trace}
             trace |= {k: {"names": count(trace[k], packer)} for k in NAMES if k in trace}
         data.append(trace)
     layout = {k: v for k, v in spec["layout"].items() if k not in REPAINTED}
     for name in filter(AXIS.fullmatch, layout):
         layout[name] = layout[name] | {k: count(layout[name][k], packer) for k in TICKS if k in layout[name]}
+    for name in filter(COLOUR_AXIS.fullmatch, layout):
+        layout[name] = ranged(layout[name], "coloraxis")
     cold = b"".join(c for at, c in zip(packer.offsets, packer.chunks, strict=True) if at not in hot)
     rest = {k: v for k, v in spec.items() if k not in ("data", "layout")}
     text = json.dumps({"data": data, "layout": layout, "rest": rest, "config": config}, ensure_ascii=False)

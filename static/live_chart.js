@@ -1,8 +1,9 @@
 // One Plotly figure that updates in place. The payload (charts/wire.py) is a JSON header plus typed
 // arrays; the figure keeps its plot div for the life of the component and is redrawn only when its
-// hash changed: when only its cells, title or shapes changed (its "frame" is the one drawn), the
-// cells are repainted in place (see "Cells repainted in place"), otherwise with Plotly.react. plotly.js is loaded once, from the app's static folder
-// (static/plotly.min.js, beside this file). Label text reaches Plotly only as data (already
+// hash changed: when only its cells, names, title, shapes or colour ranges changed (its "frame" is the
+// one drawn), the cells are repainted in place (see "Cells repainted in place"), otherwise with
+// Plotly.react; far from the screen, when it comes near ("Drawn near the screen"). plotly.js is loaded
+// once, from the app's static folder (static/plotly.min.js, beside this file). Label text reaches Plotly only as data (already
 // escaped); nothing here writes HTML. This module is loaded once per page: its variables are shared
 // by every instance, which is how the maps of one hover group find each other.
 const PLOTLY_URL = "app/static/plotly.min.js";
@@ -564,6 +565,29 @@ async function relayout(Plotly, gd, layout) {
   if (Object.keys(update).length) await Plotly.relayout(gd, update);
 }
 
+// New colour ranges (a heatmap's zmin/zmax, a colour axis's cmin/cmax; charts/wire.py RANGES), held
+// in the plot's data and layout, with its colour bars alone redrawn: a restyle (or relayout) of a
+// colour bar's own length, unchanged, is an edit of type "colorbars", which redraws the bars from the
+// new range; Plotly.react would replot the figure. The cells follow (repaint reads the ranges).
+async function rerange(Plotly, gd, spec) {
+  const traces = spec.data.flatMap((t, k) => {
+    const held = gd.data[k];
+    if (t.type !== "heatmap" || !held || (t.zmin === held.zmin && t.zmax === held.zmax)) return [];
+    for (const h of [held, gd._fullData[k]]) Object.assign(h, { zmin: t.zmin, zmax: t.zmax });
+    return [k];
+  });
+  const axes = Object.keys(spec.layout).filter((name) => {
+    const [now, held] = [spec.layout[name], gd.layout[name]];
+    if (!/^coloraxis\d*$/.test(name) || !held || (now.cmin === held.cmin && now.cmax === held.cmax)) return false;
+    for (const h of [held, gd._fullLayout[name]]) Object.assign(h, { cmin: now.cmin, cmax: now.cmax });
+    return true;
+  });
+  const bars = traces.filter((k) => gd._fullData[k].showscale);
+  if (bars.length) await Plotly.restyle(gd, { "colorbar.len": bars.map((k) => gd._fullData[k].colorbar.len) }, bars);
+  const shown = axes.filter((name) => gd._fullLayout[name].showscale);
+  if (shown.length) await Plotly.relayout(gd, Object.fromEntries(shown.map((n) => [`${n}.colorbar.len`, gd._fullLayout[n].colorbar.len])));
+}
+
 async function plot(Plotly, chart, wire, lengths) {
   const spec = restore(wire.head.spec, wire);
   delete spec.layout.width;
@@ -614,7 +638,8 @@ async function refit(Plotly, chart) {
   if (spec && JSON.stringify(fitPlan(spec, lengths)) !== chart.fit) await plot(Plotly, chart, chart.wire, lengths);
 }
 
-// The figure's new cells, title and shapes on the plot as drawn; false when it must be replotted.
+// The figure's new cells, names, title, shapes and colour ranges on the plot as drawn; false when it
+// must be replotted.
 async function inPlace(Plotly, chart, wire) {
   const spec = restore(wire.head.spec, wire);
   const plan = fitPlan(spec, axisLengths(chart, spec, true));
@@ -622,6 +647,7 @@ async function inPlace(Plotly, chart, wire) {
   if (plan) applyFit(spec, plan);
   if (!rename(chart.gd, spec)) return false;
   await relayout(Plotly, chart.gd, spec.layout);
+  await rerange(Plotly, chart.gd, spec);
   if (!repaint(chart.gd, spec)) return false;
   [chart.hash, chart.wire] = [wire.head.hash, wire];
   chart.heats = heatmaps(wire.head.spec, spec.data); // maps on the same new names link on hover

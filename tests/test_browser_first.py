@@ -2,13 +2,18 @@
 charts updated in place, hover linked across the maps, a PNG export on each.
 """
 
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from attention import Settings, run
+from charts.figures import SIGNED
 from charts.lines import WIDTH
 from charts.weights import row_scaled
 from harness.browser import open_page, rerun_finished
+from tests.test_browser_canvas import colour_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -249,3 +254,40 @@ def test_a_map_far_below_the_screen_waits_and_is_drawn_when_scrolled_near(screen
     screen.evaluate(f"document.querySelectorAll('.lc-root')[{far[-1]}].scrollIntoView()")
     screen.wait_for_function(f"() => {ROOTS}('Perth')[{far[-1]}].says === true")
     assert not screen.evaluate(ROOTS, "Perth")[far[-1]]["waiting"]
+
+
+SCORES = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Scores Q·Kᵀ')"
+
+
+def test_a_new_colour_range_redraws_the_colour_bar_alone_and_repaints_the_cells(screen, app_server):
+    """d_k 16 → 64: the scores grow and their colour range moves. The map is repainted in place: its
+    axes, cells and numbers keep their nodes, the colour bar it shares with the scaled scores spans the
+    new range, and a cell shows the colour scale's colour for its value on the new range."""
+    open_first_screen(screen, app_server)
+    before = screen.evaluate(f"{SCORES}.data[0].zmax")
+    bar = "[...document.querySelectorAll('g.colorbar g[class$=tick] text')].map(t => t.textContent)"
+    labels = screen.evaluate(bar)  # every colour bar of the page: the weights' and the shared one
+    kept = "g.xtick, g.ytick, g.hm image, g.heatmap-label text, .main-svg"
+    screen.evaluate(f"{SCORES}.querySelectorAll('{kept}').forEach(n => {{ n.__kept = true; }})")
+    exact = screen.locator(".st-key-d_k input")
+    exact.fill("64")
+    exact.press("Enter")
+    rerun_finished(screen)
+    screen.wait_for_function(f"() => +{SCORES}.dataset.repaints >= 1 && {SCORES}.data[0].zmax !== {before}")
+    assert screen.evaluate(f"[...{SCORES}.querySelectorAll('{kept}')].filter(n => !n.__kept).length") == 0
+    lo, hi = screen.evaluate(f"[{SCORES}._fullData[0].zmin, {SCORES}._fullData[0].zmax]")
+    assert lo == -hi and hi != before
+    scaled = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Scaled: ÷8')"
+    assert screen.evaluate(f"[{scaled}._fullData[0].zmin, {scaled}._fullData[0].zmax]") == [lo, hi]
+    assert screen.evaluate(bar) != labels  # the shared colour bar was drawn again
+    shared = f"[...{scaled}.querySelectorAll('g.colorbar g[class$=tick] text')].map(t => t.textContent)"
+    ticks = [float(t.replace("−", "-")) for t in screen.evaluate(shared)]
+    assert ticks and max(ticks) <= hi and max(ticks) >= hi / 2 and min(ticks) >= lo
+    z = np.asarray(screen.evaluate(f"Array.from({SCORES}.data[0].z, r => Array.from(r))"))
+    np.testing.assert_allclose(z, run(Settings(d_k=64)).attention.scores[0], rtol=2e-6, atol=1e-6)
+    shot = Image.open(io.BytesIO(screen.screenshot())).convert("RGB")
+    for i, j in ((0, 0), (2, 5), (6, 3)):
+        x, y = cell_centre(screen, "Scores Q·Kᵀ", i - 0.3, j - 0.3)  # off the centre, clear of its number
+        want = colour_at(SIGNED, (z[i, j] - lo) / (hi - lo))
+        got = shot.getpixel((round(x), round(y)))
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 2, (i, j, got, want)

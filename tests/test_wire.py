@@ -198,9 +198,27 @@ def test_the_frame_leaves_out_only_the_cells_the_names_the_title_and_the_shapes(
         weights_map(w, [f"word{i}" for i in range(6)], "A", colour="0-1"),  # wider words: wider margins
         weights_map(w, tokens(6), "A", colour="row"),  # another colour bar title
     ]
-    shifted = weights_map(w, tokens(6), "A", colour="0-1")
-    shifted["data"][0]["zmax"] = 2.0  # another colour range
-    assert len({frame(f) for f in [base, *other, shifted]}) == 5
+    chosen = weights_map(w, tokens(6), "A", colour="0-1")
+    del chosen["data"][0]["zmin"], chosen["data"][0]["zmax"]  # a colour range Plotly chooses
+    assert len({frame(f) for f in [base, *other, chosen]}) == 5
+
+
+def test_a_new_colour_range_keeps_the_frame_and_travels_in_the_header():
+    """A heatmap's zmin/zmax and a colour axis's cmin/cmax are redrawn in place (the colour bars alone):
+    the frame stays, the hash and the header's values do not."""
+    rng = np.random.default_rng(4)
+    w = rng.random((5, 5))
+    signed = [figures.heatmap(w * scale, tokens(5), tokens(5), "S") for scale in (1, 3)]
+    rows = [heatmap_row([w * scale, -w], tokens(5), tokens(5), "R", ["a", "b"]) for scale in (1, 3)]
+    for a, b in (signed, rows):
+        assert frame(a) == frame(b)
+        assert wire.header(wire.pack(a))["hash"] != wire.header(wire.pack(b))["hash"]
+        tops = []
+        for f in (a, b):
+            back = wire.unpack(wire.pack(f))
+            bar = back["layout"]["coloraxis"] if "coloraxis" in back["layout"] else back["data"][0]
+            tops.append(bar.get("cmax", bar.get("zmax")))
+        assert w.max() <= tops[0] < 3 * w.max() <= tops[1]  # each range holds its cells
 
 
 def test_marks_that_moved_above_the_shapes_limit_keep_the_frame():
