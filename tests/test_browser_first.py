@@ -96,15 +96,19 @@ def test_a_d_k_step_redraws_the_same_plot_nodes_and_marks_what_moved(screen, app
 WEIGHTS = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Softmax weights')"
 
 
-def d_k_17_repaints_in_place(page, nodes):  # -> how many of the weights map's `nodes` are new after d_k = 17
-    """Tag the nodes, set d_k to 17 in the exact box, wait for the weights map's first repaint in place."""
-    page.evaluate(f"{WEIGHTS}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
+def new_nodes_after(page, plot, nodes, d_k, drawn):  # -> how many of the plot's `nodes` are new
+    """Tag the plot's nodes, set d_k in the exact box, wait until `drawn` (a script expression) holds."""
+    page.evaluate(f"{plot}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
     exact = page.locator(".st-key-d_k input")
-    exact.fill("17")
+    exact.fill(str(d_k))
     exact.press("Enter")
     rerun_finished(page)
-    page.wait_for_function(f"() => {WEIGHTS}.dataset.repaints === '1'")
-    return page.evaluate(f"[...{WEIGHTS}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length")
+    page.wait_for_function(f"() => {drawn}")
+    return page.evaluate(f"[...{plot}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length")
+
+
+def d_k_17_repaints_in_place(page, nodes):  # -> how many of the weights map's `nodes` are new after d_k = 17
+    return new_nodes_after(page, WEIGHTS, nodes, 17, f"{WEIGHTS}.dataset.repaints === '1'")
 
 
 def test_a_d_k_step_repaints_the_weights_in_place_with_the_new_values(screen, app_server):
@@ -165,14 +169,8 @@ def test_a_d_k_step_and_new_words_redraw_the_line_view_in_place(page, app_server
     open_page(page, app_server, plots=3)
     lines = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.data.some(t => t.meta?.side))"
     nodes = "g.ytick, g.y2tick, .scatterlayer .point"
-    page.evaluate(f"{lines}.querySelectorAll('{nodes}').forEach(n => {{ n.__kept = true; }})")
     assert page.evaluate(f"{lines}.querySelectorAll('{nodes}').length") == 4 * 7  # two axes, two columns
-    exact = page.locator(".st-key-d_k input")
-    exact.fill("17")
-    exact.press("Enter")
-    rerun_finished(page)
-    page.wait_for_function(f"() => {lines}.dataset.repaints === '1'")
-    assert page.evaluate(f"[...{lines}.querySelectorAll('{nodes}')].filter(n => !n.__kept).length") == 0
+    assert new_nodes_after(page, lines, nodes, 17, f"{lines}.dataset.repaints === '1'") == 0
     w = run(Settings(d_k=17)).attention.weights[0]
     drawn = page.evaluate(f"{lines}.layout.shapes.map(s => [s.name, s.line.width])")
     assert {name for name, _ in drawn} == {
@@ -268,13 +266,8 @@ def test_a_new_colour_range_redraws_the_colour_bar_alone_and_repaints_the_cells(
     bar = "[...document.querySelectorAll('g.colorbar g[class$=tick] text')].map(t => t.textContent)"
     labels = screen.evaluate(bar)  # every colour bar of the page: the weights' and the shared one
     kept = "g.xtick, g.ytick, g.hm image, g.heatmap-label text, .main-svg"
-    screen.evaluate(f"{SCORES}.querySelectorAll('{kept}').forEach(n => {{ n.__kept = true; }})")
-    exact = screen.locator(".st-key-d_k input")
-    exact.fill("64")
-    exact.press("Enter")
-    rerun_finished(screen)
-    screen.wait_for_function(f"() => +{SCORES}.dataset.repaints >= 1 && {SCORES}.data[0].zmax !== {before}")
-    assert screen.evaluate(f"[...{SCORES}.querySelectorAll('{kept}')].filter(n => !n.__kept).length") == 0
+    drawn = f"+{SCORES}.dataset.repaints >= 1 && {SCORES}.data[0].zmax !== {before}"
+    assert new_nodes_after(screen, SCORES, kept, 64, drawn) == 0
     lo, hi = screen.evaluate(f"[{SCORES}._fullData[0].zmin, {SCORES}._fullData[0].zmax]")
     assert lo == -hi and hi != before
     scaled = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Scaled: ÷8')"
