@@ -284,3 +284,22 @@ def test_a_new_colour_range_redraws_the_colour_bar_alone_and_repaints_the_cells(
         want = colour_at(SIGNED, (z[i, j] - lo) / (hi - lo))
         got = shot.getpixel((round(x), round(y)))
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 2, (i, j, got, want)
+
+
+def test_a_map_far_below_fits_a_narrower_window_once_scrolled_near(screen, app_server):
+    """A drawn map far from the screen is not redrawn when the window narrows; scrolled near, it is
+    fitted to its new width."""
+    open_first_screen(screen, app_server)
+    last = "[...document.querySelectorAll('.lc-root')].at(-1)"
+    screen.evaluate(f"{last}.scrollIntoView()")
+    idle = f"!!{last}.querySelector('.js-plotly-plot')?._fullLayout && !{last}.parentElement.__liveChart.busy"
+    screen.wait_for_function(f"() => {idle}")  # drawn, and done drawing
+    screen.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
+    screen.wait_for_function(f"() => {last}.parentElement.__liveChart.near === false")
+    width = f"{last}.querySelector('.js-plotly-plot')._fullLayout.width"
+    before = screen.evaluate(width)
+    screen.set_viewport_size({"width": 1100, "height": 900})
+    screen.wait_for_timeout(1000)
+    assert screen.evaluate(width) == before  # far: not drawn again
+    screen.evaluate(f"{last}.scrollIntoView()")
+    screen.wait_for_function(f"() => {width} < {before} && {width} <= {last}.clientWidth")
