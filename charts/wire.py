@@ -223,12 +223,18 @@ def frame_digest(spec, config, packer):  # -> str, the digest of what the browse
     layout = {k: v for k, v in spec["layout"].items() if k not in REPAINTED}
     for name in filter(AXIS.fullmatch, layout):
         layout[name] = layout[name] | {k: count(layout[name][k], packer) for k in TICKS if k in layout[name]}
-    for name in filter(COLOUR_AXIS.fullmatch, layout):
-        layout[name] = ranged(layout[name], "coloraxis")
+    for name in filter(COLOUR_AXIS.fullmatch, layout):  # a range only heatmaps use: they are repainted
+        if name not in elsewhere(spec["data"]):
+            layout[name] = ranged(layout[name], "coloraxis")
     cold = b"".join(c for at, c in zip(packer.offsets, packer.chunks, strict=True) if at not in hot)
     rest = {k: v for k, v in spec.items() if k not in ("data", "layout")}
     text = json.dumps({"data": data, "layout": layout, "rest": rest, "config": config}, ensure_ascii=False)
     return digest(text.encode() + cold)
+
+
+def elsewhere(data):  # trace dicts -> the colour axes a trace other than a heatmap uses
+    other = (t for t in data if item(t, "type") != "heatmap")
+    return {a for t in other for a in (item(t, "coloraxis"), (item(t, "marker") or {}).get("coloraxis")) if a}
 
 
 def hot_form(v, hot):  # a packed z or text -> its form in the frame; its arrays' offsets added to hot

@@ -568,24 +568,32 @@ async function relayout(Plotly, gd, layout) {
 // New colour ranges (a heatmap's zmin/zmax, a colour axis's cmin/cmax; charts/wire.py RANGES), held
 // in the plot's data and layout, with its colour bars alone redrawn: a restyle (or relayout) of a
 // colour bar's own length, unchanged, is an edit of type "colorbars", which redraws the bars from the
-// new range; Plotly.react would replot the figure. The cells follow (repaint reads the ranges).
+// new range; Plotly.react would replot the figure. The cells follow (repaint reads the ranges). false,
+// before anything changed, for a range that is not two numbers, low to high, or a colour axis no map
+// of the plot uses (the caller replots).
 async function rerange(Plotly, gd, spec) {
+  const valid = (lo, hi) => typeof lo === "number" && typeof hi === "number" && hi > lo;
   const traces = spec.data.flatMap((t, k) => {
     const held = gd.data[k];
-    if (t.type !== "heatmap" || !held || (t.zmin === held.zmin && t.zmax === held.zmax)) return [];
-    for (const h of [held, gd._fullData[k]]) Object.assign(h, { zmin: t.zmin, zmax: t.zmax });
-    return [k];
+    return t.type === "heatmap" && held && (t.zmin !== held.zmin || t.zmax !== held.zmax) ? [k] : [];
   });
   const axes = Object.keys(spec.layout).filter((name) => {
     const [now, held] = [spec.layout[name], gd.layout[name]];
-    if (!/^coloraxis\d*$/.test(name) || !held || (now.cmin === held.cmin && now.cmax === held.cmax)) return false;
-    for (const h of [held, gd._fullLayout[name]]) Object.assign(h, { cmin: now.cmin, cmax: now.cmax });
-    return true;
+    return /^coloraxis\d*$/.test(name) && held && (now.cmin !== held.cmin || now.cmax !== held.cmax);
   });
+  if (traces.some((k) => !valid(spec.data[k].zmin, spec.data[k].zmax))) return false;
+  if (axes.some((n) => !gd._fullLayout[n] || !valid(spec.layout[n].cmin, spec.layout[n].cmax))) return false;
+  for (const k of traces) Object.assign(gd.data[k], { zmin: spec.data[k].zmin, zmax: spec.data[k].zmax });
+  for (const n of axes) Object.assign(gd.layout[n], { cmin: spec.layout[n].cmin, cmax: spec.layout[n].cmax });
   const bars = traces.filter((k) => gd._fullData[k].showscale);
   if (bars.length) await Plotly.restyle(gd, { "colorbar.len": bars.map((k) => gd._fullData[k].colorbar.len) }, bars);
-  const shown = axes.filter((name) => gd._fullLayout[name].showscale);
-  if (shown.length) await Plotly.relayout(gd, Object.fromEntries(shown.map((n) => [`${n}.colorbar.len`, gd._fullLayout[n].colorbar.len])));
+  const shown = axes.filter((n) => gd._fullLayout[n].showscale);
+  const lengths = Object.fromEntries(shown.map((n) => [`${n}.colorbar.len`, gd._fullLayout[n].colorbar.len]));
+  if (shown.length) await Plotly.relayout(gd, lengths);
+  // a trace without a colour bar is not restyled: its range reaches the plot's full data here
+  for (const k of traces) Object.assign(gd._fullData[k], { zmin: spec.data[k].zmin, zmax: spec.data[k].zmax });
+  for (const n of axes) Object.assign(gd._fullLayout[n], { cmin: spec.layout[n].cmin, cmax: spec.layout[n].cmax });
+  return true;
 }
 
 async function plot(Plotly, chart, wire, lengths) {
@@ -646,8 +654,12 @@ async function inPlace(Plotly, chart, wire) {
   if (JSON.stringify(plan) !== chart.fit) return false; // fonts and angles change only in a replot
   if (plan) applyFit(spec, plan);
   if (!rename(chart.gd, spec)) return false;
+  const drawn = JSON.stringify(axisLengths(chart, spec, true));
   await relayout(Plotly, chart.gd, spec.layout);
-  await rerange(Plotly, chart.gd, spec);
+  if (!(await rerange(Plotly, chart.gd, spec))) return false;
+  // a colour bar or title whose new text is wider or narrower moves the margins: Plotly then lays the
+  // plot out again, and the labels and numbers are fitted anew in a replot
+  if (JSON.stringify(axisLengths(chart, spec, true)) !== drawn) return false;
   if (!repaint(chart.gd, spec)) return false;
   [chart.hash, chart.wire] = [wire.head.hash, wire];
   chart.heats = heatmaps(wire.head.spec, spec.data); // maps on the same new names link on hover

@@ -243,18 +243,19 @@ def test_a_map_far_below_the_screen_waits_and_is_drawn_when_scrolled_near(screen
     box.fill("The weather is beautiful today in Perth")
     box.press("Enter")
     rerun_finished(screen)
-    screen.wait_for_function(f"() => {ROOTS}('Perth').filter(r => r.top < 900).every(r => r.says)")
+    screen.wait_for_function(f"() => ({ROOTS})('Perth').filter(r => r.top < 900).every(r => r.says)")
     roots = screen.evaluate(ROOTS, "Perth")
     assert all(not r["waiting"] for r in roots if r["top"] < 900)
     far = [i for i, r in enumerate(roots) if r["waiting"]]
     assert far and all(roots[i]["top"] > 900 + 300 for i in far)
     assert not any(roots[i]["says"] for i in far)  # not drawn again: a plot there still shows Melbourne
     screen.evaluate(f"document.querySelectorAll('.lc-root')[{far[-1]}].scrollIntoView()")
-    screen.wait_for_function(f"() => {ROOTS}('Perth')[{far[-1]}].says === true")
+    screen.wait_for_function(f"() => ({ROOTS})('Perth')[{far[-1]}].says === true")
     assert not screen.evaluate(ROOTS, "Perth")[far[-1]]["waiting"]
 
 
 SCORES = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Scores Q·Kᵀ')"
+SCALED = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text.startsWith('Scaled:'))"
 
 
 def test_a_new_colour_range_redraws_the_colour_bar_alone_and_repaints_the_cells(screen, app_server):
@@ -266,14 +267,22 @@ def test_a_new_colour_range_redraws_the_colour_bar_alone_and_repaints_the_cells(
     bar = "[...document.querySelectorAll('g.colorbar g[class$=tick] text')].map(t => t.textContent)"
     labels = screen.evaluate(bar)  # every colour bar of the page: the weights' and the shared one
     kept = "g.xtick, g.ytick, g.hm image, g.heatmap-label text, .main-svg"
-    drawn = f"+{SCORES}.dataset.repaints >= 1 && {SCORES}.data[0].zmax !== {before}"
+    screen.evaluate(f"{SCALED}.querySelectorAll('{kept}').forEach(n => {{ n.__kept = true; }})")
+    repainted = f"+{SCORES}.dataset.repaints >= 1 && +{SCALED}.dataset.repaints >= 1"
+    drawn = f"{repainted} && {SCORES}.data[0].zmax !== {before}"
     assert new_nodes_after(screen, SCORES, kept, 64, drawn) == 0
+    assert screen.evaluate(f"[...{SCALED}.querySelectorAll('{kept}')].filter(n => !n.__kept).length") == 0
     lo, hi = screen.evaluate(f"[{SCORES}._fullData[0].zmin, {SCORES}._fullData[0].zmax]")
     assert lo == -hi and hi != before
-    scaled = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text === 'Scaled: ÷8')"
-    assert screen.evaluate(f"[{scaled}._fullData[0].zmin, {scaled}._fullData[0].zmax]") == [lo, hi]
+    assert screen.evaluate(
+        f"[{SCALED}.layout.title.text, {SCALED}._fullData[0].zmin, {SCALED}._fullData[0].zmax]"
+    ) == [
+        "Scaled: ÷8",
+        lo,
+        hi,
+    ]
     assert screen.evaluate(bar) != labels  # the shared colour bar was drawn again
-    shared = f"[...{scaled}.querySelectorAll('g.colorbar g[class$=tick] text')].map(t => t.textContent)"
+    shared = f"[...{SCALED}.querySelectorAll('g.colorbar g[class$=tick] text')].map(t => t.textContent)"
     ticks = [float(t.replace("−", "-")) for t in screen.evaluate(shared)]
     assert ticks and max(ticks) <= hi and max(ticks) >= hi / 2 and min(ticks) >= lo
     z = np.asarray(screen.evaluate(f"Array.from({SCORES}.data[0].z, r => Array.from(r))"))
@@ -303,3 +312,26 @@ def test_a_map_far_below_fits_a_narrower_window_once_scrolled_near(screen, app_s
     assert screen.evaluate(width) == before  # far: not drawn again
     screen.evaluate(f"{last}.scrollIntoView()")
     screen.wait_for_function(f"() => {width} < {before} && {width} <= {last}.clientWidth")
+
+
+def test_a_colour_axis_takes_its_new_range_in_place(page, app_server):
+    """Q, K and V share one colour axis: a new word that widens their range redraws its colour bar and
+    repaints the three maps in place, every axis and cell node kept."""
+    open_page(page, app_server, plots=9)
+    qkv = f"[...document.querySelectorAll('{PLOTS}')].find(g => g.layout.title.text.startsWith('Queries'))"
+    bar = f"() => [...{qkv}.querySelectorAll('g.colorbar g[class$=tick] text')].map(t => t.textContent)"
+    before, top = page.evaluate(bar), page.evaluate(f"{qkv}.layout.coloraxis.cmax")
+    kept = "g.xtick, g.ytick, g.x2tick, g.x3tick, g.hm image, .main-svg"
+    page.evaluate(f"{qkv}.querySelectorAll('{kept}').forEach(n => {{ n.__kept = true; }})")
+    box = page.locator(".st-key-sentence input")
+    box.fill("The weather is beautiful today in Sydney")  # found to widen Q, K and V's range at seed 0
+    box.press("Enter")
+    rerun_finished(page)
+    page.wait_for_function(f"() => +{qkv}.dataset.repaints >= 1 && {qkv}.layout.coloraxis.cmax !== {top}")
+    assert page.evaluate(f"[...{qkv}.querySelectorAll('{kept}')].filter(n => !n.__kept).length") == 0
+    lo, hi = page.evaluate(f"[{qkv}._fullLayout.coloraxis.cmin, {qkv}._fullLayout.coloraxis.cmax]")
+    ticks = [float(t.replace("−", "-")) for t in page.evaluate(bar)]
+    assert page.evaluate(bar) != before and min(ticks) >= lo and max(ticks) <= hi and max(ticks) > top
+    q = np.asarray(page.evaluate(f"Array.from({qkv}.data[0].z, r => Array.from(r))"))
+    words = "The weather is beautiful today in Sydney"
+    np.testing.assert_allclose(q, run(Settings(sentence=words)).attention.q[0], rtol=2e-6, atol=1e-6)

@@ -347,3 +347,20 @@ def test_the_shared_styling_is_the_figures_own():
     for fig in every:
         head = wire.header(wire.pack(fig))
         assert head["spec"]["layout"]["$base"] == "layout" and all("$base" in t for t in head["spec"]["data"])
+
+
+def test_a_colour_axis_a_scatter_also_uses_keeps_its_range_in_the_frame():
+    """Only heatmaps are repainted in place: a range that colours markers too replots when it moves."""
+    figs = []
+    for top in (1.0, 2.0):
+        heat = {"type": "heatmap", "z": np.eye(3), "coloraxis": "coloraxis"}
+        dots = {
+            "type": "scatter",
+            "x": [0, 1],
+            "y": [0, 1],
+            "marker": {"color": [0, 1], "coloraxis": "coloraxis"},
+        }
+        figs.append({"data": [heat, dots], "layout": {"coloraxis": {"cmin": -top, "cmax": top}}})
+    assert frame(figs[0]) != frame(figs[1])
+    del figs[0]["data"][1], figs[1]["data"][1]  # the heatmap alone: repainted in place
+    assert frame(figs[0]) == frame(figs[1])
