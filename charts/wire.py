@@ -74,7 +74,8 @@ def equal(a, b):  # two JSON-like values -> bool, equal as JSON: a bool is no nu
 
 
 def base_of(d):  # dict -> the name of the largest base whose every item d holds, or None
-    held = [name for name, base in BASES.items() if all(k in d and equal(d[k], v) for k, v in base.items())]
+    keys = d.keys()  # most dicts lack some key of every base: then no value is compared
+    held = [n for n, b in BASES.items() if b.keys() <= keys and all(equal(d[k], v) for k, v in b.items())]
     return max(held, key=lambda name: len(BASES[name]), default=None)
 
 
@@ -223,8 +224,9 @@ def frame_digest(spec, config, packer):  # -> str, the digest of what the browse
     layout = {k: v for k, v in spec["layout"].items() if k not in REPAINTED}
     for name in filter(AXIS.fullmatch, layout):
         layout[name] = layout[name] | {k: count(layout[name][k], packer) for k in TICKS if k in layout[name]}
+    shared = elsewhere(spec["data"])
     for name in filter(COLOUR_AXIS.fullmatch, layout):  # a range only heatmaps use: they are repainted
-        if name not in elsewhere(spec["data"]):
+        if name not in shared:
             layout[name] = ranged(layout[name], "coloraxis")
     cold = b"".join(c for at, c in zip(packer.offsets, packer.chunks, strict=True) if at not in hot)
     rest = {k: v for k, v in spec.items() if k not in ("data", "layout")}

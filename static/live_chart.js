@@ -3,9 +3,10 @@
 // hash changed: when only its cells, names, title, shapes or colour ranges changed (its "frame" is the
 // one drawn), the cells are repainted in place (see "Cells repainted in place"), otherwise with
 // Plotly.react; far from the screen, when it comes near ("Drawn near the screen"). plotly.js is loaded
-// once, from the app's static folder (static/plotly.min.js, beside this file). Label text reaches Plotly only as data (already
-// escaped); nothing here writes HTML. This module is loaded once per page: its variables are shared
-// by every instance, which is how the maps of one hover group find each other.
+// once, from the app's static folder (static/plotly.min.js, beside this file). Label text reaches
+// Plotly only as data (already escaped); nothing here writes HTML. This module is loaded once per
+// page: its variables are shared by every instance, which is how the maps of one hover group find
+// each other.
 const PLOTLY_URL = "app/static/plotly.min.js";
 const TYPES = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, int32: Int32Array };
 const GROUPS = new Map(); // group name -> Set of the charts whose maps are linked on hover
@@ -588,8 +589,8 @@ async function rerange(Plotly, gd, spec) {
   const bars = traces.filter((k) => gd._fullData[k].showscale);
   if (bars.length) await Plotly.restyle(gd, { "colorbar.len": bars.map((k) => gd._fullData[k].colorbar.len) }, bars);
   const shown = axes.filter((n) => gd._fullLayout[n].showscale);
-  const lengths = Object.fromEntries(shown.map((n) => [`${n}.colorbar.len`, gd._fullLayout[n].colorbar.len]));
-  if (shown.length) await Plotly.relayout(gd, lengths);
+  const unchanged = Object.fromEntries(shown.map((n) => [`${n}.colorbar.len`, gd._fullLayout[n].colorbar.len]));
+  if (shown.length) await Plotly.relayout(gd, unchanged);
   // a trace without a colour bar is not restyled: its range reaches the plot's full data here
   for (const k of traces) Object.assign(gd._fullData[k], { zmin: spec.data[k].zmin, zmax: spec.data[k].zmax });
   for (const n of axes) Object.assign(gd._fullLayout[n], { cmin: spec.layout[n].cmin, cmax: spec.layout[n].cmax });
@@ -674,7 +675,8 @@ async function inPlace(Plotly, chart, wire) {
 // while data waits; its plot, if drawn before, still holds the data drawn then.
 const NEAR = "300px 0px";
 
-function scroller(element) {  // the nearest ancestor that scrolls (Streamlit's main area), or null: the window
+// The nearest ancestor that scrolls (Streamlit's main area), or null: the window.
+function scroller(element) {
   for (let e = element.parentElement; e; e = e.parentElement) {
     if (/(auto|scroll)/.test(getComputedStyle(e).overflowY)) return e;
   }
@@ -705,7 +707,8 @@ async function hold(chart, bytes) {
   return waits;
 }
 
-async function decoded(chart, bytes) {  // the payload decoded once, whether it waits first or not
+// The payload decoded once, whether it waits first or not.
+async function decoded(chart, bytes) {
   if (chart.decoded?.bytes !== bytes) chart.decoded = { bytes, wire: await decode(bytes) };
   return chart.decoded.wire;
 }

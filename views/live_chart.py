@@ -3,8 +3,9 @@
 `st.plotly_chart` hashes the whole figure into its element id, so every data change unmounts the
 chart and draws a new one. Here each figure is one component instance with a stable key: its plot
 lives as long as the page, gets a compact payload (charts/wire.py) and is redrawn only when its
-content changed: in place when only the cells, the title or the shapes changed (the cells repainted on
-the plot as drawn, its axes, colour bar and numbers' nodes kept), with `Plotly.react` otherwise. One
+content changed: in place when only the cells, the category names, the title, the shapes or the colour
+range changed (the cells repainted on the plot as drawn, its axes and numbers' nodes kept, a colour
+bar redrawn alone), with `Plotly.react` otherwise. One
 instance per figure, because Streamlit sends an unchanged element's message (of 250 bytes or more,
 `global.minCachedMessageSize` in .streamlit/config.toml) as a reference to the copy the browser
 already holds: when one map of nine changes, only that map's bytes travel. A chart far from the
