@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from attention import Settings, run
-from harness.browser import open_page
+from harness.browser import draw_all, open_page
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -52,8 +52,10 @@ CELL_AT = f"""([title, key, i, j, fx, fy]) => {{ {FIND}
 
 
 def open_tab(page, base, query, title):
-    """Load the page on a tab and wait until its script has finished and every chart is drawn."""
+    """Load the page on a tab and wait until its script has finished and every chart is drawn, the
+    ones far below the first screen too (they are drawn as they come near)."""
     open_page(page, f"{base}/{query}")
+    draw_all(page)
     assert page.evaluate(f"(title) => {{ {FIND} return !!find(title); }}", title), f"no chart {title!r}"
 
 
