@@ -9,7 +9,7 @@ The header is compressed because it is most of a small map's bytes (axes, colour
 about 2 kB for 7 tokens, 15 kB for a line view of 4 heads) and repeats itself; the browser inflates
 it with `DecompressionStream("deflate")`. The body starts at the next 4-byte boundary after it.
 
-The header is {"version", "name", "group", "hash", "frame", "labels", "spec", "config"}. "name" is the
+The header is {"version", "name", "group", "hash", "frame", "form", "labels", "spec", "config"}. "name" is the
 figure's name on the page, "group" names the payloads whose maps the browser links on hover. "labels" maps
 a short digest (of the list's JSON) to a list of strings: category labels shared by every trace that uses
 them, sent once. In the spec ({"data", "layout"}, and "frames" for an animation) every array is
@@ -22,7 +22,9 @@ holds reach the hover with every digit. "hash" covers the spec, config, labels, 
 (not the name or group), so the browser redraws the figure only when what it shows changed. "frame"
 covers the same but the cells (each heatmap's "z" and "text" arrays), the heatmaps' category names,
 the axes' ticks, the title and the shapes, their sizes kept: when only those changed, the browser
-repaints the cells and renames the labels in place instead of replotting the figure.
+repaints the cells and renames the labels in place instead of replotting the figure. "form" leaves
+out the sizes and the axes' ranges too: a figure of the same form with more or fewer columns (a new
+d_k) is drawn anew on the same plot, its axes' new ticks added to those drawn.
 
 The styling every map shares (fonts, colour scales, axis kinds: `BASES`, the file
 static/chart_bases.json the browser reads too) is sent by name: a dict that holds every item of a
@@ -210,20 +212,23 @@ def ranged(d, kind):  # a trace or colour axis dict -> it with its colour range'
     return d | {k: "range" for k in RANGES[kind] if k in d}
 
 
-def frame_digest(spec, config, packer):  # -> str, the digest of what the browser cannot change in place
+def frame_digest(spec, config, packer, sized=True):  # -> str, the digest of what cannot change in place
     """What a figure is drawn on: two figures of one frame differ only in their heatmaps' cells (`HOT`)
     and category names (`NAMES`), the axes' ticks, the colour ranges (`RANGES`) and what `REPAINTED`
     names. Sizes stay in the frame (a hot array's shape, the number of names and ticks): a new size
-    replots."""
+    replots, unless the figures share a form (sized=False: the sizes, the axes' ranges and titles left
+    out too), which the browser draws anew on the same plot (more or fewer columns after a d_k step)."""
     hot, data = set(), []
     for trace in spec["data"]:
         if item(trace, "type") == "heatmap":
-            trace = ranged(trace, "heatmap") | {k: hot_form(trace[k], hot) for k in HOT if k in trace}
-            trace |= {k: {"names": count(trace[k], packer)} for k in NAMES if k in trace}
+            trace = ranged(trace, "heatmap") | {k: hot_form(trace[k], hot, sized) for k in HOT if k in trace}
+            trace |= {k: {"names": count(trace[k], packer) if sized else "any"} for k in NAMES if k in trace}
         data.append(trace)
     layout = {k: v for k, v in spec["layout"].items() if k not in REPAINTED}
     for name in filter(AXIS.fullmatch, layout):
-        layout[name] = layout[name] | {k: count(layout[name][k], packer) for k in TICKS if k in layout[name]}
+        ticks = {k: count(layout[name][k], packer) if sized else "any" for k in TICKS if k in layout[name]}
+        sizes = {} if sized else {"range": "any", "title": "any"}  # "(1 in k labelled)" follows the size
+        layout[name] = layout[name] | ticks | sizes
     shared = elsewhere(spec["data"])
     for name in filter(COLOUR_AXIS.fullmatch, layout):  # a range only heatmaps use: they are repainted
         if name not in shared:
@@ -239,15 +244,15 @@ def elsewhere(data):  # trace dicts -> the colour axes a trace other than a heat
     return {a for t in other for a in (item(t, "coloraxis"), (item(t, "marker") or {}).get("coloraxis")) if a}
 
 
-def hot_form(v, hot):  # a packed z or text -> its form in the frame; its arrays' offsets added to hot
+def hot_form(v, hot, sized=True):  # a packed z or text -> its form in the frame; its arrays' offsets to hot
     """An array by its type and shape; a map made of cells by its shape alone (how many cells it sends
-    changes with the cells)."""
+    changes with the cells). sized=False: the shapes left out."""
     if isinstance(v, dict) and "offset" in v:
         hot.add(v["offset"])
-        return {"$array": v["$array"], "shape": v["shape"]}
+        return {"$array": v["$array"], "shape": v["shape"] if sized else "any"}
     if isinstance(v, dict) and v.get("$derive") == "cells":
         hot.update((v["at"]["offset"], v["value"]["offset"]))
-        return {"$derive": "cells", "shape": v["shape"]}
+        return {"$derive": "cells", "shape": v["shape"] if sized else "any"}
     return v
 
 
@@ -303,8 +308,9 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
     body = b"".join(packer.chunks)
     text = json.dumps({"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False)
     h = digest(text.encode() + body + BASES_TEXT)  # labels enter by their digests, bases by their text
-    frame = frame_digest(spec, config, packer)
-    head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "labels": labels}
+    frame, form = frame_digest(spec, config, packer), frame_digest(spec, config, packer, sized=False)
+    head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "form": form}
+    head["labels"] = labels
     raw = json.dumps(head | {"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False).encode()
     raw = zlib.compress(raw, 6)
     return struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + body

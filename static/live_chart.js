@@ -1,8 +1,9 @@
 // One Plotly figure that updates in place. The payload (charts/wire.py) is a JSON header plus typed
 // arrays; the figure keeps its plot div for the life of the component and is redrawn only when its
 // hash changed: when only its cells, names, title, shapes or colour ranges changed (its "frame" is the
-// one drawn), the cells are repainted in place (see "Cells repainted in place"), otherwise with
-// Plotly.react; far from the screen, when it comes near ("Drawn near the screen"). plotly.js is loaded
+// one drawn), the cells are repainted in place (see "Cells repainted in place"); when only sizes
+// changed (its "form" is the one drawn), it is drawn anew on the same plot ("New sizes on the plot as
+// drawn"); otherwise with Plotly.react; far from the screen, when it comes near ("Drawn near the screen"). plotly.js is loaded
 // once, from the app's static folder (static/plotly.min.js, beside this file). Label text reaches
 // Plotly only as data (already escaped); nothing here writes HTML. This module is loaded once per
 // page: its variables are shared by every instance, which is how the maps of one hover group find
@@ -613,7 +614,7 @@ async function plot(Plotly, chart, wire, lengths) {
 async function draw(Plotly, chart, wire) {
   const spec = await plot(Plotly, chart, wire, axisLengths(chart, restore(wire.head.spec, wire), !!chart.hash));
   await refit(Plotly, chart);
-  [chart.hash, chart.frame] = [wire.head.hash, wire.head.frame];
+  [chart.hash, chart.frame, chart.form] = [wire.head.hash, wire.head.frame, wire.head.form];
   chart.repaints = chart.gd.dataset.repaints = 0; // changes drawn in place since this replot
   for (const b of chart.bands.values()) b.remove();
   chart.bands.clear();
@@ -637,6 +638,7 @@ async function render(chart, bytes) {
   clearBands(chart);
   if (chart.hash === wire.head.hash) return;
   if (chart.frame === wire.head.frame && (await inPlace(Plotly, chart, wire))) return;
+  if (chart.form === wire.head.form && chart.frame !== wire.head.frame && (await resize(Plotly, chart, wire))) return;
   await draw(Plotly, chart, wire);
 }
 
@@ -664,6 +666,95 @@ async function inPlace(Plotly, chart, wire) {
   if (!repaint(chart.gd, spec)) return false;
   [chart.hash, chart.wire] = [wire.head.hash, wire];
   chart.heats = heatmaps(wire.head.spec, spec.data); // maps on the same new names link on hover
+  chart.gd.dataset.repaints = ++chart.repaints;
+  return true;
+}
+
+// ---- New sizes on the plot as drawn ---------------------------------------------------------------
+// A figure of the same form (charts/wire.py "form") with more or fewer rows or columns: after a d_k
+// step, the maps of Q, K, V, their projections and the output. Plotly.react would replot it (every
+// tick, title and colour bar drawn anew); here each heatmap's cells are computed again by its trace
+// module, its category axes take the new names, and Plotly.relayout of the resized axes' ranges draws
+// those axes and the cells: plotly.js joins ticks to the ones drawn by their text and position, so
+// the ticks that stay are kept and only new ones are added. Figures of heatmaps alone, whose numbers
+// and other axes keep their fit; the labels of a resized axis take their new fit (font, angle, every
+// k-th) with it. Reads plotly.js 4.1.1 internals: a full trace's _module.calc (what Plotly.react runs
+// for a trace), gd.calcdata, an axis's _categories and _categoriesMap, and an axis title's
+// <text class="{id}title">. false, before anything changed, when it cannot be drawn so (then the
+// caller replots); false after, when the margins moved (a replot fits them).
+function resizedAxes(gd, spec) {
+  const resized = new Set();
+  for (const [k, t] of spec.data.entries()) {
+    for (const along of ["x", "y"]) {
+      if (t[along]?.length !== gd.data[k]?.[along]?.length) resized.add(t[`${along}axis`] || along);
+    }
+  }
+  return resized;
+}
+
+function titleNode(gd, id) {
+  return gd.querySelector(`g.g-${id}title > text.${id}title`);
+}
+
+async function resize(Plotly, chart, wire) {
+  const gd = chart.gd;
+  const spec = restore(wire.head.spec, wire);
+  if (spec.frames || spec.data.length !== gd.data.length || spec.data.some((t) => t.type !== "heatmap")) return false;
+  const resized = resizedAxes(gd, spec);
+  if (!resized.size || [...resized].some((id) => gd._fullLayout[axisName(id)]?.type !== "category")) return false;
+  const plan = fitPlan(spec, axisLengths(chart, spec, true));
+  const fit = chart.fit && JSON.parse(chart.fit);
+  if (!same(plan?.numbers, fit?.numbers)) return false;
+  const ids = new Set([...Object.keys(plan?.axes ?? {}), ...Object.keys(fit?.axes ?? {})]);
+  if ([...ids].some((id) => !resized.has(id) && !same(plan.axes[id], fit.axes[id]))) return false;
+  if (plan) applyFit(spec, plan);
+  const titled = [...resized].filter((id) => {
+    const [now, held] = [spec.layout[axisName(id)]?.title?.text ?? "", gd.layout[axisName(id)]?.title?.text ?? ""];
+    return now !== held;
+  });
+  const plain = (id) => !/[<>&]/.test(spec.layout[axisName(id)].title.text) && titleNode(gd, id);
+  if (!titled.every(plain)) return false;
+  const axes = Object.keys(spec.layout).filter((name) => /^[xy]axis\d*$/.test(name));
+  const kept = axes.filter((name) => !resized.has(name.replace("axis", "")));
+  if (kept.some((name) => !same(spec.layout[name].title, gd.layout[name]?.title))) return false;
+
+  const drawn = JSON.stringify(axisLengths(chart, spec, true));
+  const ranges = {};
+  for (const id of resized) {
+    const name = axisName(id);
+    const [axis, held, full] = [spec.layout[name] ?? {}, gd.layout[name], gd._fullLayout[name]];
+    for (const key of ["tickvals", "ticktext", "tickangle", "tickfont"]) {
+      if (key in axis) held[key] = full[key] = axis[key];
+    }
+    if (titled.includes(id)) {
+      held.title = { ...held.title, text: axis.title.text };
+      full.title = { ...full.title, text: axis.title.text };
+      titleNode(gd, id).textContent = axis.title.text;
+    }
+    if (axis.autorange) ranges[`${name}.autorange`] = axis.autorange;
+    else ranges[`${name}.range`] = axis.range;
+  }
+  for (const [k, t] of spec.data.entries()) {
+    const trace = gd._fullData[k];
+    for (const along of ["x", "y"]) {
+      const axis = gd._fullLayout[axisName(t[`${along}axis`] || along)];
+      axis._categories = t[along].slice();
+      axis._categoriesMap = Object.fromEntries(t[along].map((name, i) => [name, i]));
+    }
+    for (const key of ["x", "y", "z", "text"]) if (key in t) gd.data[k][key] = trace[key] = t[key];
+    trace._extremes = {};
+    const cd = trace._module.calc(gd, trace);
+    cd[0].trace = trace;
+    cd[0].t ??= {};
+    gd.calcdata[k] = cd;
+  }
+  if (!(await rerange(Plotly, gd, spec))) return false; // the colour range the cells are drawn on
+  await Plotly.relayout(gd, ranges); // the resized axes, then every trace's cells
+  await relayout(Plotly, gd, spec.layout); // the title, shapes and the ticks of axes not resized
+  blankMasked(gd);
+  if (JSON.stringify(axisLengths(chart, spec, true)) !== drawn) return false;
+  [chart.hash, chart.frame, chart.wire, chart.fit] = [wire.head.hash, wire.head.frame, wire, JSON.stringify(plan)];
+  chart.heats = heatmaps(wire.head.spec, spec.data);
   chart.gd.dataset.repaints = ++chart.repaints;
   return true;
 }

@@ -203,6 +203,36 @@ def test_the_frame_leaves_out_only_the_cells_the_names_the_title_and_the_shapes(
     assert len({frame(f) for f in [base, *other, chosen]}) == 5
 
 
+def form(fig):  # -> the payload's form digest
+    return wire.header(wire.pack(fig))["form"]
+
+
+def test_a_new_width_keeps_the_form_not_the_frame():
+    """After a d_k step Q, K and V have more columns (and, at 64, every other one labelled): the browser
+    draws them anew on the same plot. Anything else that changed (the rows' labels' width, a style, the
+    number of maps) still replots."""
+    rng = np.random.default_rng(5)
+    rows = tokens(7)
+
+    def qkv(d_k, names=rows, titles=("Q", "K", "V")):
+        mats = [rng.normal(size=(len(names), d_k)) for _ in titles]
+        return heatmap_row(mats, names, figures.dims(d_k), f"d_k = {d_k}", titles)
+
+    widths = [qkv(d_k) for d_k in (16, 32, 64)]
+    assert len({frame(f) for f in widths}) == 3
+    assert len({form(f) for f in widths}) == 1
+    assert widths[2]["layout"]["xaxis2"]["title"]["text"] != widths[0]["layout"]["xaxis2"]["title"]["text"]
+    other = [
+        qkv(16, [f"word{i}" for i in range(7)]),  # wider row labels: a wider margin
+        qkv(16, titles=("Q", "K")),  # two maps, not three
+        qkv(16, titles=("Q", "K", "O")),  # another subplot title
+    ]
+    assert len({form(f) for f in [widths[0], *other]}) == 4
+    hover = qkv(16)
+    hover["data"][0]["hovertemplate"] += "!"
+    assert form(hover) != form(widths[0])
+
+
 def test_a_new_colour_range_keeps_the_frame_and_travels_in_the_header():
     """A heatmap's zmin/zmax and a colour axis's cmin/cmax are redrawn in place (the colour bars alone):
     the frame stays, the hash and the header's values do not."""

@@ -1,0 +1,116 @@
+"""A d_k step in Chromium: the maps whose width is d_k take their new columns on the plot as drawn.
+
+Q, K and V, their projections and the output have d_k (or d_v) columns. After a step they are drawn
+anew on the same plot, not replotted: the rows' labels, the plot's layers and its cells' images stay,
+and what they show is what a page opened afresh at the new d_k shows: every label, and every cell's
+colour within 2/255.
+"""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from attention import Settings, run
+from harness.browser import open_page, rerun_finished
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+QKV = "Queries, keys and values, each 7 tokens × d_k = "
+FIND = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout.title.text.startsWith(title))"
+
+
+def set_d_k(page, d_k):
+    exact = page.locator(".st-key-d_k input")  # the exact value beside the powers of two
+    exact.fill(str(d_k))
+    exact.press("Enter")
+    rerun_finished(page)
+
+
+def tag(page, title):  # every node of the plot marked, to be found again after a change
+    page.evaluate(f"(title) => {FIND}.querySelectorAll('*').forEach(n => {{ n.__kept = true; }})", title)
+
+
+def new_nodes(page, title, nodes="*"):  # -> how many of the plot's `nodes` were not there when tagged
+    script = f"([title, nodes]) => [...{FIND}.querySelectorAll(nodes)].filter(n => !n.__kept).length"
+    return page.evaluate(script, [title, nodes])
+
+
+def drawn_text(page, title):  # -> every text node of the plot's axes, titles and subplot titles, in order
+    script = f"(title) => [...{FIND}.querySelectorAll('g.xtick text, g.ytick text, .gtitle, .annotation text,"
+    return page.evaluate(script + " [class$=title] text')].map(t => t.textContent)", title)
+
+
+def cell_colours(page, title):  # -> [subplot, row, column, rgb] pixel colours at the cells' centres
+    page.mouse.move(2, 2)  # no hover label over the cells
+    handle = page.evaluate_handle(f"(title) => {FIND}", title)
+    handle.scroll_into_view_if_needed()
+    image = np.asarray(Image.open(io.BytesIO(handle.screenshot())).convert("RGB"), dtype=int)
+    centres = page.evaluate(
+        f"""(title) => {{
+            const g = {FIND}, layer = g.querySelector('.main-svg').getBoundingClientRect();
+            const box = g.getBoundingClientRect(), dx = layer.left - box.left, dy = layer.top - box.top;
+            return g._fullData.map(t => {{
+                const xa = g._fullLayout['xaxis' + t.xaxis.slice(1)];
+                const ya = g._fullLayout['yaxis' + t.yaxis.slice(1)];
+                return t.y.map((_, i) => t.x.map((_, j) =>
+                    [dx + xa._offset + xa.l2p(j), dy + ya._offset + ya.l2p(i)]));
+            }});
+        }}""",
+        title,
+    )
+    at = np.rint(np.asarray(centres)).astype(int)
+    return image[at[..., 1], at[..., 0]]
+
+
+@pytest.mark.parametrize("d_k", [32, 64])
+def test_a_d_k_step_draws_q_k_and_v_anew_on_the_same_plot(page, page_at, app_server, d_k):
+    open_page(page, app_server)
+    title = QKV + "16"
+    page.evaluate(f"(title) => {{ {FIND}.__tag = 'qkv'; }}", title)
+    tag(page, title)
+    set_d_k(page, d_k)
+    title = QKV + str(d_k)
+    page.wait_for_function(f"(title) => {FIND}?.dataset.repaints === '1'", arg=title)  # drawn in place
+    assert page.evaluate(f"(title) => {FIND}.__tag", title) == "qkv"  # the same plot
+    # the rows' labels, the columns' labels that stay and the plot's layers: all kept
+    assert new_nodes(page, title, "g.ytick, g.ytick text, svg, g.cartesianlayer, g.subplot, g.hm image") == 0
+    assert new_nodes(page, title, "g.xtick text") > 0  # the new columns' labels, added
+
+    # what the plot holds is the new Q, K and V
+    held = page.evaluate(f"(title) => {FIND}.data.map(t => Array.from(t.z, r => Array.from(r)))", title)
+    a = run(Settings(d_k=d_k)).attention
+    for values, expected in zip(held, (a.q[0], a.k[0], a.v[0]), strict=True):
+        np.testing.assert_allclose(values, expected, rtol=2e-6, atol=1e-6)
+
+    # and it shows what the plot of a page opened at that d_k shows: labels, titles and cell colours
+    fresh = page_at(1400, 5200)
+    open_page(fresh, f"{app_server}/?dk={d_k}")
+    assert drawn_text(page, title) == drawn_text(fresh, title)
+    before, after = cell_colours(page, title), cell_colours(fresh, title)
+    assert before.shape == (3, 7, d_k, 3)
+    assert np.abs(before - after).max() <= 2
+
+
+def test_a_column_added_by_a_d_k_step_answers_the_hover(page, app_server):
+    open_page(page, app_server)
+    set_d_k(page, 32)
+    title = QKV + "32"
+    page.wait_for_function(f"(title) => {FIND}?.dataset.repaints === '1'", arg=title)
+    x, y = page.evaluate(
+        f"""(title) => {{
+            const g = {FIND};
+            g.scrollIntoView({{block: 'center'}});
+            const b = g.getBoundingClientRect(), xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
+            return [b.left + xa._offset + xa.l2p(31), b.top + ya._offset + ya.l2p(2)];
+        }}""",
+        title,
+    )
+    page.mouse.move(x, y)
+    label = page.locator(".hoverlayer .hovertext")
+    label.first.wait_for()
+    text = " ".join(label.all_text_contents())
+    q = run(Settings(d_k=32)).attention.q[0]
+    assert "#2 is" in text and "#31 d31" in text  # the third token of the default sentence, a new column
+    assert f"{q[2, 31]:.6g}" in text
