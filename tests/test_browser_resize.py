@@ -114,3 +114,26 @@ def test_a_column_added_by_a_d_k_step_answers_the_hover(page, app_server):
     q = run(Settings(d_k=32)).attention.q[0]
     assert "#2 is" in text and "#31 d31" in text  # the third token of the default sentence, a new column
     assert f"{q[2, 31]:.6g}" in text
+
+
+SCORES = "Scores Q·Kᵀ"
+
+
+def test_one_more_word_grows_the_scores_map_on_the_same_plot(page, page_at, app_server):
+    """A word as short as the others (the margins stay): the scores map gains a row and a column on
+    the plot as drawn, its rows still read top to bottom, as a page opened on the longer sentence."""
+    open_page(page, f"{app_server}/?s=The+cat+sat+on+the+mat")
+    tag(page, SCORES)
+    box = page.locator(".st-key-sentence input")
+    box.fill("The cat sat on the mat now")
+    box.press("Enter")
+    rerun_finished(page)
+    page.wait_for_function(f"(title) => {FIND}?.data[0].x.length === 7", arg=SCORES)
+    assert page.evaluate(f"(title) => {FIND}.dataset.repaints", SCORES) == "1"  # drawn in place
+    assert new_nodes(page, SCORES, "svg, g.cartesianlayer, g.hm image") == 0
+    fresh = page_at(1400, 5200)
+    open_page(fresh, f"{app_server}/?s=The+cat+sat+on+the+mat+now")
+    assert drawn_text(page, SCORES) == drawn_text(fresh, SCORES)
+    before, after = cell_colours(page, SCORES), cell_colours(fresh, SCORES)
+    assert before.shape[1:3] == (7, 7)
+    assert np.abs(before - after).max() <= 2
