@@ -25,8 +25,10 @@ arrived and nothing changed for QUIET_MS: a chart drawn after the script finishe
 keydown -> rerun request sent; server: request -> script_finished received; after finish: the rest.
 payload: websocket bytes from the keydown to script_finished; f32 shown: rows x cols x 4 of every
 heatmap afterwards (a layer of marks over the weights, which travels as its marked cells, left out);
-f32 redrawn: of the heatmaps whose data changed. kept: the share of the elements
-under `.js-plotly-plot` (plots included) tagged before the keydown and still in the page after it.
+f32 redrawn: of the heatmaps whose data changed. elements kept: the share of the elements under
+`.js-plotly-plot` (plots included) after the change that were tagged before the keydown (new ones,
+such as the tick labels of the columns a d_k step adds, count against it); drawn kept: the share of
+the elements tagged before the keydown that are still in a plot after it (what was not drawn anew).
 Plotly.react: main-thread time inside each call of the page's plotly.js (react or newPlot), by map.
 """
 
@@ -69,8 +71,9 @@ DRAWS = """(() => {  // each Plotly.react / newPlot of the page's plotly.js: [ti
     }});
 })();"""  # noqa: E501
 TAG = """() => {
-    window.__before = new WeakSet(); window.__zs = new WeakSet(); window.__draws.length = 0;
-    for (const el of document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')) window.__before.add(el);
+    window.__zs = new WeakSet(); window.__draws.length = 0;
+    window.__drawn = [...document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')];
+    window.__before = new WeakSet(window.__drawn);
     for (const g of document.querySelectorAll('.js-plotly-plot')) for (const t of g.data) t.z && __zs.add(t.z)
 }"""
 KEPT = """() => {
@@ -81,8 +84,9 @@ KEPT = """() => {
         const fresh = t.type === 'heatmap' && !layer && !window.__zs.has(t._input.z);
         if (fresh) redrawn += t.z.length * t.z[0].length * 4;
     }
+    const stay = window.__drawn.filter(el => el.isConnected && el.closest('.js-plotly-plot')).length;
     return [kept([...document.querySelectorAll('.js-plotly-plot, .js-plotly-plot *')]), redrawn,
-            kept([...document.querySelectorAll('.js-plotly-plot')])];
+            kept([...document.querySelectorAll('.js-plotly-plot')]), stay / window.__drawn.length];
 }"""
 
 
@@ -195,7 +199,7 @@ def one(tab, act):  # -> dict of one repetition: measure() plus elements kept an
     page.bring_to_front()
     page.evaluate(TAG)
     result = measure(page, frames, act)
-    result["kept"], result["f32 redrawn"], result["plots kept"] = page.evaluate(KEPT)
+    result["kept"], result["f32 redrawn"], result["plots kept"], result["old kept"] = page.evaluate(KEPT)
     result["draw"] = 0
     for title, ms in page.evaluate("window.__draws"):  # a map's name: its title up to a colon
         name = f"draw: {title.split(':')[0][:24]}"
@@ -255,8 +259,8 @@ def table(rows):  # -> str, Markdown
     lines = [
         "| tokens | page | interaction | latency (median) | ÷ demo | to request | server | after finish "
         "| payload | f32 shown | ÷ f32 shown | f32 redrawn | ÷ f32 redrawn | plots kept | elements kept "
-        "| runs (ms) |",
-        "|---" * 16 + "|",
+        "| drawn kept | runs (ms) |",
+        "|---" * 17 + "|",
     ]
     for r in rows:
         redrawn = r["f32 redrawn"] or float("nan")
@@ -265,7 +269,7 @@ def table(rows):  # -> str, Markdown
             f"{r['to request']:.0f} ms | {r['server']:.0f} ms | {r['after finish']:.0f} ms | "
             f"{r['payload'] / 1e3:.1f} kB | {r['f32'] / 1e3:.1f} kB | {r['payload'] / r['f32']:.2f}× | "
             f"{redrawn / 1e3:.1f} kB | {r['payload'] / redrawn:.2f}× | {r['plots kept']:.0%} | "
-            f"{r['kept']:.0%} | {r['runs']} |"
+            f"{r['kept']:.0%} | {r['old kept']:.0%} | {r['runs']} |"
         )
     lines += [
         "",

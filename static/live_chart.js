@@ -3,7 +3,8 @@
 // hash changed: when only its cells, names, title, shapes or colour ranges changed (its "frame" is the
 // one drawn), the cells are repainted in place (see "Cells repainted in place"); when only sizes
 // changed (its "form" is the one drawn), it is drawn anew on the same plot ("New sizes on the plot as
-// drawn"); otherwise with Plotly.react; far from the screen, when it comes near ("Drawn near the screen"). plotly.js is loaded
+// drawn"); otherwise with Plotly.react; far from the screen, when it comes near ("Drawn near the
+// screen"). plotly.js is loaded
 // once, from the app's static folder (static/plotly.min.js, beside this file). Label text reaches
 // Plotly only as data (already escaped); nothing here writes HTML. This module is loaded once per
 // page: its variables are shared by every instance, which is how the maps of one hover group find
@@ -442,7 +443,9 @@ function fitPlan(spec, lengths) {
   for (const [id, count] of Object.entries(counts)) {
     const axis = spec.layout[axisName(id)];
     // labels too long to size the margins for keep the figure's own thinning (Plotly's automargin)
-    if (axis?.tickvals && !axis.automargin && lengths[id] > 0) plan.axes[id] = { ...axisFit(axis, count, lengths[id]), count };
+    if (axis?.tickvals && !axis.automargin && lengths[id] > 0) {
+      plan.axes[id] = { ...axisFit(axis, count, lengths[id]), count };
+    }
   }
   spec.data.forEach((t, k) => {
     if (t.type !== "heatmap" || !t.texttemplate) return;
@@ -553,11 +556,106 @@ function retick(gd, name, axis) {
   return true;
 }
 
+// ---- Shapes moved in place ------------------------------------------------------------------------
+// Plotly.relayout of new shapes removes and draws again every shape of the figure (a shape's position
+// is an edit of type "calc"). The weights' outlines and the line view's lines are many small shapes,
+// of which a change moves most and adds or removes a few: each shape that changed has its path's d and
+// style rewritten in place, as plotly.js 4.1.1's shapes drawOne writes them (getPathString, Color.stroke and fill,
+// Drawing.dashLine), and the layout and full layout hold the new shapes; shapes past the old number
+// are added, or removed, by Plotly.relayout, which leaves the others be. Checked first on each shape
+// that changed: the path and style made here for it as it was must be the ones plotly.js wrote;
+// otherwise, and for a shape of another type, reference or layer, Plotly.relayout draws them all.
+const pathScratch = document.createElementNS("http://www.w3.org/2000/svg", "path");
+
+function cssColour(colour) {
+  rgbContext.fillStyle = "#000";
+  rgbContext.fillStyle = colour;
+  const c = rgbContext.fillStyle; // "#rrggbb", or "rgba(r, g, b, a)" for a translucent colour
+  const hex = (k) => parseInt(c.slice(k, k + 2), 16);
+  if (/^#[0-9a-f]{6}$/.test(c)) return { rgb: `rgb(${hex(1)}, ${hex(3)}, ${hex(5)})`, alpha: 1 };
+  const m = /^rgba\((\d+), (\d+), (\d+), ([\d.]+)\)$/.exec(c);
+  return m ? { rgb: `rgb(${m[1]}, ${m[2]}, ${m[3]})`, alpha: +m[4] } : null;
+}
+
+function dashStyle(dash, width) {
+  const w = Math.max(+width || 1, 3);
+  const parts = { dot: [1, 1], dash: [3, 3], longdash: [5, 5], dashdot: [3, 1, 1, 1], longdashdot: [5, 2, 1, 2] };
+  if (dash === "solid") return "";
+  return parts[dash] ? parts[dash].map((f) => `${f * w}px`).join(",") : dash;
+}
+
+function shapeStyle(s) { // -> the path's style text, or null
+  const width = +s.line?.width || 0;
+  const stroke = cssColour(width ? s.line.color : "rgba(0,0,0,0)");
+  const fill = cssColour(s.fillcolor ?? "rgba(0,0,0,0)");
+  if (!stroke || !fill || s.editable) return null;
+  pathScratch.removeAttribute("style");
+  const style = [["opacity", s.opacity], ["stroke", stroke.rgb], ["stroke-opacity", stroke.alpha]];
+  style.push(["fill", fill.rgb], ["fill-opacity", fill.alpha], ["stroke-dasharray", dashStyle(s.line?.dash, width)]);
+  style.push(["stroke-width", `${width}px`]);
+  for (const [name, value] of style) pathScratch.style.setProperty(name, `${value}`);
+  return pathScratch.style.cssText;
+}
+
+function shapePath(gd, s) { // -> the path's d for a line or rectangle on data or paper references, or null
+  const size = gd._fullLayout._size;
+  const at = (ref, v, letter) => {
+    if (ref === "paper") return letter === "x" ? size.l + size.w * v : size.t + size.h * (1 - v);
+    const axis = /^[xy]\d*$/.test(ref) && gd._fullLayout[axisName(ref)];
+    return axis ? axis._offset + axis.r2p(v) : NaN;
+  };
+  const [x0, x1, y0, y1] = [at(s.xref, s.x0, "x"), at(s.xref, s.x1, "x"), at(s.yref, s.y0, "y"), at(s.yref, s.y1, "y")];
+  const shifted = s.x0shift || s.x1shift || s.y0shift || s.y1shift;
+  if (shifted || [x0, x1, y0, y1].some((v) => !Number.isFinite(v))) return null;
+  if (s.type === "line") return `M${x0},${y0}L${x1},${y1}`;
+  return s.type === "rect" ? `M${x0},${y0}H${x1}V${y1}H${x0}Z` : null;
+}
+
+const keysOf = (s) => JSON.stringify([Object.keys(s).sort(), Object.keys(s.line ?? {}).sort()]);
+
+// -> the Plotly.relayout edits that add or remove the shapes past those moved in place ({} for none),
+// or null when the shapes cannot be moved in place (then Plotly.relayout draws them all).
+function moveShapes(gd, shapes) {
+  const [inputs, fulls] = [gd.layout.shapes ?? [], gd._fullLayout.shapes ?? []];
+  const n = Math.min(shapes.length, inputs.length);
+  if (!n || fulls.length !== inputs.length) return null;
+  const paths = new Map();
+  for (const group of gd.querySelectorAll(".shape-group[data-index]")) {
+    paths.set(+group.dataset.index, group.querySelector("path"));
+  }
+  if (paths.size !== fulls.filter((f) => f.visible !== false).length) return null;
+  const moves = [];
+  for (const [i, now] of shapes.slice(0, n).entries()) {
+    const [old, path] = [inputs[i], paths.get(i)];
+    if (same(now, old)) continue;
+    const fixed = ["type", "xref", "yref", "layer", "visible"].every((key) => now[key] === old[key]);
+    if (!fixed || keysOf(now) !== keysOf(old) || !path) return null;
+    // the check: drawn as plotly.js drew it
+    if (shapePath(gd, fulls[i]) !== path.getAttribute("d") || shapeStyle(fulls[i]) !== path.style.cssText) return null;
+    const next = { ...fulls[i], ...now, line: { ...fulls[i].line, ...now.line }, _input: now };
+    const [d, style] = [shapePath(gd, next), shapeStyle(next)];
+    if (!d || style === null) return null;
+    moves.push([i, next, d, style]);
+  }
+  for (const [i, next, d, style] of moves) {
+    paths.get(i).setAttribute("d", d);
+    paths.get(i).style.cssText = style;
+    Object.assign(fulls[i], next);
+  }
+  // the shapes past the first n: Plotly draws those added (one at a time, the others kept) or removes them
+  gd.layout.shapes = [...shapes.slice(0, n), ...inputs.slice(n)];
+  const edits = {};
+  for (let i = n; i < shapes.length; i++) edits[`shapes[${i}]`] = shapes[i];
+  for (let i = inputs.length - 1; i >= n; i--) edits[`shapes[${i}]`] = null;
+  return edits;
+}
+
 // The title, the shapes and the axes' ticks, where they changed: Plotly.relayout redraws them alone.
 async function relayout(Plotly, gd, layout) {
   const update = {};
   if (!same(layout.title, gd.layout.title)) update.title = layout.title;
-  if (!same(layout.shapes ?? [], gd.layout.shapes ?? [])) update.shapes = layout.shapes ?? [];
+  const shapes = layout.shapes ?? [];
+  if (!same(shapes, gd.layout.shapes ?? [])) Object.assign(update, moveShapes(gd, shapes) ?? { shapes });
   for (const name of Object.keys(layout).filter((key) => /^[xy]axis\d*$/.test(key))) {
     const held = gd.layout[name];
     const moved = ["tickvals", "ticktext"].some((key) => !same(layout[name][key], held?.[key]));

@@ -137,3 +137,35 @@ def test_one_more_word_grows_the_scores_map_on_the_same_plot(page, page_at, app_
     before, after = cell_colours(page, SCORES), cell_colours(fresh, SCORES)
     assert before.shape[1:3] == (7, 7)
     assert np.abs(before - after).max() <= 2
+
+
+WEIGHTS = "Softmax weights"
+LINES = "Line view"
+# Each shape as drawn: its index, its path and its style.
+SHAPES = f"""(title) => [...{FIND}.querySelectorAll('.shape-group[data-index]')].map(g =>
+    [+g.dataset.index, g.querySelector('path').getAttribute('d'), g.querySelector('path').style.cssText])"""
+
+
+def redrawn_by_plotly(page, title):  # -> the plot's shapes as Plotly.relayout draws them all anew
+    again = "{shapes: structuredClone(g.layout.shapes)}"
+    page.evaluate(f"async (title) => {{ const g = {FIND}; await Plotly.relayout(g, {again}); }}", title)
+    return page.evaluate(SHAPES, title)
+
+
+@pytest.mark.parametrize("title", [WEIGHTS, LINES])
+def test_outlines_and_lines_move_in_place_as_plotly_would_draw_them(page, app_server, title):
+    """The weights' outlines (row maxima, moved cells) and the line view's lines after two d_k steps:
+    the shapes that stay keep their nodes, with the path and style plotly.js itself draws for them."""
+    open_page(page, app_server)
+    for d_k in (32, 64):
+        tag(page, title)
+        shapes = page.evaluate(SHAPES, title)
+        set_d_k(page, d_k)
+        page.wait_for_function(f"(title) => {FIND}.dataset.repaints === '{d_k // 32}'", arg=title)
+    now = page.evaluate(SHAPES, title)
+    assert len(now) >= 7 and len(shapes) >= 7
+    paths = f"[...{FIND}.querySelectorAll('.shape-group[data-index] path')]"
+    kept = page.evaluate(f"(title) => {paths}.filter(p => p.__kept).length", title)
+    assert kept >= min(len(now), len(shapes)) - 1  # drawn before: moved in place, not drawn anew
+    assert now != shapes  # they moved
+    assert now == redrawn_by_plotly(page, title)

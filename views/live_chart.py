@@ -4,8 +4,8 @@
 chart and draws a new one. Here each figure is one component instance with a stable key: its plot
 lives as long as the page, gets a compact payload (charts/wire.py) and is redrawn only when its
 content changed: in place when only the cells, the category names, the title, the shapes or the colour
-range changed (the cells repainted on the plot as drawn, its axes and numbers' nodes kept, a colour
-bar redrawn alone), on the same plot when only its sizes changed (more or fewer columns after a d_k
+range changed (the cells repainted on the plot as drawn, its axes and numbers' nodes kept, shapes moved
+in place, a colour bar redrawn alone), on the same plot when only its sizes changed (more or fewer columns after a d_k
 step: the cells computed anew, the resized axes redrawn, their remaining tick labels kept), with
 `Plotly.react` otherwise. One
 instance per figure, because Streamlit sends an unchanged element's message (of 250 bytes or more,
