@@ -200,6 +200,7 @@ function sourceHeat(chart, pt) {
 const FADED = "0.06";
 
 function isolate(chart, side, index) {
+  chart.isolated = side === null ? null : [side, index]; // applied again to lines moved in place
   const shapes = chart.gd._fullLayout?.shapes ?? [];
   for (const group of chart.gd.querySelectorAll(".shape-group[data-index]")) {
     const ends = /^h\d+ q(\d+) k(\d+)$/.exec(shapes[+group.dataset.index]?.name ?? "");
@@ -573,8 +574,8 @@ function cssColour(colour) {
   const c = rgbContext.fillStyle; // "#rrggbb", or "rgba(r, g, b, a)" for a translucent colour
   const hex = (k) => parseInt(c.slice(k, k + 2), 16);
   if (/^#[0-9a-f]{6}$/.test(c)) return { rgb: `rgb(${hex(1)}, ${hex(3)}, ${hex(5)})`, alpha: 1 };
-  const m = /^rgba\((\d+), (\d+), (\d+), ([\d.]+)\)$/.exec(c);
-  return m ? { rgb: `rgb(${m[1]}, ${m[2]}, ${m[3]})`, alpha: +m[4] } : null;
+  const m = /^rgba\((\d+), (\d+), (\d+), 0\)$/.exec(c); // a canvas rounds any other alpha: not drawn here
+  return m ? { rgb: `rgb(${m[1]}, ${m[2]}, ${m[3]})`, alpha: 0 } : null;
 }
 
 function dashStyle(dash, width) {
@@ -584,11 +585,11 @@ function dashStyle(dash, width) {
   return parts[dash] ? parts[dash].map((f) => `${f * w}px`).join(",") : dash;
 }
 
-function shapeStyle(s) { // -> the path's style text, or null
+function shapeStyle(s) { // -> the path's style text, or null for what is not drawn so here
   const width = +s.line?.width || 0;
   const stroke = cssColour(width ? s.line.color : "rgba(0,0,0,0)");
   const fill = cssColour(s.fillcolor ?? "rgba(0,0,0,0)");
-  if (!stroke || !fill || s.editable) return null;
+  if (!stroke || !fill || s.editable || s.label?.text || s.label?.texttemplate) return null;
   pathScratch.removeAttribute("style");
   const style = [["opacity", s.opacity], ["stroke", stroke.rgb], ["stroke-opacity", stroke.alpha]];
   style.push(["fill", fill.rgb], ["fill-opacity", fill.alpha], ["stroke-dasharray", dashStyle(s.line?.dash, width)]);
@@ -605,7 +606,7 @@ function shapePath(gd, s) { // -> the path's d for a line or rectangle on data o
     return axis ? axis._offset + axis.r2p(v) : NaN;
   };
   const [x0, x1, y0, y1] = [at(s.xref, s.x0, "x"), at(s.xref, s.x1, "x"), at(s.yref, s.y0, "y"), at(s.yref, s.y1, "y")];
-  const shifted = s.x0shift || s.x1shift || s.y0shift || s.y1shift;
+  const shifted = s.x0shift || s.x1shift || s.y0shift || s.y1shift || [s.xsizemode, s.ysizemode].includes("pixel");
   if (shifted || [x0, x1, y0, y1].some((v) => !Number.isFinite(v))) return null;
   if (s.type === "line") return `M${x0},${y0}L${x1},${y1}`;
   return s.type === "rect" ? `M${x0},${y0}H${x1}V${y1}H${x0}Z` : null;
@@ -621,9 +622,11 @@ function moveShapes(gd, shapes) {
   if (!n || fulls.length !== inputs.length) return null;
   const paths = new Map();
   for (const group of gd.querySelectorAll(".shape-group[data-index]")) {
-    paths.set(+group.dataset.index, group.querySelector("path"));
+    const path = group.querySelector("path"); // Plotly's redraw of all shapes leaves empty groups behind
+    if (path) paths.set(+group.dataset.index, path);
   }
-  if (paths.size !== fulls.filter((f) => f.visible !== false).length) return null;
+  const shown = fulls.flatMap((f, i) => (f.visible !== false ? [i] : []));
+  if (paths.size !== shown.length || !shown.every((i) => paths.has(i))) return null;
   const moves = [];
   for (const [i, now] of shapes.slice(0, n).entries()) {
     const [old, path] = [inputs[i], paths.get(i)];
@@ -634,7 +637,7 @@ function moveShapes(gd, shapes) {
     if (shapePath(gd, fulls[i]) !== path.getAttribute("d") || shapeStyle(fulls[i]) !== path.style.cssText) return null;
     const next = { ...fulls[i], ...now, line: { ...fulls[i].line, ...now.line }, _input: now };
     const [d, style] = [shapePath(gd, next), shapeStyle(next)];
-    if (!d || style === null) return null;
+    if (!d || style === null || (next.line.width && !next.line.color)) return null; // no default colour here
     moves.push([i, next, d, style]);
   }
   for (const [i, next, d, style] of moves) {
@@ -736,7 +739,8 @@ async function render(chart, bytes) {
   clearBands(chart);
   if (chart.hash === wire.head.hash) return;
   if (chart.frame === wire.head.frame && (await inPlace(Plotly, chart, wire))) return;
-  if (chart.form === wire.head.form && chart.frame !== wire.head.frame && (await resize(Plotly, chart, wire))) return;
+  const reshaped = wire.head.form && chart.form === wire.head.form && chart.frame !== wire.head.frame;
+  if (reshaped && (await resize(Plotly, chart, wire))) return;
   await draw(Plotly, chart, wire);
 }
 
@@ -757,6 +761,7 @@ async function inPlace(Plotly, chart, wire) {
   if (!rename(chart.gd, spec)) return false;
   const drawn = JSON.stringify(axisLengths(chart, spec, true));
   await relayout(Plotly, chart.gd, spec.layout);
+  if (chart.isolated) isolate(chart, ...chart.isolated); // a hovered token's lines stay picked out
   if (!(await rerange(Plotly, chart.gd, spec))) return false;
   // a colour bar or title whose new text is wider or narrower moves the margins: Plotly then lays the
   // plot out again, and the labels and numbers are fitted anew in a replot
@@ -775,8 +780,10 @@ async function inPlace(Plotly, chart, wire) {
 // module, its category axes take the new names, and Plotly.relayout of the resized axes' ranges draws
 // those axes and the cells: plotly.js joins ticks to the ones drawn by their text and position, so
 // the ticks that stay are kept and only new ones are added. Figures of heatmaps alone, whose numbers
-// and other axes keep their fit; the labels of a resized axis take their new fit (font, angle, every
-// k-th) with it. Reads plotly.js 4.1.1 internals: a full trace's _module.calc (what Plotly.react runs
+// and other axes keep their fit and ranges, and whose resized axes keep their labels' size and angle
+// (only Plotly places an axis title clear of labels of a new size; every k-th label may change) and
+// carry no shapes if they autorange (Plotly finds shapes' extent in a replot). Reads plotly.js 4.1.1
+// internals: a full trace's _module.calc (what Plotly.react runs
 // for a trace), gd.calcdata, an axis's _categories and _categoriesMap, and an axis title's
 // <text class="{id}title">. false, before anything changed, when it cannot be drawn so (then the
 // caller replots); false after, when the margins moved (a replot fits them).
@@ -794,42 +801,68 @@ function titleNode(gd, id) {
   return gd.querySelector(`g.g-${id}title > text.${id}title`);
 }
 
+// -> {resized: Set of axis ids, plan} when the figure can be drawn anew on the plot as drawn, else null.
+// Nothing changes here.
+function resizable(chart, spec) {
+  const gd = chart.gd;
+  const names = (t) => Array.isArray(t.x) && Array.isArray(t.y);
+  if (spec.frames || spec.data.length !== gd.data.length || !spec.data.every((t) => t.type === "heatmap" && names(t))) {
+    return null;
+  }
+  const resized = resizedAxes(gd, spec);
+  const axis = (id) => [spec.layout[axisName(id)], gd.layout[axisName(id)], gd._fullLayout[axisName(id)]];
+  for (const id of resized) {
+    const [now, held, full] = axis(id);
+    if (!now || !held || full?.type !== "category") return null;
+    // an autorange would still hold the shapes drawn on it before (Plotly finds their extent in a replot)
+    if ((now.autorange || !now.range) && full._shapeIndices?.length) return null;
+  }
+  const plan = fitPlan(spec, axisLengths(chart, spec, true));
+  const fit = chart.fit && JSON.parse(chart.fit);
+  if (!resized.size || !same(plan?.numbers, fit?.numbers)) return null;
+  // labels of another size or angle would need the axis title moved: a replot places it
+  const ids = new Set([...Object.keys(plan?.axes ?? {}), ...Object.keys(fit?.axes ?? {})]);
+  const drawnAlike = (a, b) => a && b && a.angle === b.angle && a.size === b.size;
+  for (const id of ids) {
+    const [now, was] = [plan?.axes[id], fit?.axes[id]];
+    if (resized.has(id) ? !drawnAlike(now, was) : !same(now, was)) return null;
+  }
+  if (plan) applyFit(spec, plan);
+  const old = restore(chart.wire.head.spec, chart.wire);
+  for (const name of Object.keys(spec.layout).filter((key) => /^[xy]axis\d*$/.test(key))) {
+    const [now, was] = [spec.layout[name], old.layout[name] ?? {}];
+    const id = name.replace("axis", "");
+    if (resized.has(id)) {
+      const text = now.title?.text ?? "";
+      const changed = text !== (gd.layout[name].title?.text ?? "");
+      if (changed && (/[<>&]/.test(text) || !titleNode(gd, id))) return null;
+    } else if (!["title", "range", "autorange"].every((key) => same(now[key], was[key]))) {
+      return null; // an axis not resized keeps its title and range
+    }
+  }
+  return { resized, plan };
+}
+
 async function resize(Plotly, chart, wire) {
   const gd = chart.gd;
   const spec = restore(wire.head.spec, wire);
-  if (spec.frames || spec.data.length !== gd.data.length || spec.data.some((t) => t.type !== "heatmap")) return false;
-  const resized = resizedAxes(gd, spec);
-  if (!resized.size || [...resized].some((id) => gd._fullLayout[axisName(id)]?.type !== "category")) return false;
-  const plan = fitPlan(spec, axisLengths(chart, spec, true));
-  const fit = chart.fit && JSON.parse(chart.fit);
-  if (!same(plan?.numbers, fit?.numbers)) return false;
-  const ids = new Set([...Object.keys(plan?.axes ?? {}), ...Object.keys(fit?.axes ?? {})]);
-  if ([...ids].some((id) => !resized.has(id) && !same(plan.axes[id], fit.axes[id]))) return false;
-  if (plan) applyFit(spec, plan);
-  const titled = [...resized].filter((id) => {
-    const [now, held] = [spec.layout[axisName(id)]?.title?.text ?? "", gd.layout[axisName(id)]?.title?.text ?? ""];
-    return now !== held;
-  });
-  const plain = (id) => !/[<>&]/.test(spec.layout[axisName(id)].title.text) && titleNode(gd, id);
-  if (!titled.every(plain)) return false;
-  const axes = Object.keys(spec.layout).filter((name) => /^[xy]axis\d*$/.test(name));
-  const kept = axes.filter((name) => !resized.has(name.replace("axis", "")));
-  if (kept.some((name) => !same(spec.layout[name].title, gd.layout[name]?.title))) return false;
-
+  const able = resizable(chart, spec);
+  if (!able) return false;
+  const { resized, plan } = able;
   const drawn = JSON.stringify(axisLengths(chart, spec, true));
   const ranges = {};
   for (const id of resized) {
     const name = axisName(id);
-    const [axis, held, full] = [spec.layout[name] ?? {}, gd.layout[name], gd._fullLayout[name]];
-    for (const key of ["tickvals", "ticktext", "tickangle", "tickfont"]) {
-      if (key in axis) held[key] = full[key] = axis[key];
+    const [axis, held, full] = [spec.layout[name], gd.layout[name], gd._fullLayout[name]];
+    for (const key of ["tickvals", "ticktext", "tickangle"]) if (key in axis) held[key] = full[key] = axis[key];
+    if (axis.tickfont) [held.tickfont, full.tickfont] = [axis.tickfont, { ...full.tickfont, ...axis.tickfont }];
+    const text = axis.title?.text ?? "";
+    if (text !== (held.title?.text ?? "")) {
+      held.title = { ...held.title, text };
+      full.title = { ...full.title, text };
+      titleNode(gd, id).textContent = text;
     }
-    if (titled.includes(id)) {
-      held.title = { ...held.title, text: axis.title.text };
-      full.title = { ...full.title, text: axis.title.text };
-      titleNode(gd, id).textContent = axis.title.text;
-    }
-    if (axis.autorange) ranges[`${name}.autorange`] = axis.autorange;
+    if (axis.autorange || !axis.range) ranges[`${name}.autorange`] = axis.autorange || true;
     else ranges[`${name}.range`] = axis.range;
   }
   for (const [k, t] of spec.data.entries()) {

@@ -37,9 +37,9 @@ def new_nodes(page, title, nodes="*"):  # -> how many of the plot's `nodes` were
     return page.evaluate(script, [title, nodes])
 
 
-def drawn_text(page, title):  # -> every text node of the plot's axes, titles and subplot titles, in order
+def drawn_text(page, title):  # -> every text of the plot's axes, titles and subplot titles: text, style
     script = f"(title) => [...{FIND}.querySelectorAll('g.xtick text, g.ytick text, .gtitle, .annotation text,"
-    return page.evaluate(script + " [class$=title] text')].map(t => t.textContent)", title)
+    return page.evaluate(script + " [class$=title] text')].map(t => [t.textContent, t.style.cssText])", title)
 
 
 def cell_colours(page, title):  # -> [subplot, row, column, rgb] pixel colours at the cells' centres
@@ -64,10 +64,12 @@ def cell_colours(page, title):  # -> [subplot, row, column, rgb] pixel colours a
     return image[at[..., 1], at[..., 0]]
 
 
-@pytest.mark.parametrize("d_k", [32, 64])
+@pytest.mark.parametrize("d_k", [33, 64])
 def test_a_d_k_step_draws_q_k_and_v_anew_on_the_same_plot(page, page_at, app_server, d_k):
-    open_page(page, app_server)
-    title = QKV + "16"
+    """From d_k = 32, where the columns' labels are already at their smallest size (from 16 to 32 they
+    shrink, and a replot places the axis title below them)."""
+    open_page(page, f"{app_server}/?dk=32")
+    title = QKV + "32"
     page.evaluate(f"(title) => {{ {FIND}.__tag = 'qkv'; }}", title)
     tag(page, title)
     set_d_k(page, d_k)
@@ -94,16 +96,16 @@ def test_a_d_k_step_draws_q_k_and_v_anew_on_the_same_plot(page, page_at, app_ser
 
 
 def test_a_column_added_by_a_d_k_step_answers_the_hover(page, app_server):
-    open_page(page, app_server)
-    set_d_k(page, 32)
-    title = QKV + "32"
+    open_page(page, f"{app_server}/?dk=32")
+    set_d_k(page, 33)
+    title = QKV + "33"
     page.wait_for_function(f"(title) => {FIND}?.dataset.repaints === '1'", arg=title)
     x, y = page.evaluate(
         f"""(title) => {{
             const g = {FIND};
             g.scrollIntoView({{block: 'center'}});
             const b = g.getBoundingClientRect(), xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
-            return [b.left + xa._offset + xa.l2p(31), b.top + ya._offset + ya.l2p(2)];
+            return [b.left + xa._offset + xa.l2p(32), b.top + ya._offset + ya.l2p(2)];
         }}""",
         title,
     )
@@ -111,9 +113,9 @@ def test_a_column_added_by_a_d_k_step_answers_the_hover(page, app_server):
     label = page.locator(".hoverlayer .hovertext")
     label.first.wait_for()
     text = " ".join(label.all_text_contents())
-    q = run(Settings(d_k=32)).attention.q[0]
-    assert "#2 is" in text and "#31 d31" in text  # the third token of the default sentence, a new column
-    assert f"{q[2, 31]:.6g}" in text
+    q = run(Settings(d_k=33)).attention.q[0]
+    assert "#2 is" in text and "#32 d32" in text  # the third token of the default sentence, a new column
+    assert f"{q[2, 32]:.6g}" in text
 
 
 SCORES = "Scores Q·Kᵀ"
@@ -169,3 +171,50 @@ def test_outlines_and_lines_move_in_place_as_plotly_would_draw_them(page, app_se
     assert kept >= min(len(now), len(shapes)) - 1  # drawn before: moved in place, not drawn anew
     assert now != shapes  # they moved
     assert now == redrawn_by_plotly(page, title)
+
+
+# Every plot's title and the ranges its axes are drawn on.
+RANGES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => [g.layout.title.text,
+    Object.keys(g._fullLayout).filter(k => /^[xy]axis\\d*$/.test(k)).sort()
+        .map(k => [k, g._fullLayout[k].range.map(v => +v.toFixed(6))])])"""
+
+
+def test_after_a_d_k_step_down_every_map_spans_what_a_fresh_page_spans(page, page_at, app_server):
+    """Four heads, d_k 32 -> 16: the maps narrow (W_O's rows too, with the lines between its heads'
+    blocks): each axis spans its new cells, as on a page opened at d_k = 16."""
+    open_page(page, f"{app_server}/?h=4&dk=32")
+    set_d_k(page, 16)
+    page.wait_for_function(f"(title) => {FIND}", arg=QKV + "16")
+    fresh = page_at(1400, 5200)
+    open_page(fresh, f"{app_server}/?h=4&dk=16")
+    assert page.evaluate(RANGES) == fresh.evaluate(RANGES)
+
+
+def test_lines_picked_out_by_a_hovered_word_stay_so_when_the_weights_change(page, app_server):
+    """Pointing at a word of the line view fades the other words' lines; a d_k step typed meanwhile
+    moves the lines in place, and the fading still follows the word, not the old lines' places. From
+    d_k = 33 to 34 the line view keeps 35 lines, and the sixth word's lines move one place along the
+    list: no line is added or removed, so nothing but the component itself redraws the hover."""
+    open_page(page, f"{app_server}/?dk=33")
+    end = f"""(title) => {{
+        const g = {FIND};
+        g.scrollIntoView({{block: 'center'}});
+        const t = g._fullData.find(t => t.meta?.side === 'q'), b = g.getBoundingClientRect();
+        const xa = g._fullLayout['xaxis' + t.xaxis.slice(1)], ya = g._fullLayout['yaxis' + t.yaxis.slice(1)];
+        return [b.left + xa._offset + xa.l2p(t.x[5]), b.top + ya._offset + ya.l2p(t.y[5])];
+    }}"""
+    x, y = page.evaluate(end, LINES)
+    faded = f"""(title) => {{
+        const g = {FIND};
+        return [...g.querySelectorAll('.shape-group[data-index]')].map(s =>
+            [g._fullLayout.shapes[+s.dataset.index].name.split(' ')[1], s.style.opacity === '0.06']);
+    }}"""
+    page.mouse.move(x, y)
+    page.wait_for_function(f"(title) => ({faded})(title).some(([, f]) => f)", arg=LINES)
+    set_d_k(page, 34)
+    page.wait_for_function(f"(title) => {FIND}.dataset.repaints === '1'", arg=LINES)
+    w = run(Settings(d_k=34)).attention.weights[0]
+    assert page.evaluate(f"(title) => {FIND}.layout.shapes.length", LINES) == int((w >= 0.05).sum()) == 35
+    shown = page.evaluate(faded, LINES)
+    assert {q for q, f in shown if not f} == {"q5"}  # the hovered word's lines alone are not faded
+    assert any(f for _, f in shown)

@@ -5,9 +5,9 @@ chart and draws a new one. Here each figure is one component instance with a sta
 lives as long as the page, gets a compact payload (charts/wire.py) and is redrawn only when its
 content changed: in place when only the cells, the category names, the title, the shapes or the colour
 range changed (the cells repainted on the plot as drawn, its axes and numbers' nodes kept, shapes moved
-in place, a colour bar redrawn alone), on the same plot when only its sizes changed (more or fewer columns after a d_k
-step: the cells computed anew, the resized axes redrawn, their remaining tick labels kept), with
-`Plotly.react` otherwise. One
+in place, a colour bar redrawn alone), on the same plot when only its sizes changed (more or fewer
+columns after a d_k step: the cells computed anew, the resized axes redrawn, their remaining tick
+labels kept), with `Plotly.react` otherwise. One
 instance per figure, because Streamlit sends an unchanged element's message (of 250 bytes or more,
 `global.minCachedMessageSize` in .streamlit/config.toml) as a reference to the copy the browser
 already holds: when one map of nine changes, only that map's bytes travel. A chart far from the
