@@ -199,7 +199,7 @@ def one(tab, act):  # -> dict of one repetition: measure() plus elements kept an
     page.bring_to_front()
     page.evaluate(TAG)
     result = measure(page, frames, act)
-    result["kept"], result["f32 redrawn"], result["plots kept"], result["old kept"] = page.evaluate(KEPT)
+    result["kept"], result["f32 redrawn"], result["plots kept"], result["drawn kept"] = page.evaluate(KEPT)
     result["draw"] = 0
     for title, ms in page.evaluate("window.__draws"):  # a map's name: its title up to a colon
         name = f"draw: {title.split(':')[0][:24]}"
@@ -269,7 +269,7 @@ def table(rows):  # -> str, Markdown
             f"{r['to request']:.0f} ms | {r['server']:.0f} ms | {r['after finish']:.0f} ms | "
             f"{r['payload'] / 1e3:.1f} kB | {r['f32'] / 1e3:.1f} kB | {r['payload'] / r['f32']:.2f}× | "
             f"{redrawn / 1e3:.1f} kB | {r['payload'] / redrawn:.2f}× | {r['plots kept']:.0%} | "
-            f"{r['kept']:.0%} | {r['old kept']:.0%} | {r['runs']} |"
+            f"{r['kept']:.0%} | {r['drawn kept']:.0%} | {r['runs']} |"
         )
     lines += [
         "",

@@ -4,11 +4,10 @@
 // one drawn), the cells are repainted in place (see "Cells repainted in place"); when only sizes
 // changed (its "form" is the one drawn), it is drawn anew on the same plot ("New sizes on the plot as
 // drawn"); otherwise with Plotly.react; far from the screen, when it comes near ("Drawn near the
-// screen"). plotly.js is loaded
-// once, from the app's static folder (static/plotly.min.js, beside this file). Label text reaches
-// Plotly only as data (already escaped); nothing here writes HTML. This module is loaded once per
-// page: its variables are shared by every instance, which is how the maps of one hover group find
-// each other.
+// screen"). plotly.js is loaded once, from the app's static folder (static/plotly.min.js, beside this
+// file). Label text reaches Plotly only as data (already escaped); nothing here writes HTML. This
+// module is loaded once per page: its variables are shared by every instance, which is how the maps of
+// one hover group find each other.
 const PLOTLY_URL = "app/static/plotly.min.js";
 const TYPES = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, int32: Int32Array };
 const GROUPS = new Map(); // group name -> Set of the charts whose maps are linked on hover
@@ -507,9 +506,14 @@ function axisLengths(chart, spec, measured) {
 
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-// New words of the same number: each heatmap's category axes take the new names in place (the
-// axis's _categories and _categoriesMap, which hover, clicks and ticks read; plotly.js keeps them
-// until it recomputes). false when an axis is not a category axis of as many names.
+// A category axis's names, as hover, clicks and ticks read them (kept until plotly.js recomputes them).
+function categorize(axis, names) {
+  axis._categories = names.slice();
+  axis._categoriesMap = Object.fromEntries(names.map((name, i) => [name, i]));
+}
+
+// New words of the same number: each heatmap's category axes take the new names in place
+// (categorize). false when an axis is not a category axis of as many names.
 function rename(gd, spec) {
   for (const [k, trace] of spec.data.entries()) {
     if (trace.type !== "heatmap") continue;
@@ -519,8 +523,7 @@ function rename(gd, spec) {
       const id = trace[`${along}axis`] || along;
       const axis = gd._fullLayout[axisName(id)];
       if (axis?.type !== "category" || !Array.isArray(names) || names.length !== held?.length) return false;
-      axis._categories = names.slice();
-      axis._categoriesMap = Object.fromEntries(names.map((name, i) => [name, i]));
+      categorize(axis, names);
       gd.data[k][along] = gd._fullData[k][along] = names;
     }
   }
@@ -561,21 +564,21 @@ function retick(gd, name, axis) {
 // Plotly.relayout of new shapes removes and draws again every shape of the figure (a shape's position
 // is an edit of type "calc"). The weights' outlines and the line view's lines are many small shapes,
 // of which a change moves most and adds or removes a few: each shape that changed has its path's d and
-// style rewritten in place, as plotly.js 4.1.1's shapes drawOne writes them (getPathString, Color.stroke and fill,
-// Drawing.dashLine), and the layout and full layout hold the new shapes; shapes past the old number
-// are added, or removed, by Plotly.relayout, which leaves the others be. Checked first on each shape
-// that changed: the path and style made here for it as it was must be the ones plotly.js wrote;
-// otherwise, and for a shape of another type, reference or layer, Plotly.relayout draws them all.
+// style rewritten in place, as plotly.js 4.1.1's shapes drawOne writes them (getPathString,
+// Color.stroke and fill, Drawing.dashLine), and the layout and full layout hold the new shapes; shapes
+// past the old number are added, or removed, by Plotly.relayout, which leaves the others be. Checked
+// first on each shape that changed: the path and style made here for it as it was must be the ones
+// plotly.js wrote; otherwise, and for a shape of another type, reference or layer, Plotly.relayout
+// draws them all.
 const pathScratch = document.createElementNS("http://www.w3.org/2000/svg", "path");
 
+// -> {rgb, alpha} as Color.stroke and fill write a colour, for an opaque or a wholly transparent one;
+// null for any other alpha (a canvas rounds it to two digits, plotly.js does not).
 function cssColour(colour) {
-  rgbContext.fillStyle = "#000";
-  rgbContext.fillStyle = colour;
-  const c = rgbContext.fillStyle; // "#rrggbb", or "rgba(r, g, b, a)" for a translucent colour
-  const hex = (k) => parseInt(c.slice(k, k + 2), 16);
-  if (/^#[0-9a-f]{6}$/.test(c)) return { rgb: `rgb(${hex(1)}, ${hex(3)}, ${hex(5)})`, alpha: 1 };
-  const m = /^rgba\((\d+), (\d+), (\d+), 0\)$/.exec(c); // a canvas rounds any other alpha: not drawn here
-  return m ? { rgb: `rgb(${m[1]}, ${m[2]}, ${m[3]})`, alpha: 0 } : null;
+  const opaque = rgb(colour);
+  if (opaque) return { rgb: `rgb(${opaque.join(", ")})`, alpha: 1 };
+  const clear = /^rgba\((\d+), (\d+), (\d+), 0\)$/.exec(rgbContext.fillStyle); // as rgb() just parsed it
+  return clear ? { rgb: `rgb(${clear[1]}, ${clear[2]}, ${clear[3]})`, alpha: 0 } : null;
 }
 
 function dashStyle(dash, width) {
@@ -783,10 +786,10 @@ async function inPlace(Plotly, chart, wire) {
 // and other axes keep their fit and ranges, and whose resized axes keep their labels' size and angle
 // (only Plotly places an axis title clear of labels of a new size; every k-th label may change) and
 // carry no shapes if they autorange (Plotly finds shapes' extent in a replot). Reads plotly.js 4.1.1
-// internals: a full trace's _module.calc (what Plotly.react runs
-// for a trace), gd.calcdata, an axis's _categories and _categoriesMap, and an axis title's
-// <text class="{id}title">. false, before anything changed, when it cannot be drawn so (then the
-// caller replots); false after, when the margins moved (a replot fits them).
+// internals: a full trace's _module.calc (what Plotly.react runs for a trace), gd.calcdata, an axis's
+// _categories and _categoriesMap (categorize) and an axis title's <text class="{id}title">. false,
+// before anything changed, when it cannot be drawn so (then the caller replots); false after, when the
+// margins moved (a replot fits them).
 function resizedAxes(gd, spec) {
   const resized = new Set();
   for (const [k, t] of spec.data.entries()) {
@@ -867,11 +870,7 @@ async function resize(Plotly, chart, wire) {
   }
   for (const [k, t] of spec.data.entries()) {
     const trace = gd._fullData[k];
-    for (const along of ["x", "y"]) {
-      const axis = gd._fullLayout[axisName(t[`${along}axis`] || along)];
-      axis._categories = t[along].slice();
-      axis._categoriesMap = Object.fromEntries(t[along].map((name, i) => [name, i]));
-    }
+    for (const along of ["x", "y"]) categorize(gd._fullLayout[axisName(t[`${along}axis`] || along)], t[along]);
     for (const key of ["x", "y", "z", "text"]) if (key in t) gd.data[k][key] = trace[key] = t[key];
     trace._extremes = {};
     const cd = trace._module.calc(gd, trace);

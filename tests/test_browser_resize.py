@@ -14,6 +14,7 @@ from PIL import Image
 
 from attention import Settings, run
 from harness.browser import open_page, rerun_finished
+from tests.test_browser_first import cell_centre
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -100,15 +101,7 @@ def test_a_column_added_by_a_d_k_step_answers_the_hover(page, app_server):
     set_d_k(page, 33)
     title = QKV + "33"
     page.wait_for_function(f"(title) => {FIND}?.dataset.repaints === '1'", arg=title)
-    x, y = page.evaluate(
-        f"""(title) => {{
-            const g = {FIND};
-            g.scrollIntoView({{block: 'center'}});
-            const b = g.getBoundingClientRect(), xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
-            return [b.left + xa._offset + xa.l2p(32), b.top + ya._offset + ya.l2p(2)];
-        }}""",
-        title,
-    )
+    x, y = cell_centre(page, title, 2, 32)  # Q's cell: its axes are the figure's first
     page.mouse.move(x, y)
     label = page.locator(".hoverlayer .hovertext")
     label.first.wait_for()
