@@ -92,6 +92,16 @@ def label_step(n, span, pitch):  # int, px, px -> int, label every k-th of n pos
     return max(1, math.ceil(n / LABEL_LIMIT), math.ceil(pitch * n / span - 1e-9))
 
 
+class Ruler(list):
+    """Numbered labels of feature columns (d0, d1, ..), labelled as a ruler is: every 2^j-th, so that a
+    longer ruler (a d_k step) keeps every label drawn before or every other one, and in the browser at
+    one font size at any length (`fitted`), so that the map can be redrawn in place."""
+
+
+def ruler_step(step):  # int -> the power of two at or above it
+    return 1 << (step - 1).bit_length()
+
+
 def label_width(tokens):  # list[str] -> int, characters of the longest tick label
     return max((len(t) for t in tokens), default=1)
 
@@ -111,9 +121,9 @@ def shown_ticks(tokens, span=None, pitch=SLANT):  # list[str], px -> range of po
     thinned by LABEL_LIMIT alone.
     """
     if label_width(tokens) > LONG_LABEL:
-        return range(0, len(tokens), label_step(len(tokens), math.inf, pitch))
-    span = default_span(tokens) if span is None else span
-    return range(0, len(tokens), label_step(len(tokens), span, pitch))
+        span = math.inf
+    step = label_step(len(tokens), default_span(tokens) if span is None else span, pitch)
+    return range(0, len(tokens), ruler_step(step) if isinstance(tokens, Ruler) else step)
 
 
 def axis(tokens, title, span=None, pitch=SLANT):  # list[str], str, px, px -> dict
@@ -254,7 +264,8 @@ def heatmap(
         "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": UPRIGHT},
         "yaxis": axis(rows, names[0], spans[1], LINE) | {"autorange": "reversed"},
     }
-    return fitted(figure([trace], layout(title, height) | axes | {"margin": room}), fit)
+    fig = figure([trace], layout(title, height) | axes | {"margin": room})
+    return fitted(fig, rulers(x=cols, y=rows)) if fit else fig
 
 
 def row_window(fig, tokens, first, size):  # figure dict of a [seq, ..] map, labels, int, int -> the figure
@@ -272,19 +283,23 @@ def row_window(fig, tokens, first, size):  # figure dict of a [seq, ..] map, lab
     return fig
 
 
-def fitted(fig, fit=True):  # figure dict -> the figure, its labels and numbers fitted in the browser
+def fitted(fig, ruled=()):  # figure dict, axis ids -> the figure, labels and numbers fitted in the browser
     """Mark a figure whose axes carry every label (up to LABEL_LIMIT): the chart component measures the
     axes as drawn and picks the largest label font (12 down to 9 px) at which no two labels touch,
     labelling every k-th only when even 9 px is too big, and prints the cells' numbers only at a size
-    (11 down to 9 px) that fits inside a cell. The figure never knows its pixel width; the browser does."""
-    if fit:
-        fig["layout"]["meta"] = {"fit": True}
+    (11 down to 9 px) that fits inside a cell. The figure never knows its pixel width; the browser does.
+    The axes `ruled` ("x", "y2", ..) carry a `Ruler`: one font size at any length, every 2^j-th label."""
+    fig["layout"]["meta"] = {"fit": True} | ({"rulers": list(ruled)} if ruled else {})
     return fig
 
 
-def dims(n, prefix="d"):  # int -> list[str]
+def rulers(**axes):  # axis id -> its labels; -> the ids of the axes whose labels are a Ruler
+    return [axis for axis, labels in axes.items() if isinstance(labels, Ruler)]
+
+
+def dims(n, prefix="d"):  # int -> Ruler
     """Labels for feature columns: d0, d1, ..."""
-    return [f"{prefix}{i}" for i in range(n)]
+    return Ruler(f"{prefix}{i}" for i in range(n))
 
 
 def bars(values, labels, title, value="value", height=260):  # [n], list[str] -> go.Figure

@@ -24,6 +24,7 @@ from charts.figures import (
     hover,
     layout,
     margin,
+    rulers,
     subplot,
     symmetric_range,
 )
@@ -47,7 +48,7 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     n, gap = len(mats), 0.03
     zrange = symmetric_range(*mats)
     height, room = min(580, 200 + 18 * max(len(rows), 8)), margin(rows, cols) | {"t": 76}
-    traces, axes, notes = [], {}, []
+    traces, axes, notes, ruled = [], {}, [], []
     for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
         x, y, xname, yname = subplot(k)
         lo, hi = (k - 1) / n + gap / 2, k / n - gap / 2
@@ -71,9 +72,10 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
         shared = {"anchor": x, "autorange": "reversed", "showticklabels": k == 1}  # one set of rows
         axes[yname] = axis(rows, names[0] if k == 1 else "", math.inf, LINE) | shared
         notes.append(_note(name, (lo + hi) / 2, 1))
+        ruled += rulers(**{x: cols, y: rows})
     colours = {"colorscale": SIGNED, "cmin": -zrange, "cmax": zrange, "colorbar": dict(COLOURBAR)}
     extra = {"coloraxis": colours, "annotations": notes, "margin": room}
-    return fitted(figure(traces, layout(title, height) | axes | extra))
+    return fitted(figure(traces, layout(title, height) | axes | extra), ruled)
 
 
 def _note(text, x, y):  # -> a subplot title as an annotation centred at paper (x, y)

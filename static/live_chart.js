@@ -416,6 +416,18 @@ function textWidth(text, size, family) {
   return textContext.measureText(text).width;
 }
 
+// A ruler's labels (layout.meta.rulers: d0, d1, ..) keep RULER_SIZE at any length, every 2^j-th one
+// labelled: a longer ruler (a d_k step) keeps every label drawn before, or every other one, and the
+// map is drawn anew on the plot as drawn (resize), where labels of a new size would need a replot.
+const RULER_SIZE = 10; // px
+
+function rulerFit(axis, n, length) {
+  const angle = axis.tickangle ?? 0;
+  let step = 1;
+  while (step < n && pitch(RULER_SIZE, angle) * n > length * step) step *= 2;
+  return { angle, size: RULER_SIZE, step };
+}
+
 function axisFit(axis, n, length) {
   const angles = axis.tickangle === -45 ? [-45, UPRIGHT] : [axis.tickangle ?? 0];
   for (const angle of angles) {
@@ -440,11 +452,13 @@ function fitPlan(spec, lengths) {
   const counts = fittedAxes(spec);
   const family = spec.layout.font?.family ?? "sans-serif";
   const plan = { axes: {}, numbers: {} };
+  const rulers = spec.layout.meta.rulers ?? [];
   for (const [id, count] of Object.entries(counts)) {
     const axis = spec.layout[axisName(id)];
     // labels too long to size the margins for keep the figure's own thinning (Plotly's automargin)
     if (axis?.tickvals && !axis.automargin && lengths[id] > 0) {
-      plan.axes[id] = { ...axisFit(axis, count, lengths[id]), count };
+      const fit = rulers.includes(id) ? rulerFit : axisFit;
+      plan.axes[id] = { ...fit(axis, count, lengths[id]), count };
     }
   }
   spec.data.forEach((t, k) => {

@@ -1,9 +1,9 @@
 """A d_k step in Chromium: the maps whose width is d_k take their new columns on the plot as drawn.
 
-Q, K and V, their projections and the output have d_k (or d_v) columns. After a step they are drawn
-anew on the same plot, not replotted: the rows' labels, the plot's layers and its cells' images stay,
-and what they show is what a page opened afresh at the new d_k shows: every label, and every cell's
-colour within 2/255.
+Q, K and V, their projections and the output have d_k (or d_v) columns, labelled as a ruler (one size
+at any d_k, every 2^j-th column). After a step they are drawn anew on the same plot, not replotted:
+the rows' labels, the plot's layers and its cells' images stay, and what they show is what a page
+opened afresh at the new d_k shows: every label, and every cell's colour within 2/255.
 """
 
 import io
@@ -65,12 +65,12 @@ def cell_colours(page, title):  # -> [subplot, row, column, rgb] pixel colours a
     return image[at[..., 1], at[..., 0]]
 
 
-@pytest.mark.parametrize("d_k", [33, 64])
-def test_a_d_k_step_draws_q_k_and_v_anew_on_the_same_plot(page, page_at, app_server, d_k):
-    """From d_k = 32, where the columns' labels are already at their smallest size (from 16 to 32 they
-    shrink, and a replot places the axis title below them)."""
-    open_page(page, f"{app_server}/?dk=32")
-    title = QKV + "32"
+@pytest.mark.parametrize("start, d_k", [(16, 32), (32, 33), (32, 64)])
+def test_a_d_k_step_draws_q_k_and_v_anew_on_the_same_plot(page, page_at, app_server, start, d_k):
+    """The columns' labels are a ruler (d0, d1, ..): one size at any d_k, every 2^j-th labelled, so
+    from 16 to 32 every other label stays where it was drawn (d0, d2, .., d14) and d16 .. d30 join."""
+    open_page(page, f"{app_server}/?dk={start}")
+    title = QKV + str(start)
     page.evaluate(f"(title) => {{ {FIND}.__tag = 'qkv'; }}", title)
     tag(page, title)
     set_d_k(page, d_k)
@@ -79,7 +79,14 @@ def test_a_d_k_step_draws_q_k_and_v_anew_on_the_same_plot(page, page_at, app_ser
     assert page.evaluate(f"(title) => {FIND}.__tag", title) == "qkv"  # the same plot
     # the rows' labels, the columns' labels that stay and the plot's layers: all kept
     assert new_nodes(page, title, "g.ytick, g.ytick text, svg, g.cartesianlayer, g.subplot, g.hm image") == 0
-    assert new_nodes(page, title, "g.xtick text") > 0  # the new columns' labels, added
+    labels = f"(title) => [...{FIND}.querySelectorAll('g.xtick text')].map(t => [t.textContent, !t.__kept])"
+    drawn = page.evaluate(labels, title)
+    kept = {text for text, new in drawn if not new}
+    assert {text for text, new in drawn if new} and kept  # the new columns' labels added, the others kept
+    assert all(int(text[1:]) < start for text in kept)
+    if (start, d_k) == (16, 32):
+        assert [text for text, _ in drawn] == [f"d{j}" for j in range(0, 32, 2)]
+        assert page.evaluate(f"(title) => {FIND}.layout.xaxis.tickfont.size", title) == 10
 
     # what the plot holds is the new Q, K and V
     held = page.evaluate(f"(title) => {FIND}.data.map(t => Array.from(t.z, r => Array.from(r)))", title)

@@ -180,6 +180,36 @@ def test_matrices_side_by_side_share_one_colour_range():
     assert [t.coloraxis for t in fig.data] == ["coloraxis", "coloraxis"]
 
 
+@pytest.mark.parametrize("n, span", [(100, fg.WIDE), (64, 100), (12, 5000), (33, 200)])
+def test_a_ruler_of_dimensions_labels_every_power_of_two_th(n, span):
+    """d0, d4, d8, ..: as many labels as fit (`label_step`), thinned to a power of two, so a longer
+    ruler keeps every label shown before or every other one."""
+    ruler = fg.dims(n)
+    assert isinstance(ruler, fg.Ruler) and ruler == [f"d{i}" for i in range(n)]
+    least, step = fg.label_step(n, span, fg.LINE), fg.ruler_step(fg.label_step(n, span, fg.LINE))
+    assert fg.axis(ruler, "", span, fg.LINE)["ticktext"] == ruler[::step]
+    assert step in (1, 2, 4, 8, 16) and least <= step < 2 * least
+    plain = fg.axis(list(ruler), "", span, fg.LINE)["ticktext"]  # labels that are not a ruler: every k-th
+    assert plain == ruler[::least]
+
+
+def test_fitted_figures_name_the_axes_that_carry_a_ruler():
+    """The browser keeps a ruler's labels at one size (static/live_chart.js rulerFit), so a d_k step
+    draws Q, K and V in place; token axes keep the largest size that fits."""
+    rng = np.random.default_rng(0)
+    qkv = heatmap_row([rng.normal(size=(3, 8))] * 3, ["a", "b", "c"], fg.dims(8), "t", ("Q", "K", "V"))
+    assert qkv["layout"]["meta"] == {"fit": True, "rulers": ["x", "x2", "x3"]}
+    w = heatmap_row([rng.normal(size=(16, 8))] * 3, fg.dims(16), fg.dims(8), "t", ("W_Q", "W_K", "W_V"))
+    assert sorted(w["layout"]["meta"]["rulers"]) == ["x", "x2", "x3", "y", "y2", "y3"]
+    weights = fg.heatmap(np.eye(3), ["a", "b", "c"], ["a", "b", "c"], "t", kind="weights", fit=True)
+    assert weights["layout"]["meta"] == {"fit": True}
+    x = fg.heatmap(np.eye(3), ["a", "b", "c"], fg.dims(3), "t", fit=True)
+    assert x["layout"]["meta"] == {"fit": True, "rulers": ["x"]}
+    assert "meta" not in fg.heatmap(np.eye(3), ["a", "b", "c"], fg.dims(3), "t")["layout"]
+    for fig in (qkv, w, weights, x):
+        go.Figure(fig)  # Plotly's schema accepts it
+
+
 def test_masks_travel_as_bytes_and_blank_cells_as_nan():
     fig = checked(fg.heatmap(np.array([[True, False]]), ["a"], ["x", "y"], "m", kind="mask"))
     assert fig.data[0].z.dtype == np.uint8
