@@ -36,17 +36,18 @@ def row_tops(weights):  # [rows, cols] -> [(row, col)] of each row's largest wei
     return [(int(i), int(j)) for i, j in zip(*np.nonzero(tied), strict=True)]
 
 
-def _cell(i, j, colour, dash="solid", width=2.5, inset=0.0):  # -> a rectangle shape around cell (i, j)
+def cells_path(cells, inset=0.0):  # [(row, col)] -> an SVG path of the cells' outlines, in cell positions
     lo, hi = -0.5 + inset, 0.5 - inset
-    return {
-        "type": "rect",
-        "x0": j + lo,
-        "x1": j + hi,
-        "y0": i + lo,
-        "y1": i + hi,
-        "line": {"color": colour, "width": width, "dash": dash},
-        "layer": "above",
-    }
+    return "".join(f"M{j + lo:g},{i + lo:g}H{j + hi:g}V{i + hi:g}H{j + lo:g}Z" for i, j in cells)
+
+
+def _outlines(cells, colour, dash="solid", width=2.5, inset=0.0):  # -> [] or [a path shape around them all]
+    """The cells' outlines as one shape: Plotly draws and moves each shape on its own (two nodes each),
+    so up to SHAPES_LIMIT² outlines would cost as many shapes."""
+    line = {"color": colour, "width": width, "dash": dash}
+    return (
+        [{"type": "path", "path": cells_path(cells, inset), "line": line, "layer": "above"}] if cells else []
+    )
 
 
 def _band(first, last, along):  # -> a grey band over rows (along="y") or columns (along="x")
@@ -64,7 +65,8 @@ def _band(first, last, along):  # -> a grey band over rows (along="y") or column
 def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [seq] -> (shapes, traces)
     """Outlines of the row maxima and the moved cells, and the [PAD] bands.
 
-    On a category axis a number is a category's position, so the shapes sit on cells by index. Above
+    On a category axis a number is a category's position, so the outlines sit on cells by index: the
+    row maxima's one path shape, the moved cells' another (`_outlines`). Above
     SHAPES_LIMIT tokens, where a cell is a few pixels, the marks are one more heatmap over the weights
     instead (`marks_layer`): its cells are repainted in place with the weights', where shapes or
     markers that moved would make the browser replot the map.
@@ -75,8 +77,8 @@ def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [s
         shapes += [_band(first, n - 1, "y"), _band(first, n - 1, "x")]
     moved_cells = [] if moved is None else list(zip(*np.nonzero(moved), strict=True))
     if n <= SHAPES_LIMIT:
-        shapes += [_cell(i, j, TOP) for i, j in tops]
-        shapes += [_cell(int(i), int(j), MOVED, "dot", 1.5, 0.12) for i, j in moved_cells]
+        shapes += _outlines(tops, TOP)
+        shapes += _outlines([(int(i), int(j)) for i, j in moved_cells], MOVED, "dot", 1.5, 0.12)
         return shapes, []
     return shapes, [marks_layer(cats, tops, moved_cells)]
 

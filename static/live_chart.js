@@ -576,8 +576,8 @@ function retick(gd, name, axis) {
 
 // ---- Shapes moved in place ------------------------------------------------------------------------
 // Plotly.relayout of new shapes removes and draws again every shape of the figure (a shape's position
-// is an edit of type "calc"). The weights' outlines and the line view's lines are many small shapes,
-// of which a change moves most and adds or removes a few: each shape that changed has its path's d and
+// is an edit of type "calc"). The line view's lines are many small shapes, and the weights' outlines a
+// path each, of which a change moves most and adds or removes a few: each shape that changed has its d and
 // style rewritten in place, as plotly.js 4.1.1's shapes drawOne writes them (getPathString,
 // Color.stroke and fill, Drawing.dashLine), and the layout and full layout hold the new shapes; shapes
 // past the old number are added, or removed, by Plotly.relayout, which leaves the others be. Checked
@@ -615,18 +615,41 @@ function shapeStyle(s) { // -> the path's style text, or null for what is not dr
   return pathScratch.style.cssText;
 }
 
-function shapePath(gd, s) { // -> the path's d for a line or rectangle on data or paper references, or null
+function shapePath(gd, s) { // -> the path's d for a line, rectangle or outlinePath on data or paper references, or null
   const size = gd._fullLayout._size;
   const at = (ref, v, letter) => {
     if (ref === "paper") return letter === "x" ? size.l + size.w * v : size.t + size.h * (1 - v);
     const axis = /^[xy]\d*$/.test(ref) && gd._fullLayout[axisName(ref)];
     return axis ? axis._offset + axis.r2p(v) : NaN;
   };
-  const [x0, x1, y0, y1] = [at(s.xref, s.x0, "x"), at(s.xref, s.x1, "x"), at(s.yref, s.y0, "y"), at(s.yref, s.y1, "y")];
   const shifted = s.x0shift || s.x1shift || s.y0shift || s.y1shift || [s.xsizemode, s.ysizemode].includes("pixel");
-  if (shifted || [x0, x1, y0, y1].some((v) => !Number.isFinite(v))) return null;
+  if (shifted) return null;
+  if (s.type === "path") return outlinePath(s.path, (v, letter) => at(s[`${letter}ref`], v, letter));
+  const [x0, x1, y0, y1] = [at(s.xref, s.x0, "x"), at(s.xref, s.x1, "x"), at(s.yref, s.y0, "y"), at(s.yref, s.y1, "y")];
+  if ([x0, x1, y0, y1].some((v) => !Number.isFinite(v))) return null;
   if (s.type === "line") return `M${x0},${y0}L${x1},${y1}`;
   return s.type === "rect" ? `M${x0},${y0}H${x1}V${y1}H${x0}Z` : null;
+}
+
+// A path of straight segments (M, L, H, V, Z: the weights' outlines) in data positions, in pixels, as
+// plotly.js's convertPath writes it: each number replaced, every separator kept; null for other paths.
+function outlinePath(path, at) {
+  if (typeof path !== "string" || !/^[MLHVZ\d.,\s-]*$/.test(path)) return null;
+  let finite = true;
+  const d = path.replace(/[MLHVZ][^MLHVZ]*/g, (segment) => {
+    const kind = segment[0];
+    let k = 0;
+    const params = segment.slice(1).replace(/[^\s,]+/g, (v) => {
+      const letter = kind === "V" || (kind !== "H" && k % 2) ? "y" : "x";
+      const p = at(v, letter);
+      k += 1;
+      finite &&= Number.isFinite(p);
+      return p;
+    });
+    finite &&= k === { M: 2, L: 2, H: 1, V: 1, Z: 0 }[kind];
+    return kind + params;
+  });
+  return finite ? d : null;
 }
 
 const keysOf = (s) => JSON.stringify([Object.keys(s).sort(), Object.keys(s.line ?? {}).sort()]);

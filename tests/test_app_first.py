@@ -1,5 +1,7 @@
 """The first screen, headless: three maps of the head shown, numbers in the cells, what moved."""
 
+import re
+
 import numpy as np
 
 from attention import Settings, run
@@ -23,10 +25,12 @@ from views.common import literal
 
 
 def shapes(fig, colour):  # figure -> set of (row, col) outlined in that colour
+    """The cells a path shape of that colour outlines: one square "M x,y H.. V.. H.. Z" per cell."""
     found = set()
     for s in fig["layout"].get("shapes", []):
-        if s.get("line", {}).get("color") == colour and s.get("xref", "x") == "x":
-            found.add((round(s["y0"] + 0.5), round(s["x0"] + 0.5)))
+        if s.get("line", {}).get("color") == colour and s["type"] == "path":
+            corners = re.findall(r"M([-\d.]+),([-\d.]+)H", s["path"])
+            found |= {(round(float(y) + 0.5), round(float(x) + 0.5)) for x, y in corners}
     return found
 
 

@@ -155,8 +155,9 @@ def test_after_a_repaint_the_plot_data_the_numbers_and_the_title_are_current(map
             assert fill == ("rgb(255, 255, 255)" if dark else "rgb(68, 68, 68)")
     titles = maps.evaluate(f"[...{PLOT}].map(gd => gd.querySelector('.gtitle').textContent)")
     assert titles == ["Weights: step 2", "Signed: step 2"]
-    tops = maps.evaluate(
-        f"{PLOT}[0].layout.shapes.filter(s => s.line.color === '#ff6b00').map(s => [s.y0, s.x0])"
+    tops = maps.evaluate(  # the corners of the squares of the row maxima's path: "M x,y H.. V.. H.. Z" each
+        f"{PLOT}[0].layout.shapes.filter(s => s.line.color === '#ff6b00')"
+        ".flatMap(s => [...s.path.matchAll(/M([-\\d.]+),([-\\d.]+)H/g)].map(m => [+m[2], +m[1]]))"
     )
     rows = [(i, j) for i in range(5) for j in range(5) if w[i, j] == np.nanmax(w[i]) and w[i, j] > 0]
     assert [(round(y + 0.5), round(x + 0.5)) for y, x in tops] == rows  # each row's largest weight, outlined

@@ -156,8 +156,9 @@ def redrawn_by_plotly(page, title):  # -> the plot's shapes as Plotly.relayout d
 
 @pytest.mark.parametrize("title", [WEIGHTS, LINES])
 def test_outlines_and_lines_move_in_place_as_plotly_would_draw_them(page, app_server, title):
-    """The weights' outlines (row maxima, moved cells) and the line view's lines after two d_k steps:
-    the shapes that stay keep their nodes, with the path and style plotly.js itself draws for them."""
+    """The weights' outlines (a path of the row maxima, one of the moved cells) and the line view's
+    lines after two d_k steps: the shapes that stay keep their nodes, with the path and style plotly.js
+    itself draws for them."""
     open_page(page, app_server)
     for d_k in (32, 64):
         tag(page, title)
@@ -165,10 +166,12 @@ def test_outlines_and_lines_move_in_place_as_plotly_would_draw_them(page, app_se
         set_d_k(page, d_k)
         page.wait_for_function(f"(title) => {FIND}.dataset.repaints === '{d_k // 32}'", arg=title)
     now = page.evaluate(SHAPES, title)
-    assert len(now) >= 7 and len(shapes) >= 7
+    least = 2 if title == WEIGHTS else 7
+    assert len(now) >= least and len(shapes) >= least
     paths = f"[...{FIND}.querySelectorAll('.shape-group[data-index] path')]"
     kept = page.evaluate(f"(title) => {paths}.filter(p => p.__kept).length", title)
-    assert kept >= min(len(now), len(shapes)) - 1  # drawn before: moved in place, not drawn anew
+    slack = 0 if title == WEIGHTS else 1  # both outlines were drawn at d_k 32; a line may come or go
+    assert kept >= min(len(now), len(shapes)) - slack  # drawn before: moved in place, not drawn anew
     assert now != shapes  # they moved
     assert now == redrawn_by_plotly(page, title)
 
