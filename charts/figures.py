@@ -49,7 +49,11 @@ WIDE = 320  # px, a map in a third of the page without its colour bar: what `axi
 CHAR = 7  # px, a generous width of one character of a 12 px label
 UPRIGHT = -89.9  # column labels read upwards; at exactly -90 Plotly sets the axis title over long labels
 TICKFORMAT = ".2~g"  # colour bar ticks: 0.5, 12, 1e-16; never "5f" or "1µ"
-COLOURBAR = {"thickness": 12, "len": 0.9, "outlinewidth": 0, "tickformat": TICKFORMAT}
+# A colour bar starts at the plot's right edge (x = 1, not Plotly's 1.02 of the plot's width) in a right
+# margin of BAR_ROOM px, room for its widest labels ("−0.15"): labels of a new width then never push the
+# margin, so a new colour range leaves the plot's size, and the map can be redrawn in place.
+COLOURBAR = {"thickness": 12, "len": 0.9, "outlinewidth": 0, "tickformat": TICKFORMAT, "x": 1}
+BAR_ROOM = 72  # px, as static/live_chart.js COLOURBAR_ROOM
 FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12, "color": "#343a40"}
 
 
@@ -237,13 +241,15 @@ def heatmap(
     value="value",
     width=NARROW,
     fit=False,
+    bar=True,
 ):
     """A matrix [rows, cols] as a heatmap; NaN cells are drawn blank.
 
     rows, cols: labels (tokens, or dimension names); names: the two axis titles; value: what one
     cell is called in the hover; zrange: the half-width of a signed colour range to share; width:
     the px the page gives the map without its colour bar, for thinning the column labels; fit: every
-    label is sent and the browser fits them to the map as drawn (`fitted`).
+    label is sent and the browser fits them to the map as drawn (`fitted`); bar: False where another
+    map's colour bar serves this one (a shared zrange).
     """
     z = np.asarray(z, dtype=np.uint8 if kind == "mask" else np.float32)  # sent as a compact typed array
     if z.shape != (len(rows), len(cols)):
@@ -258,12 +264,14 @@ def heatmap(
         "hoverongaps": False,
         "colorbar": dict(COLOURBAR),
     } | colour(kind, z, zrange)
+    trace |= {} if bar else {"showscale": False}
     height, room = min(720, 160 + 22 * max(len(rows), 8)), margin(rows, cols)
     spans = (math.inf, math.inf) if fit else (width - room["l"] - room["r"], height - room["t"] - room["b"])
     axes = {
         "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": UPRIGHT},
         "yaxis": axis(rows, names[0], spans[1], LINE) | {"autorange": "reversed"},
     }
+    room["r"] = room["r"] if trace.get("showscale") is False else BAR_ROOM  # `width` is the map's alone
     fig = figure([trace], layout(title, height) | axes | {"margin": room})
     return fitted(fig, rulers(x=cols, y=rows)) if fit else fig
 

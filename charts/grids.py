@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from charts.figures import (
+    BAR_ROOM,
     COLOURBAR,
     LINE,
     NARROW,
@@ -47,7 +48,7 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     """
     n, gap = len(mats), 0.03
     zrange = symmetric_range(*mats)
-    height, room = min(580, 200 + 18 * max(len(rows), 8)), margin(rows, cols) | {"t": 76}
+    height, room = min(580, 200 + 18 * max(len(rows), 8)), margin(rows, cols) | {"t": 76, "r": BAR_ROOM}
     traces, axes, notes, ruled = [], {}, [], []
     for k, (m, name) in enumerate(zip(mats, titles, strict=True), start=1):
         x, y, xname, yname = subplot(k)

@@ -403,7 +403,7 @@ function repaint(gd, spec) {
 const LABEL_SIZES = [12, 11, 10, 9]; // px
 const NUMBER_SIZES = [11, 10, 9]; // px
 const UPRIGHT = -89.9; // as charts/figures.py: at exactly -90 Plotly sets the axis title over long labels
-const COLOURBAR_ROOM = 72; // px a colour bar takes from the plot's width, until the plot is measured
+const COLOURBAR_ROOM = 72; // px a colour bar takes from the plot's width, until measured (charts/figures.py BAR_ROOM)
 const textContext = document.createElement("canvas").getContext("2d");
 
 function pitch(size, angle) {
@@ -508,7 +508,8 @@ function applyFit(spec, plan) {
 // The plot's axis lengths as drawn (measured), or before its first drawing, as they will be drawn.
 function axisLengths(chart, spec, measured) {
   const m = { l: 80, r: 80, t: 100, b: 80, ...spec.layout.margin };
-  const bar = spec.data.some((t) => t.type === "heatmap" && t.showscale !== false) ? COLOURBAR_ROOM : 0;
+  const scale = spec.data.some((t) => t.type === "heatmap" && t.showscale !== false);
+  const bar = scale && !(m.r >= COLOURBAR_ROOM) ? COLOURBAR_ROOM : 0; // a right margin of that much holds it
   const plot = { x: chart.root.clientWidth - m.l - m.r - bar, y: spec.layout.height - m.t - m.b };
   const length = (id) => {
     const drawn = measured && drawnAxis(chart.gd, id);

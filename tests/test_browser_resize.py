@@ -221,3 +221,27 @@ def test_lines_picked_out_by_a_hovered_word_stay_so_when_the_weights_change(page
     shown = page.evaluate(faded, LINES)
     assert {q for q, f in shown if not f} == {"q5"}  # the hovered word's lines alone are not faded
     assert any(f for _, f in shown)
+
+
+SCALED = "Scaled: ÷4"
+BAR_LABELS = f"(title) => [...{FIND}.querySelectorAll('.cbaxis text')].map(t => [t.textContent, t.getBBox().width])"
+
+
+def test_colour_bar_labels_of_a_new_width_leave_the_map_in_place(page, app_server):
+    """The seed 1 -> 2 gives the scaled scores a colour bar labelled "-5 .. 5" where it was "-10 .. 10":
+    narrower labels, in the colour bar's own room (charts/figures.py BAR_ROOM), so the plot keeps its
+    size and its cells are repainted in place, not replotted."""
+    open_page(page, f"{app_server}/?seed=1")
+    tag(page, SCALED)
+    before = page.evaluate(BAR_LABELS, SCALED)
+    size = page.evaluate(f"(title) => {FIND}._fullLayout._size.w", SCALED)
+    page.locator(".st-key-seed").get_by_role("slider").focus()
+    page.keyboard.press("ArrowRight")
+    rerun_finished(page)
+    page.wait_for_function(f"(title) => {FIND}?.dataset.repaints === '1'", arg=SCALED)  # drawn in place
+    after = page.evaluate(BAR_LABELS, SCALED)
+    assert max(w for _, w in after) != max(w for _, w in before)  # labels of another width
+    assert page.evaluate(f"(title) => {FIND}._fullLayout._size.w", SCALED) == size
+    assert new_nodes(page, SCALED, "svg, g.cartesianlayer, g.hm image, g.xtick, g.ytick") == 0
+    held = page.evaluate(f"(title) => Array.from({FIND}.data[0].z, r => Array.from(r))", SCALED)
+    np.testing.assert_allclose(held, run(Settings(seed=2)).attention.scaled[0], rtol=2e-6, atol=1e-6)

@@ -37,9 +37,9 @@ def test_the_narrowest_map_keeps_its_labels_apart_and_wider_maps_keep_more():
         checked(fg.heatmap(np.zeros((41, 41)), tokens, tokens, "t")),
         fg.axis(tokens, "key", 700, fg.LINE),
     )
-    room = narrow.layout.margin
+    room = fg.margin(tokens, tokens)  # NARROW is the map's width without its colour bar (BAR_ROOM)
     shown = len(narrow.layout.xaxis.tickvals)
-    assert (fg.NARROW - room.l - room.r) / 41 * (41 / shown) >= fg.LINE - 1e-9  # about 15 px a label
+    assert (fg.NARROW - room["l"] - room["r"]) / 41 * (41 / shown) >= fg.LINE - 1e-9  # about 15 px a label
     assert shown < len(wide["tickvals"]) and narrow.layout.xaxis.tickangle == fg.UPRIGHT
     assert len(narrow.layout.yaxis.tickvals) == 21  # 720 px tall: every other row
     seven = checked(fg.heatmap(np.zeros((7, 7)), ["Melbourne"] * 7, ["Melbourne"] * 7, "t"))
@@ -208,6 +208,24 @@ def test_fitted_figures_name_the_axes_that_carry_a_ruler():
     assert "meta" not in fg.heatmap(np.eye(3), ["a", "b", "c"], fg.dims(3), "t")["layout"]
     for fig in (qkv, w, weights, x):
         go.Figure(fig)  # Plotly's schema accepts it
+
+
+def test_a_colour_bar_has_a_margin_of_its_own_that_its_widest_labels_fit():
+    """New colour bar labels ("-0.5" after "-2") must not push the margin: the plot would change size
+    and be replotted. The bar starts at the plot's edge, whatever the plot's width."""
+    z = np.array([[-0.15, 0.1], [0.05, 0.0]])
+    bar = fg.heatmap(z, ["a", "b"], ["a", "b"], "t")
+    assert bar["layout"]["margin"]["r"] == fg.BAR_ROOM and bar["data"][0]["colorbar"]["x"] == 1
+    shared = fg.heatmap(z, ["a", "b"], ["a", "b"], "t", zrange=1.0, bar=False)  # another map's bar serves it
+    assert shared["data"][0]["showscale"] is False and shared["layout"]["margin"]["r"] == 10
+    mask = fg.heatmap(z > 0, ["a", "b"], ["a", "b"], "t", kind="mask")
+    assert mask["layout"]["margin"]["r"] == 10
+    row = heatmap_row([z, z], ["a", "b"], ["a", "b"], "t", ("A", "B"))
+    assert row["layout"]["margin"]["r"] == fg.BAR_ROOM and row["layout"]["coloraxis"]["colorbar"]["x"] == 1
+    widest = 12 + 10 + 6 + 7 * len("−0.15")  # thickness, pad, tick gap, label of 12 px characters
+    assert widest <= fg.BAR_ROOM
+    for fig in (bar, shared, mask, row):
+        go.Figure(fig)
 
 
 def test_masks_travel_as_bytes_and_blank_cells_as_nan():

@@ -63,9 +63,10 @@ def figures(maps, colour, moved=None, is_pad=None, focus_row=None):  # -> dict n
     tokens, scores, scaled, weights, divisor = maps
     shared = st.session_state.get(SHARED_RANGE, True)
     zrange = fg.symmetric_range(scores, scaled) if shared else None
-    scores_fig = fg.heatmap(scores, tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score", fit=True)
     # shared: one colour bar, beside the scaled map, serves both
-    scores_fig["data"][0]["showscale"] = not shared
+    scores_fig = fg.heatmap(
+        scores, tokens, tokens, "Scores Q·Kᵀ", zrange=zrange, value="score", fit=True, bar=not shared
+    )
     scaled_title = f"Scaled: ÷{divisor:.3g}"
     return {
         "scores": scores_fig,
