@@ -224,7 +224,10 @@ def test_lines_picked_out_by_a_hovered_word_stay_so_when_the_weights_change(page
 
 
 SCALED = "Scaled: ÷4"
-BAR_LABELS = f"(title) => [...{FIND}.querySelectorAll('.cbaxis text')].map(t => [t.textContent, t.getBBox().width])"
+BAR_LABELS = (
+    "(title) => "
+    + f"[...{FIND}.querySelectorAll('.cbaxis text')].map(t => [t.textContent, t.getBBox().width])"
+)
 
 
 def test_colour_bar_labels_of_a_new_width_leave_the_map_in_place(page, app_server):
