@@ -50,8 +50,9 @@ CHAR = 7  # px, a generous width of one character of a 12 px label
 UPRIGHT = -89.9  # column labels read upwards; at exactly -90 Plotly sets the axis title over long labels
 TICKFORMAT = ".2~g"  # colour bar ticks: 0.5, 12, 1e-16; never "5f" or "1µ"
 # A colour bar starts at the plot's right edge (x = 1, not Plotly's 1.02 of the plot's width) in a right
-# margin of BAR_ROOM px, room for its widest labels ("−0.15"): labels of a new width then never push the
-# margin, so a new colour range leaves the plot's size, and the map can be redrawn in place.
+# margin of BAR_ROOM px: plotly.js pushes the margin to 2 × xpad (10) + thickness (12) + its labels'
+# width, so labels up to 40 px ("−0.15", "−10") leave the plot's size as it is and a new colour range is
+# drawn in place; wider ones ("1.5e+2") still push it, and the map is replotted.
 COLOURBAR = {"thickness": 12, "len": 0.9, "outlinewidth": 0, "tickformat": TICKFORMAT, "x": 1}
 BAR_ROOM = 72  # px, as static/live_chart.js COLOURBAR_ROOM
 FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12, "color": "#343a40"}
@@ -98,8 +99,8 @@ def label_step(n, span, pitch):  # int, px, px -> int, label every k-th of n pos
 
 class Ruler(list):
     """Numbered labels of feature columns (d0, d1, ..), labelled as a ruler is: every 2^j-th, so that a
-    longer ruler (a d_k step) keeps every label drawn before or every other one, and in the browser at
-    one font size at any length (`fitted`), so that the map can be redrawn in place."""
+    longer ruler (a d_k step) keeps every label drawn before, or every 2nd, 4th, .. one, and in the
+    browser at one font size at any length (`fitted`), so that the map can be redrawn in place."""
 
 
 def ruler_step(step):  # int -> the power of two at or above it
@@ -264,14 +265,16 @@ def heatmap(
         "hoverongaps": False,
         "colorbar": dict(COLOURBAR),
     } | colour(kind, z, zrange)
-    trace |= {} if bar else {"showscale": False}
+    if not bar:
+        trace["showscale"] = False
     height, room = min(720, 160 + 22 * max(len(rows), 8)), margin(rows, cols)
     spans = (math.inf, math.inf) if fit else (width - room["l"] - room["r"], height - room["t"] - room["b"])
     axes = {
         "xaxis": axis(cols, names[1], spans[0], LINE) | {"side": "bottom", "tickangle": UPRIGHT},
         "yaxis": axis(rows, names[0], spans[1], LINE) | {"autorange": "reversed"},
     }
-    room["r"] = room["r"] if trace.get("showscale") is False else BAR_ROOM  # `width` is the map's alone
+    if trace.get("showscale", True):
+        room["r"] = BAR_ROOM  # after the spans: `width` is the map's alone
     fig = figure([trace], layout(title, height) | axes | {"margin": room})
     return fitted(fig, rulers(x=cols, y=rows)) if fit else fig
 
@@ -297,7 +300,8 @@ def fitted(fig, ruled=()):  # figure dict, axis ids -> the figure, labels and nu
     labelling every k-th only when even 9 px is too big, and prints the cells' numbers only at a size
     (11 down to 9 px) that fits inside a cell. The figure never knows its pixel width; the browser does.
     The axes `ruled` ("x", "y2", ..) carry a `Ruler`: one font size at any length, every 2^j-th label."""
-    fig["layout"]["meta"] = {"fit": True} | ({"rulers": list(ruled)} if ruled else {})
+    meta = fig["layout"].setdefault("meta", {})  # a figure fitted twice keeps its rulers
+    meta |= {"fit": True} | ({"rulers": list(ruled)} if ruled else {})
     return fig
 
 

@@ -171,7 +171,7 @@ def concat_map(concat, tokens, n_heads, title, width=NARROW):  # [seq, n_heads·
     d_v = concat.shape[1] // n_heads
     cols = head_labels(n_heads, d_v)
     fig = heatmap(concat, tokens, cols, title, names=("token", "dimension"), value="output", width=width)
-    room = fig["layout"]["margin"]
+    room = margin(tokens, cols)  # `width` leaves out the colour bar's room
     return by_head(fig, n_heads, d_v, "x", width - room["l"] - room["r"])
 
 

@@ -181,9 +181,9 @@ def decode_maps(rows, recompute, tokens, first, last):  # [r, t + 1], [seq, seq]
     """The step's query rows against the cache beside the full causal recompute (NaN: blank), those
     rows outlined in it."""
     queries, keys, kind = tokens[first : last + 1], tokens[: last + 1], {"kind": "weights", "value": "weight"}
-    step = heatmap(rows, queries, keys, "This step: new rows against the cache", fit=True, **kind)
+    # the recompute beside it carries the colour bar
+    step = heatmap(rows, queries, keys, "This step: new rows against the cache", fit=True, bar=False, **kind)
     step["layout"]["height"] = min(step["layout"]["height"], 200 + 30 * len(queries))
-    step["data"][0]["showscale"] = False  # the recompute beside it carries the colour bar
     full = heatmap(recompute, tokens, tokens, "Full causal recompute", fit=True, **kind)
     return {
         "bw_step_rows": numbers(step, rows),

@@ -62,8 +62,12 @@ def _band(first, last, along):  # -> a grey band over rows (along="y") or column
     }
 
 
-def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [seq] -> (shapes, traces)
-    """Outlines of the row maxima and the moved cells, and the [PAD] bands.
+def _marks(
+    cats, tops, moved, is_pad, focus=()
+):  # labels, cells, cells, bool [seq], shapes -> (shapes, traces)
+    """Outlines of the row maxima and the moved cells, and the [PAD] bands; `focus` (a row's outline)
+    comes before the outlines, so that moved cells marked after a change are a shape added at the end
+    (the browser moves the others in place).
 
     On a category axis a number is a category's position, so the outlines sit on cells by index: the
     row maxima's one path shape, the moved cells' another (`_outlines`). Above
@@ -75,6 +79,7 @@ def _marks(cats, tops, moved, is_pad):  # category labels, cells, cells, bool [s
     if is_pad is not None and np.any(is_pad):
         first = int(np.argmax(is_pad))  # padding is always at the end
         shapes += [_band(first, n - 1, "y"), _band(first, n - 1, "x")]
+    shapes += list(focus)
     moved_cells = [] if moved is None else list(zip(*np.nonzero(moved), strict=True))
     if n <= SHAPES_LIMIT:
         shapes += _outlines(tops, TOP)
@@ -140,9 +145,8 @@ def weights_map(weights, tokens, title, colour="row", moved=None, is_pad=None, f
         "hoverongaps": False,
         "colorbar": {"thickness": 12, "len": 0.9, "outlinewidth": 0, "title": _bar_title(colour)},
     } | numbers
-    shapes, layers = _marks(categories(tokens), row_tops(w), moved, is_pad)
-    if focus_row is not None and 0 <= focus_row < n:
-        shapes.append(_focus(focus_row, n))
+    focus = [_focus(focus_row, n)] if focus_row is not None and 0 <= focus_row < n else []
+    shapes, layers = _marks(categories(tokens), row_tops(w), moved, is_pad, focus)
     axes = {
         "xaxis": axis(tokens, "key", math.inf) | {"side": "bottom", "tickangle": -45},
         "yaxis": axis(tokens, "query", math.inf) | {"autorange": "reversed"},

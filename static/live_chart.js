@@ -417,7 +417,7 @@ function textWidth(text, size, family) {
 }
 
 // A ruler's labels (layout.meta.rulers: d0, d1, ..) keep RULER_SIZE at any length, every 2^j-th one
-// labelled: a longer ruler (a d_k step) keeps every label drawn before, or every other one, and the
+// labelled: a longer ruler (a d_k step) keeps every label drawn before, or every 2nd, 4th, .. one, and the
 // map is drawn anew on the plot as drawn (resize), where labels of a new size would need a replot.
 const RULER_SIZE = 10; // px
 
@@ -509,7 +509,7 @@ function applyFit(spec, plan) {
 function axisLengths(chart, spec, measured) {
   const m = { l: 80, r: 80, t: 100, b: 80, ...spec.layout.margin };
   const scale = spec.data.some((t) => t.type === "heatmap" && t.showscale !== false);
-  const bar = scale && !(m.r >= COLOURBAR_ROOM) ? COLOURBAR_ROOM : 0; // a right margin of that much holds it
+  const bar = scale && m.r < COLOURBAR_ROOM ? COLOURBAR_ROOM : 0; // a right margin of that much holds it
   const plot = { x: chart.root.clientWidth - m.l - m.r - bar, y: spec.layout.height - m.t - m.b };
   const length = (id) => {
     const drawn = measured && drawnAxis(chart.gd, id);

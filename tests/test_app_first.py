@@ -7,7 +7,7 @@ import numpy as np
 from attention import Settings, run
 from attention.moves import what_moved
 from charts import figures as fg
-from charts.weights import NUMBERS_LIMIT, row_scaled
+from charts.weights import NUMBERS_LIMIT, cells_path, row_scaled, weights_map
 from tests.apptest_helpers import (
     array,
     close,
@@ -32,6 +32,18 @@ def shapes(fig, colour):  # figure -> set of (row, col) outlined in that colour
             corners = re.findall(r"M([-\d.]+),([-\d.]+)H", s["path"])
             found |= {(round(float(y) + 0.5), round(float(x) + 0.5)) for x, y in corners}
     return found
+
+
+def test_outlines_are_one_path_of_squares_per_colour():
+    assert cells_path([(0, 0)]) == "M-0.5,-0.5H0.5V0.5H-0.5Z"
+    assert cells_path([(2, 3), (0, 1)], 0.12) == "M2.62,1.62H3.38V2.38H2.62ZM0.62,-0.38H1.38V0.38H0.62Z"
+    w = np.array([[0.7, 0.3], [0.4, 0.6]])
+    moved = np.array([[True, False], [False, False]])
+    shapes = weights_map(w, ["a", "b"], "t", moved=moved, focus_row=1)["layout"]["shapes"]
+    assert [s["type"] for s in shapes] == ["rect", "path", "path"]  # the row's outline first: moves append
+    assert shapes[1]["path"] == cells_path([(0, 0), (1, 1)]) and shapes[2]["path"] == cells_path(
+        [(0, 0)], 0.12
+    )
 
 
 def test_the_three_maps_hold_the_scores_the_scaled_scores_and_the_weights():

@@ -237,14 +237,17 @@ def test_colour_bar_labels_of_a_new_width_leave_the_map_in_place(page, app_serve
     open_page(page, f"{app_server}/?seed=1")
     tag(page, SCALED)
     before = page.evaluate(BAR_LABELS, SCALED)
-    size = page.evaluate(f"(title) => {FIND}._fullLayout._size.w", SCALED)
+    size = page.evaluate(f"(title) => [{FIND}._fullLayout._size.w, {FIND}._fullLayout._size.r]", SCALED)
+    assert size[1] == 72  # the colour bar's room (charts/figures.py BAR_ROOM): the bar did not push it
     page.locator(".st-key-seed").get_by_role("slider").focus()
     page.keyboard.press("ArrowRight")
     rerun_finished(page)
     page.wait_for_function(f"(title) => {FIND}?.dataset.repaints === '1'", arg=SCALED)  # drawn in place
     after = page.evaluate(BAR_LABELS, SCALED)
     assert max(w for _, w in after) != max(w for _, w in before)  # labels of another width
-    assert page.evaluate(f"(title) => {FIND}._fullLayout._size.w", SCALED) == size
+    assert (
+        page.evaluate(f"(title) => [{FIND}._fullLayout._size.w, {FIND}._fullLayout._size.r]", SCALED) == size
+    )
     assert new_nodes(page, SCALED, "svg, g.cartesianlayer, g.hm image, g.xtick, g.ytick") == 0
     held = page.evaluate(f"(title) => Array.from({FIND}.data[0].z, r => Array.from(r))", SCALED)
     np.testing.assert_allclose(held, run(Settings(seed=2)).attention.scaled[0], rtol=2e-6, atol=1e-6)

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import pytest
 
 from charts import figures as fg
-from charts import grids
+from charts import grids, inside
 from charts.grids import heatmap_row
 from tests.component_data import checked
 
@@ -180,6 +180,19 @@ def test_matrices_side_by_side_share_one_colour_range():
     assert [t.coloraxis for t in fig.data] == ["coloraxis", "coloraxis"]
 
 
+@pytest.mark.parametrize("n, span", [(16, 16 * fg.LINE), (10, 120), (33, 200), (12, 5000)])
+def test_a_longer_ruler_keeps_the_labels_it_showed_or_every_2_to_the_j_th(n, span):
+    shown = fg.axis(fg.dims(n), "", span, fg.LINE)["ticktext"]
+    for longer in (n + 1, 2 * n, 4 * n + 3):
+        kept = [t for t in fg.axis(fg.dims(longer), "", span, fg.LINE)["ticktext"] if int(t[1:]) < n]
+        assert kept in [shown[::k] for k in (1, 2, 4, 8, 16)]
+
+
+def test_a_figure_fitted_twice_keeps_its_rulers():
+    fig = fg.heatmap(np.eye(3), ["a", "b", "c"], fg.dims(3), "t", fit=True)
+    assert fg.fitted(fig)["layout"]["meta"] == {"fit": True, "rulers": ["x"]}  # as `inside.numbers` does
+
+
 @pytest.mark.parametrize("n, span", [(100, fg.WIDE), (64, 100), (12, 5000), (33, 200)])
 def test_a_ruler_of_dimensions_labels_every_power_of_two_th(n, span):
     """d0, d4, d8, ..: as many labels as fit (`label_step`), thinned to a power of two, so a longer
@@ -210,7 +223,7 @@ def test_fitted_figures_name_the_axes_that_carry_a_ruler():
         go.Figure(fig)  # Plotly's schema accepts it
 
 
-def test_a_colour_bar_has_a_margin_of_its_own_that_its_widest_labels_fit():
+def test_a_colour_bar_has_a_margin_of_its_own():
     """New colour bar labels ("-0.5" after "-2") must not push the margin: the plot would change size
     and be replotted. The bar starts at the plot's edge, whatever the plot's width."""
     z = np.array([[-0.15, 0.1], [0.05, 0.0]])
@@ -222,10 +235,18 @@ def test_a_colour_bar_has_a_margin_of_its_own_that_its_widest_labels_fit():
     assert mask["layout"]["margin"]["r"] == 10
     row = heatmap_row([z, z], ["a", "b"], ["a", "b"], "t", ("A", "B"))
     assert row["layout"]["margin"]["r"] == fg.BAR_ROOM and row["layout"]["coloraxis"]["colorbar"]["x"] == 1
-    widest = 12 + 10 + 6 + 7 * len("−0.15")  # thickness, pad, tick gap, label of 12 px characters
-    assert widest <= fg.BAR_ROOM
-    for fig in (bar, shared, mask, row):
+    step = inside.decode_maps(z, z, ["a", "b"], 0, 1)["bw_step_rows"]  # the recompute's bar serves it
+    assert step["data"][0]["showscale"] is False and step["layout"]["margin"]["r"] == 10
+    for fig in (bar, shared, mask, row, step):
         go.Figure(fig)
+
+
+def test_labels_are_thinned_for_the_map_without_its_colour_bar():
+    """`width` is the map's alone: the colour bar's room takes no label away."""
+    concat = grids.concat_map(np.zeros((7, 64)), list("abcdefg"), 4, "t")
+    room = fg.margin(list("abcdefg"), grids.head_labels(4, 16))
+    positions, _ = grids.head_ticks(4, 16, fg.NARROW - room["l"] - room["r"])
+    assert len(concat["layout"]["xaxis"]["tickvals"]) == len(positions) > 4  # with its room taken: 4
 
 
 def test_masks_travel_as_bytes_and_blank_cells_as_nan():
