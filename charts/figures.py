@@ -22,7 +22,7 @@ width they will get, so k is chosen for the width a map is assumed to be drawn a
 labels, because hundreds of tick labels take the browser tens of seconds to paint. A 12 px label's
 box is 14 px tall: labels read across the axis (the rows, and `heatmap`'s upright column labels)
 need LINE px each; labels slanted at 45° need SLANT px along the axis to keep their boxes apart.
-Colour bars read in plain decimals (0.5, 1e-16), never with SI prefixes such as "5f" or "1µ".
+Colour bars read in plain decimals (0.5, 2000, 1e-16), never with SI prefixes such as "5f" or "1µ".
 """
 
 import html
@@ -48,13 +48,14 @@ NARROW = 250  # px, the page's narrowest map without its colour bar (the first s
 WIDE = 320  # px, a map in a third of the page without its colour bar: what `axis` assumes untold
 CHAR = 7  # px, a generous width of one character of a 12 px label
 UPRIGHT = -89.9  # column labels read upwards; at exactly -90 Plotly sets the axis title over long labels
-TICKFORMAT = ".2~g"  # colour bar ticks: 0.5, 12, 1e-16; never "5f" or "1µ"
+TICKFORMAT = "~g"  # colour bar ticks: 0.5, 12, 2000, 1e-16; never "5f", "1µ" or "2e+3"
 # A colour bar starts at the plot's right edge (x = 1, not Plotly's 1.02 of the plot's width) in a right
-# margin of BAR_ROOM px: plotly.js pushes the margin to 2 × xpad (10) + thickness (12) + its labels'
-# width, so labels up to 40 px ("−0.15", "−10") leave the plot's size as it is and a new colour range is
-# drawn in place; wider ones ("1.5e+2") still push it, and the map is replotted.
+# margin of BAR_ROOM px: plotly.js pushes the margin to 44 px (2 × xpad, the bar, the labels' gap) + its
+# labels' width (measured in Chromium), so labels up to 36 px ("−0.15", "−2000": 34 px) leave the plot's
+# size as it is and a new colour range is drawn in place; wider ones ("−1.5e-17") still push it, and
+# the map is replotted.
 COLOURBAR = {"thickness": 12, "len": 0.9, "outlinewidth": 0, "tickformat": TICKFORMAT, "x": 1}
-BAR_ROOM = 72  # px, as static/live_chart.js COLOURBAR_ROOM
+BAR_ROOM = 80  # px, as static/live_chart.js COLOURBAR_ROOM
 FONT = {"family": "Inter, Segoe UI, sans-serif", "size": 12, "color": "#343a40"}
 
 

@@ -403,7 +403,7 @@ function repaint(gd, spec) {
 const LABEL_SIZES = [12, 11, 10, 9]; // px
 const NUMBER_SIZES = [11, 10, 9]; // px
 const UPRIGHT = -89.9; // as charts/figures.py: at exactly -90 Plotly sets the axis title over long labels
-const COLOURBAR_ROOM = 72; // px a colour bar takes from the plot's width, until measured (charts/figures.py BAR_ROOM)
+const COLOURBAR_ROOM = 80; // px a colour bar takes from the plot's width, until measured (charts/figures.py BAR_ROOM)
 const textContext = document.createElement("canvas").getContext("2d");
 
 function pitch(size, angle) {

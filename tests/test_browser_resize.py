@@ -238,7 +238,7 @@ def test_colour_bar_labels_of_a_new_width_leave_the_map_in_place(page, app_serve
     tag(page, SCALED)
     before = page.evaluate(BAR_LABELS, SCALED)
     size = page.evaluate(f"(title) => [{FIND}._fullLayout._size.w, {FIND}._fullLayout._size.r]", SCALED)
-    assert size[1] == 72  # the colour bar's room (charts/figures.py BAR_ROOM): the bar did not push it
+    assert size[1] == 80  # the colour bar's room (charts/figures.py BAR_ROOM): the bar did not push it
     page.locator(".st-key-seed").get_by_role("slider").focus()
     page.keyboard.press("ArrowRight")
     rerun_finished(page)
@@ -251,3 +251,12 @@ def test_colour_bar_labels_of_a_new_width_leave_the_map_in_place(page, app_serve
     assert new_nodes(page, SCALED, "svg, g.cartesianlayer, g.hm image, g.xtick, g.ytick") == 0
     held = page.evaluate(f"(title) => Array.from({FIND}.data[0].z, r => Array.from(r))", SCALED)
     np.testing.assert_allclose(held, run(Settings(seed=2)).attention.scaled[0], rtol=2e-6, atol=1e-6)
+
+
+def test_large_scores_read_in_plain_numbers_in_the_colour_bar_s_room(page, app_server):
+    """Uniform weights make scores grow like d_k: at d_k 128 the scaled scores reach ±2000, labelled
+    "−2000", not "−2e+3", and within the bar's room (the plot not pushed)."""
+    open_page(page, f"{app_server}/?init=uniform&dk=128")
+    labels = page.evaluate(BAR_LABELS, "Scaled")
+    assert [text for text, _ in labels] == ["−2000", "−1000", "0", "1000", "2000"]
+    assert page.evaluate(f"(title) => {FIND}._fullLayout._size.r", "Scaled") == 80

@@ -61,7 +61,7 @@ def test_the_default_axis_keeps_eleven_words_for_a_third_of_the_page():
 
 def test_colour_bars_read_in_plain_decimals():
     fig = checked(fg.heatmap(np.array([[1e-16, -3e-16]]), ["a"], ["x", "y"], "t"))
-    assert fig.data[0].colorbar.tickformat == fg.TICKFORMAT == ".2~g"  # 1e-16, 0.5, 12: no "f" or "µ"
+    assert fig.data[0].colorbar.tickformat == fg.TICKFORMAT == "~g"  # 1e-16, 0.5, 2000: no "f", "µ", "e+3"
     row = checked(heatmap_row([np.ones((1, 2))], ["a"], ["x", "y"], "t", ("A",)))
     assert row.layout.coloraxis.colorbar.tickformat == fg.TICKFORMAT
     grid = checked(grids.head_grid(np.ones((2, 3, 3)) / 3, ["a", "b", "c"]))
