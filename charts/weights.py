@@ -44,10 +44,10 @@ def cells_path(cells, inset=0.0):  # [(row, col)] -> an SVG path of the cells' o
 def _outlines(cells, colour, dash="solid", width=2.5, inset=0.0):  # -> [] or [a path shape around them all]
     """The cells' outlines as one shape: Plotly draws and moves each shape on its own (two nodes each),
     so up to SHAPES_LIMIT² outlines would cost as many shapes."""
+    if not cells:
+        return []
     line = {"color": colour, "width": width, "dash": dash}
-    return (
-        [{"type": "path", "path": cells_path(cells, inset), "line": line, "layer": "above"}] if cells else []
-    )
+    return [{"type": "path", "path": cells_path(cells, inset), "line": line, "layer": "above"}]
 
 
 def _band(first, last, along):  # -> a grey band over rows (along="y") or columns (along="x")
@@ -62,9 +62,7 @@ def _band(first, last, along):  # -> a grey band over rows (along="y") or column
     }
 
 
-def _marks(
-    cats, tops, moved, is_pad, focus=()
-):  # labels, cells, cells, bool [seq], shapes -> (shapes, traces)
+def _marks(cats, tops, moved, is_pad, focus=()):  # labels, cells, cells, bool [seq], shapes -> shapes, traces
     """Outlines of the row maxima and the moved cells, and the [PAD] bands; `focus` (a row's outline)
     comes before the outlines, so that moved cells marked after a change are a shape added at the end
     (the browser moves the others in place).

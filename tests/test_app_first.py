@@ -41,9 +41,8 @@ def test_outlines_are_one_path_of_squares_per_colour():
     moved = np.array([[True, False], [False, False]])
     shapes = weights_map(w, ["a", "b"], "t", moved=moved, focus_row=1)["layout"]["shapes"]
     assert [s["type"] for s in shapes] == ["rect", "path", "path"]  # the row's outline first: moves append
-    assert shapes[1]["path"] == cells_path([(0, 0), (1, 1)]) and shapes[2]["path"] == cells_path(
-        [(0, 0)], 0.12
-    )
+    assert shapes[1]["path"] == cells_path([(0, 0), (1, 1)])  # each row's largest weight
+    assert shapes[2]["path"] == cells_path([(0, 0)], 0.12)  # the moved cell, inset
 
 
 def test_the_three_maps_hold_the_scores_the_scaled_scores_and_the_weights():

@@ -196,7 +196,7 @@ def test_a_figure_fitted_twice_keeps_its_rulers():
 @pytest.mark.parametrize("n, span", [(100, fg.WIDE), (64, 100), (12, 5000), (33, 200)])
 def test_a_ruler_of_dimensions_labels_every_power_of_two_th(n, span):
     """d0, d4, d8, ..: as many labels as fit (`label_step`), thinned to a power of two, so a longer
-    ruler keeps every label shown before or every other one."""
+    ruler keeps every label shown before, or every 2nd, 4th, .. one."""
     ruler = fg.dims(n)
     assert isinstance(ruler, fg.Ruler) and ruler == [f"d{i}" for i in range(n)]
     least, step = fg.label_step(n, span, fg.LINE), fg.ruler_step(fg.label_step(n, span, fg.LINE))
