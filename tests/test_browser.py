@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from attention import PAD, Settings, run
-from harness.browser import open_page, wait_drawn
+from harness.browser import draw_all, open_page, wait_drawn
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -194,6 +194,7 @@ def test_the_longest_sequence_still_draws(page, page_log, app_server):
     expected = {title.replace("7 ", "512 "): n for title, n in DEFAULT_TITLES.items()}
     del expected["Scaled scores after the mask"]  # not drawn again above 64 tokens
     open_app(page, app_server, "?n=512", n_figures=len(expected))
+    draw_all(page)  # at 512 tokens weights · V sits below 6000 px: it waits until scrolled near
     assert page.get_by_text("Showing 7 tokens + 505 padding.", exact=False).count() == 1
     assert page.locator("[data-testid=stException]").count() == 0
     drawn = {f["title"]: f["traces"] for f in page.evaluate(FIGURES)}
