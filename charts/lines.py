@@ -17,7 +17,9 @@ import numpy as np
 from charts.figures import FONT, escape, figure, layout
 
 THRESHOLD = 0.05  # weights below this draw no line
-WIDTH = 8.0  # pixels of line for a weight of 1
+WIDTH = 8.0  # pixels of line for a weight of 1; widths are sent to 0.01 px, opacities to 0.001:
+# no eye tells them apart, and 17-digit floats were most of the view's bytes (the map beside it has
+# every digit)
 COLOURS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9")  # one per head, colour-blind distinguishable
 MAX_HEADS = len(COLOURS)
 ROW = 24  # pixels per token row
@@ -48,8 +50,8 @@ def line(head, query, key, weight):  # -> a layout shape dict, one query→key l
         "y0": query,
         "x1": 1,
         "y1": key,
-        "line": {"width": WIDTH * weight, "color": COLOURS[head]},
-        "opacity": min(1.0, 0.25 + weight),
+        "line": {"width": round(WIDTH * weight, 2), "color": COLOURS[head]},
+        "opacity": round(min(1.0, 0.25 + weight), 3),
         "layer": "below",
         "name": f"h{head} q{query} k{key}",
     }

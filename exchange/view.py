@@ -1,8 +1,9 @@
 """The rest of a page's state in its address: what is shown, beyond the settings that compute it.
 
 The head the stages show, the colours of the weights, whether the first two maps share one colour
-range, and the state pinned on the Compare tab (its own settings, as a nested query string). Like
-`exchange.share`, reading never fails: a value that cannot be used is dropped with a notice.
+range, whether the heads' concatenation and W_O are open, and the state pinned on the Compare tab
+(its own settings, as a nested query string). Like `exchange.share`, reading never fails: a value
+that cannot be used is dropped with a notice.
 """
 
 from urllib.parse import parse_qsl, urlencode
@@ -15,9 +16,11 @@ VIEW_KEYS = {
     "shared_range": "sr",
     "animate": "anim",
     "pinned": "pin",
+    "combined": "comb",
 }  # -> URL
 DEFAULTS = {"head": 0, "colour": "row", "shared_range": True, "animate": False, "pinned": None}
-FLAGS = ("shared_range", "animate")  # written 1 or 0
+DEFAULTS |= {"combined": False}
+FLAGS = ("shared_range", "animate", "combined")  # written 1 or 0
 COLOURS = ("row", "0-1")
 TOUR = "tour"  # the 1-based step of the guided lesson the page opens at
 

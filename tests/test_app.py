@@ -28,7 +28,8 @@ from tests.apptest_helpers import (
     weights,
     z,
 )
-from views.page import GRID_LIMIT
+from views.page import COMBINED, GRID_LIMIT
+from views.weights import COMBINE
 
 STAGES = (
     "x",
@@ -271,6 +272,11 @@ def test_three_heads_show_a_picker_a_grid_and_the_output_projection():
     picker = at.segmented_control(key="head")
     assert list(picker.options) == ["head 0", "head 1", "head 2"]
     figs = figures(at)
+    assert "grid" in figs and not {"Concatenated heads", "W_O", "Output"} & set(figs)  # shut: not sent
+    assert [e.label for e in at.expander] == [COMBINE]
+    at.session_state[COMBINED] = True  # a visitor opens it
+    at.run()
+    figs = figures(at)
     assert {"grid", "Concatenated heads", "W_O", "Output"} <= set(figs)
     assert len(figs["grid"]["data"]) == 3
     for h in range(3):
@@ -288,6 +294,19 @@ def test_three_heads_show_a_picker_a_grid_and_the_output_projection():
     assert f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above." in texts(
         at.info
     )
+
+
+def test_the_heads_combination_opened_is_in_the_link_and_opens_from_it():
+    at = page({"h": "2"})
+    assert "comb" not in at.query_params  # shut, the default: the link does not say so
+    at.session_state[COMBINED] = True
+    at.run()
+    assert at.query_params["comb"] == "1"
+    again = page(dict(at.query_params))
+    t = run(Settings(n_heads=2))
+    close(z(figures(again)["W_O"]), t.w_o)
+    shut = page({"h": "2", "comb": "0"})
+    assert "comb" not in shut.query_params and "W_O" not in figures(shut)
 
 
 def test_every_mask_blanks_exactly_the_hidden_cells():

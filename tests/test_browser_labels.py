@@ -70,7 +70,7 @@ def test_no_two_tick_labels_overlap(page_at, app_server, n):
     words = "+".join(f"w{i}" for i in range(n))
     expected = {"Scores Q·Kᵀ", "Scaled: ÷", "Softmax weights", "Concatenated heads", "W_O"}
     expected |= {"Each head's weights"} if n <= 48 else set()  # above 48 tokens the grid gives way
-    open_drawn(page, f"{app_server}/?s={words}&h=4&dm=16")
+    open_drawn(page, f"{app_server}/?s={words}&h=4&dm=16&comb=1")  # the heads' combination open
     plots = page.evaluate(OVERLAPS, list(MAPS))
     drawn = {p["title"] for p in plots}
     assert all(any(t.startswith(e) for t in drawn) for e in expected), drawn
@@ -85,7 +85,7 @@ def test_no_two_tick_labels_overlap(page_at, app_server, n):
 
 
 def test_the_concatenation_is_drawn_with_a_line_between_heads(page, app_server):
-    open_drawn(page, f"{app_server}/?h=4&dm=16")
+    open_drawn(page, f"{app_server}/?h=4&dm=16&comb=1")
     concat = page.evaluate(
         """() => { const g = [...document.querySelectorAll('.js-plotly-plot')]
                    .find(e => e._fullLayout.title.text.startsWith('Concatenated heads'));

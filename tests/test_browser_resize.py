@@ -185,11 +185,11 @@ RANGES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => [g.
 def test_after_a_d_k_step_down_every_map_spans_what_a_fresh_page_spans(page, page_at, app_server):
     """Four heads, d_k 32 -> 16: the maps narrow (W_O's rows too, with the lines between its heads'
     blocks): each axis spans its new cells, as on a page opened at d_k = 16."""
-    open_page(page, f"{app_server}/?h=4&dk=32")
+    open_page(page, f"{app_server}/?h=4&dk=32&comb=1")  # W_O too
     set_d_k(page, 16)
     page.wait_for_function(f"(title) => {FIND}", arg=QKV + "16")
     fresh = page_at(1400, 5200)
-    open_page(fresh, f"{app_server}/?h=4&dk=16")
+    open_page(fresh, f"{app_server}/?h=4&dk=16&comb=1")
     assert page.evaluate(RANGES) == fresh.evaluate(RANGES)
 
 

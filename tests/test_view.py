@@ -1,4 +1,5 @@
-"""The view state in a link: head, colours, shared range, pinned state, lesson step; read back exactly."""
+"""The view state in a link: head, colours, shared range, the heads' combination open, pinned state, lesson
+step; read back exactly."""
 
 import pytest
 
@@ -14,6 +15,7 @@ def test_the_default_view_adds_nothing_to_the_link():
 def test_a_view_reads_back_as_the_same_view():
     pinned = Settings(sentence="the cat <b>sat</b> & ran", d_k=32, mask="causal")
     view = {"head": 2, "colour": "0-1", "shared_range": False, "animate": True, "pinned": pinned}
+    view |= {"combined": True}
     params = view_params(view)
     assert set(params) == set(VIEW_KEYS.values())
     assert from_view_params(params, n_heads=4) == (view, [])
@@ -27,6 +29,7 @@ def test_a_view_reads_back_as_the_same_view():
         ({"hd": "-1"}, "hd='-1' is not a head 0..3; ignored"),
         ({"col": "<b>"}, "col='<b>' is not row or 0-1; ignored"),
         ({"sr": "maybe"}, "sr='maybe' is not 0 or 1; ignored"),
+        ({"comb": "<b>yes</b>"}, "comb='<b>yes</b>' is not 0 or 1; ignored"),
         ({"pin": "dk=abc"}, "pin (the pinned state): dk='abc' is not a whole number"),
     ],
 )

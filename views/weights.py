@@ -8,7 +8,7 @@ from charts import grids
 from charts.lines import line_view
 from views.common import formula, prose
 from views.live_chart import draw
-from views.page import GRID_LIMIT, LARGE
+from views.page import COMBINED, GRID_LIMIT, LARGE
 
 MASK_TEXT = {
     "padding": "Padding keys are hidden: a [PAD] position holds no word, so nothing should be read from it.",
@@ -21,6 +21,7 @@ MASK_TEXT = {
 }
 
 
+COMBINE = "How the heads combine: their concatenation and W_O"
 NOT_AGAIN = "the weights show the blank cells."
 NO_PAD = (
     " Here no position is [PAD], so this mask hides nothing and every cell below may attend: fix a "
@@ -124,9 +125,18 @@ def output_stage(trace, h):
         draw({"grid": grids.head_grid(a.weights, trace.tokens)}, key="grid")
     else:
         st.info(f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above.")
-    st.latex(r"\text{MultiHead}(X) = [\text{head}_1, \dots, \text{head}_h]\, W_O")
-    st.caption(
-        f"The concatenation is {s.n_heads} blocks of d_v = {s.d_k} columns, one block per head, "
+    combine = st.expander(COMBINE, key=COMBINED, on_change="rerun")
+    if combine.open:  # shut, it is neither drawn nor sent: a page load carries three maps fewer
+        with combine:
+            combined(trace)
+
+
+def combined(trace):
+    """How the heads' outputs become one: their concatenation, W_O, and the output it gives."""
+    a, s = trace.attention, trace.settings
+    st.markdown(
+        formula(r"\text{MultiHead}(X) = [\text{head}_1, \dots, \text{head}_h]\, W_O")
+        + f"\n\nThe concatenation is {s.n_heads} blocks of d_v = {s.d_k} columns, one block per head, "
         "with a line between heads; W_O's rows follow the same blocks."
     )
     shape = "{} × {}".format
@@ -142,7 +152,7 @@ def output_stage(trace, h):
             trace.tokens,
             fg.dims(a.output.shape[1]),
             f"Output: {shape(*a.output.shape)}",
-            names=names,
+            names=("token", "dimension"),
         ),
     }
     draw(figs, key="heads_out", columns=3)
