@@ -25,6 +25,7 @@ need LINE px each; labels slanted at 45° need SLANT px along the axis to keep t
 Colour bars read in plain decimals (0.5, 2000, 1e-16), never with SI prefixes such as "5f" or "1µ".
 """
 
+import functools
 import html
 import math
 import re
@@ -81,6 +82,7 @@ def _joins_emoji(text, i):  # str, int -> bool, text[i] is a zero-width joiner b
     return unicodedata.category(before) in symbol and unicodedata.category(after) == "So"
 
 
+@functools.lru_cache(maxsize=8192)  # a 512-token page escapes each token for every map that names it
 def escape(token):  # str -> str
     """A token as Plotly must receive it to show it literally, its invisible characters named."""
     return html.escape(visible(token), quote=False)

@@ -104,8 +104,14 @@ function restore(v, wire) {
   if ("$base" in v && !BASES?.[v.$base]) throw new Error(`unknown shared style ${v.$base}`);
   const out = "$base" in v ? structuredClone(BASES[v.$base]) : {}; // a copy: Plotly may change it
   for (const [k, x] of own) out[k] = restore(x, wire);
-  return out.z?.$derive ? { ...out, z: DERIVED[out.z.$derive](out) } : out;
+  if (!out.z?.$derive) return out;
+  if (!derivedZ.has(v)) derivedZ.set(v, DERIVED[out.z.$derive](out)); // the weights of 512 tokens: 20 ms
+  return { ...out, z: derivedZ.get(v) };
 }
+
+// A trace as sent -> its derived z, made once per payload however often the figure is restored (a replot
+// restores it to measure, to draw and to check its fit). Nothing changes a z once made.
+const derivedZ = new WeakMap();
 
 // A heatmap's z made from the trace as restored (charts/wire.py DERIVED): from its text rows (the
 // weights travel once), or from the few cells it sent (a layer of marks), every other cell blank.
@@ -754,7 +760,8 @@ async function plot(Plotly, chart, wire, lengths) {
 }
 
 async function draw(Plotly, chart, wire) {
-  const spec = await plot(Plotly, chart, wire, axisLengths(chart, restore(wire.head.spec, wire), !!chart.hash));
+  const lengths = axisLengths(chart, restore(wire.head.spec, wire), !!chart.hash);
+  const spec = await plot(Plotly, chart, wire, lengths);
   await refit(Plotly, chart);
   [chart.hash, chart.frame, chart.form] = [wire.head.hash, wire.head.frame, wire.head.form];
   chart.repaints = chart.gd.dataset.repaints = 0; // changes drawn in place since this replot
@@ -1010,9 +1017,9 @@ async function drain(chart) {
 
 function follow(chart) {
   let width = chart.root.clientWidth;
-  const observer = new ResizeObserver(() => {
-    const now = chart.root.clientWidth;
-    if (now === width || !window.Plotly) return;
+  const observer = new ResizeObserver(([entry]) => {
+    const now = entry.borderBoxSize[0].inlineSize; // as laid out: reading clientWidth would lay out anew
+    if (Math.abs(now - width) < 1 || !window.Plotly) return; // clientWidth is whole pixels
     width = now;
     clearBands(chart);
     if (!chart.hash) return;
