@@ -18,8 +18,14 @@ VIEW_KEYS = {
     "pinned": "pin",
     "combined": "comb",
 }  # -> URL
-DEFAULTS = {"head": 0, "colour": "row", "shared_range": True, "animate": False, "pinned": None}
-DEFAULTS |= {"combined": False}
+DEFAULTS = {
+    "head": 0,
+    "colour": "row",
+    "shared_range": True,
+    "animate": False,
+    "pinned": None,
+    "combined": False,
+}
 FLAGS = ("shared_range", "animate", "combined")  # written 1 or 0
 COLOURS = ("row", "0-1")
 TOUR = "tour"  # the 1-based step of the guided lesson the page opens at
