@@ -30,7 +30,7 @@ from views.traces import HEAVY_TOKENS, compute, heavy, queue_here
 
 def intro():
     apply_style()  # the first screen holds the maps: less blank space above the title; a phone layout
-    box = st.container(key="intro")  # keyed: on a phone the paragraph is left out (views/style.py)
+    box = st.container(key="intro")  # keyed: on a phone the paragraph is left out (static/page.css)
     left, right = box.columns([3, 2], vertical_alignment="center")
     left.markdown("## Attention, step by step")
     right.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")

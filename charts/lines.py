@@ -17,9 +17,11 @@ import numpy as np
 from charts.figures import FONT, escape, figure, layout
 
 THRESHOLD = 0.05  # weights below this draw no line
-WIDTH = 8.0  # pixels of line for a weight of 1; widths are sent to 0.01 px, opacities to 0.001:
-# no eye tells them apart, and 17-digit floats were most of the view's bytes (the map beside it has
-# every digit)
+WIDTH = 8.0  # pixels of line for a weight of 1
+# Widths and opacities travel rounded: no eye tells 0.01 px or 0.001 apart, and 17-digit floats were
+# most of the view's bytes (the weights map beside it has every digit).
+WIDTH_DECIMALS = 2  # 0.01 px
+OPACITY_DECIMALS = 3
 COLOURS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9")  # one per head, colour-blind distinguishable
 MAX_HEADS = len(COLOURS)
 ROW = 24  # pixels per token row
@@ -50,8 +52,8 @@ def line(head, query, key, weight):  # -> a layout shape dict, one query→key l
         "y0": query,
         "x1": 1,
         "y1": key,
-        "line": {"width": round(WIDTH * weight, 2), "color": COLOURS[head]},
-        "opacity": round(min(1.0, 0.25 + weight), 3),
+        "line": {"width": round(WIDTH * weight, WIDTH_DECIMALS), "color": COLOURS[head]},
+        "opacity": round(min(1.0, 0.25 + weight), OPACITY_DECIMALS),
         "layer": "below",
         "name": f"h{head} q{query} k{key}",
     }

@@ -19,9 +19,10 @@
 # REPLICA_PORTS="8601 8602" puts the replicas on those loopback ports (exactly REPLICAS distinct
 # numbers 1..65535, none of them PORT) instead of free ones, e.g. for a firewall rule or a monitor.
 #
-# The charts need nothing prepared at start: the chart component's script and plotly.js are files
-# of the repository, static/live_chart.js and static/plotly.min.js, served by Streamlit's static
-# file serving. The script checks that both are there before it starts a replica, and stops if not.
+# The charts need nothing prepared at start: the chart component's script, plotly.js and the page's
+# CSS are files of the repository, static/live_chart.js, static/plotly.min.js and static/page.css,
+# served by Streamlit's static file serving. The script checks that they are there before it starts
+# a replica, and stops if not.
 #
 # Every response says X-Content-Type-Options: nosniff and Content-Security-Policy: frame-ancestors
 # FRAME_ANCESTORS, 'self' unless set: only pages of this site may embed the app in a frame. To let a
@@ -56,7 +57,7 @@ if [[ -n ${REPLICA_PORTS:-} ]]; then
 fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for asset in static/live_chart.js static/plotly.min.js; do # the charts' script and plotly.js
+for asset in static/live_chart.js static/plotly.min.js static/page.css; do # the charts' script, plotly.js, the CSS
   if [[ ! -s $root/$asset ]]; then
     echo "$root/$asset is missing or empty: the charts load it from static/, where it is committed" \
       "with the app (restore it from the repository)" >&2

@@ -29,7 +29,7 @@ from tests.apptest_helpers import (
     z,
 )
 from views.page import COMBINED, GRID_LIMIT
-from views.weights import COMBINE
+from views.weights import COMBINE, COMBINE_KEY
 
 STAGES = (
     "x",
@@ -307,6 +307,29 @@ def test_the_heads_combination_opened_is_in_the_link_and_opens_from_it():
     close(z(figures(again)["W_O"]), t.w_o)
     shut = page({"h": "2", "comb": "0"})
     assert "comb" not in shut.query_params and "W_O" not in figures(shut)
+
+
+def test_the_heads_combination_stays_open_on_another_tab_and_with_one_head():
+    """Streamlit forgets a widget's state in a run that does not draw it: the page keeps it instead.
+    (Opening it by a click, which calls `remember_combined`, is a browser test.)"""
+    at = page({"h": "2"})
+    at.session_state[COMBINED] = True  # what opening the expander keeps
+    at.run()
+    assert at.session_state[COMBINE_KEY] and "W_O" in figures(at)
+    at.session_state["tab"] = "Share & export"  # what st.tabs reports when the visitor switches
+    at.run()
+    at.run()  # a second run there (e.g. another choice of link)
+    assert at.query_params["comb"] == "1"
+    at.session_state["tab"] = "Step by step"
+    at.run()
+    assert "W_O" in figures(at)
+    at.slider(key="n_heads").set_value(1).run()
+    assert "W_O" not in figures(at) and not at.expander
+    at.slider(key="n_heads").set_value(2).run()
+    assert [e.label for e in at.expander] == [COMBINE] and "W_O" in figures(at)
+    at.session_state[COMBINED] = False  # shut again
+    at.run()
+    assert "W_O" not in figures(at) and "comb" not in at.query_params
 
 
 def test_every_mask_blanks_exactly_the_hidden_cells():

@@ -219,3 +219,23 @@ def test_screenshot_of_the_first_screen(page_at, app_server):
     page.screenshot(path=SCREENSHOT)
     assert png_size(SCREENSHOT) == (1440, 900)
     assert SCREENSHOT.stat().st_size > 100_000  # the coloured heatmaps, not a blank page
+
+
+def test_opening_how_the_heads_combine_draws_w_o_keeps_it_in_the_link_and_across_tabs(
+    page, app_server, wait_rerun
+):
+    """A click on the expander draws the concatenation, W_O and the output (shut, they are not sent),
+    writes comb=1 into the address, and the expander is still open after a visit to another tab."""
+    open_page(page, f"{app_server}/?h=2", plots=3)
+    w_o = "W_O: 32 × 16"
+    assert not page.evaluate(HAS_TITLE, w_o)
+    page.get_by_text("How the heads combine").click()
+    wait_rerun(page)
+    page.wait_for_function(HAS_TITLE, arg=w_o)
+    assert "comb=1" in page.url
+    page.get_by_role("tab", name="Scaling lab").click()
+    wait_rerun(page)
+    page.get_by_role("tab", name="Step by step").click()
+    wait_rerun(page)
+    page.wait_for_function(HAS_TITLE, arg=w_o)  # drawn again, open as it was left
+    assert "comb=1" in page.url

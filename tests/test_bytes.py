@@ -16,7 +16,7 @@ from views.tabs import TABS
 
 MESSAGE_BOUND = 4 * 2**20  # bytes in one websocket message (measured: 2.0 MB, one 512 × 512 map's payload)
 SESSION_BOUND = 12 * 2**20  # bytes a session is sent opening one tab (measured: 9.3 MB, Step by step)
-LARGEST = {"s": " ".join(f"w{i}" for i in range(512)), "h": 8, "dm": 512, "dk": 64}
+LARGEST = {"s": " ".join(f"w{i}" for i in range(512)), "h": 8, "dm": 512, "dk": 64, "comb": 1}  # all open
 
 
 def tab_case(tab):

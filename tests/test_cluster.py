@@ -123,16 +123,23 @@ def test_replicas_listen_on_the_ports_replica_ports_names(nginx):
         assert page(cluster, health(cluster.url)[1]).ok
 
 
-def test_a_checkout_without_the_charts_static_files_is_refused_before_anything_starts(tmp_path):
-    (tmp_path / "deploy").mkdir()
-    shutil.copy(SCRIPT, tmp_path / "deploy" / "cluster.sh")  # a checkout whose static/ is missing
-    done = subprocess.run(
-        ["bash", str(tmp_path / "deploy" / "cluster.sh"), "1", "1"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 66 and "static/live_chart.js is missing or empty" in done.stderr
+def started_from(checkout, static=()):  # a checkout holding cluster.sh and these static files -> its run
+    (checkout / "deploy").mkdir()
+    (checkout / "static").mkdir()
+    shutil.copy(SCRIPT, checkout / "deploy" / "cluster.sh")
+    for name in static:
+        shutil.copy(SCRIPT.parent.parent / "static" / name, checkout / "static" / name)
+    script = checkout / "deploy" / "cluster.sh"
+    return subprocess.run(["bash", str(script), "1", "1"], capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("static", "missing"),
+    [((), "live_chart.js"), (("live_chart.js", "plotly.min.js"), "page.css")],  # no static files; no CSS
+)
+def test_a_checkout_without_a_static_file_is_refused_before_anything_starts(tmp_path, static, missing):
+    done = started_from(tmp_path, static)
+    assert done.returncode == 66 and f"static/{missing} is missing or empty" in done.stderr
     assert done.stdout == ""  # no replica was started
 
 

@@ -14,8 +14,14 @@ def test_the_default_view_adds_nothing_to_the_link():
 
 def test_a_view_reads_back_as_the_same_view():
     pinned = Settings(sentence="the cat <b>sat</b> & ran", d_k=32, mask="causal")
-    view = {"head": 2, "colour": "0-1", "shared_range": False, "animate": True, "pinned": pinned}
-    view |= {"combined": True}
+    view = {
+        "head": 2,
+        "colour": "0-1",
+        "shared_range": False,
+        "animate": True,
+        "pinned": pinned,
+        "combined": True,
+    }
     params = view_params(view)
     assert set(params) == set(VIEW_KEYS.values())
     assert from_view_params(params, n_heads=4) == (view, [])

@@ -112,7 +112,7 @@ def place(figs, n, on_click=None):
     share the row below. One chart per map either way, linked on hover. On a phone, where the columns
     stack, the weights come first either way."""
     if n <= SIDE_BY_SIDE:
-        with st.container(key="first_maps"):  # keyed: on a phone the weights come first (views/style.py)
+        with st.container(key="first_maps"):  # keyed: on a phone the weights come first (static/page.css)
             return draw(figs, key="first", columns=[0.85, 1, 1.3], on_click=on_click)
     draw({"weights": figs["weights"]}, key="first_wide", on_click=on_click)
     return draw({k: figs[k] for k in ("scores", "scaled")}, key="first_pair", columns=2, on_click=on_click)
@@ -165,7 +165,7 @@ def first_screen(page, focus_row=None):
     with st.container():  # a slot either way, so the maps below keep their place (and are never redrawn anew)
         if trace.n_dropped:
             cut_notice(trace)
-    row = st.container(key="first_row")  # keyed: two by two on a phone (views/style.py)
+    row = st.container(key="first_row")  # keyed: two by two on a phone (static/page.css)
     left, middle, right = row.columns([2.7, 0.9, 1.1], vertical_alignment="center")
     with middle:
         trained = source.choice() == source.TRAINED

@@ -18,7 +18,7 @@ FIXED = "fixed_length"  # the toggle: a fixed sequence length instead of one pos
 SHARED_RANGE = "shared_range"  # the toggle: the first two maps on one colour range
 HEAD, COLOUR = "head", "colour"  # the head the stages show; the weights' colour range
 ANIMATE = "animate_dk"  # the toggle that plays d_k from 1 to 512
-COMBINED = "combined"  # the expander with the heads' concatenation and W_O, open or shut
+COMBINED = "combined"  # whether the heads' concatenation and W_O are open (the expander keeps its own key)
 VIEW_STATE = {  # exchange.view's names -> their session-state keys
     "head": HEAD,
     "colour": COLOUR,

@@ -81,7 +81,7 @@ def trained_head(sentence):  # str -> (EncoderTrace, layer, head, caption) | Non
     if not st.session_state.get(PICKED):
         st.session_state.update({LAYER: top[0], HEAD: top[1]})
     c = trace.config
-    menus = st.container(key="first_menus")  # keyed: layer and head share a line on a phone (views/style.py)
+    menus = st.container(key="first_menus")  # keyed: layer and head share a line on a phone (static/page.css)
     cols = menus.columns([1, 1, 2], vertical_alignment="bottom")
     menu = {"on_change": picked}
     layer = cols[0].selectbox("Layer", range(c.n_layers), key=LAYER, format_func="layer {}".format, **menu)

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "page.css"  # served at app/static/
-VERSION = hashlib.blake2b(CSS.read_bytes(), digest_size=6).hexdigest()
+VERSION = hashlib.blake2b(CSS.read_bytes(), digest_size=6).hexdigest()  # a new URL when the rules change
 STYLE = f'<style>@import url("app/static/page.css?v={VERSION}");</style>'  # static: no user text
 
 

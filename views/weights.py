@@ -21,7 +21,10 @@ MASK_TEXT = {
 }
 
 
-COMBINE = "How the heads combine: their concatenation and W_O"
+COMBINE = "How the heads combine: their concatenation and W_O"  # the expander's label
+# The expander's own key: Streamlit forgets a widget's state in any run that does not draw it (another
+# tab, one head), so the page keeps whether it is open under COMBINED and hands it over each run.
+COMBINE_KEY = "combine_expander"
 NOT_AGAIN = "the weights show the blank cells."
 NO_PAD = (
     " Here no position is [PAD], so this mask hides nothing and every cell below may attend: fix a "
@@ -125,10 +128,15 @@ def output_stage(trace, h):
         draw({"grid": grids.head_grid(a.weights, trace.tokens)}, key="grid")
     else:
         st.info(f"With more than {GRID_LIMIT} tokens the per-head grid is hidden; pick a head above.")
-    combine = st.expander(COMBINE, key=COMBINED, on_change="rerun")
-    if combine.open:  # shut, it is neither drawn nor sent: a page load carries three maps fewer
+    st.session_state[COMBINE_KEY] = st.session_state.get(COMBINED, False)
+    combine = st.expander(COMBINE, key=COMBINE_KEY, on_change=remember_combined)
+    if combine.open:  # shut, its maps are neither built nor sent: a page load carries three maps fewer
         with combine:
             combined(trace)
+
+
+def remember_combined():  # the expander opened or shut: kept where the link reads it
+    st.session_state[COMBINED] = st.session_state[COMBINE_KEY]
 
 
 def combined(trace):
