@@ -82,11 +82,6 @@ def _joins_emoji(text, i):  # str, int -> bool, text[i] is a zero-width joiner b
     return unicodedata.category(before) in symbol and unicodedata.category(after) == "So"
 
 
-def escape(token):  # str -> str
-    """A token as Plotly must receive it to show it literally, its invisible characters named."""
-    return _escape_short(token) if len(token) <= SHORT else _escape(token)
-
-
 def _escape(token):
     return html.escape(visible(token), quote=False)
 
@@ -95,6 +90,11 @@ SHORT = 64  # characters: a token this short is escaped once per process, a long
 # A 512-token page escapes each token for every map that names it. A bound on the entries' length
 # bounds the cache: 4096 entries of at most 64 characters and their escaped form, at most about 6 MB.
 _escape_short = functools.lru_cache(maxsize=4096)(_escape)
+
+
+def escape(token):  # str -> str
+    """A token as Plotly must receive it to show it literally, its invisible characters named."""
+    return _escape_short(token) if len(token) <= SHORT else _escape(token)
 
 
 def categories(tokens):  # list[str] -> list[str]

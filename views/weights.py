@@ -21,15 +21,15 @@ MASK_TEXT = {
 }
 
 
-COMBINE = "How the heads combine: their concatenation and W_O"  # the expander's label
-# The expander's own key: Streamlit forgets a widget's state in any run that does not draw it (another
-# tab, one head), so the page keeps whether it is open under COMBINED and hands it over each run.
-COMBINE_KEY = "combine_expander"
 NOT_AGAIN = "the weights show the blank cells."
 NO_PAD = (
     " Here no position is [PAD], so this mask hides nothing and every cell below may attend: fix a "
     "sequence length longer than the sentence, or choose the causal mask under More settings."
 )
+COMBINE = "How the heads combine: their concatenation and W_O"  # the expander's label
+# The expander's own key: Streamlit forgets a widget's state in any run that does not draw it (another
+# tab, one head), so the page keeps whether it is open under COMBINED and hands it over each run.
+COMBINE_KEY = "combine_expander"
 
 
 def mask_stage(trace, h):
