@@ -171,8 +171,9 @@ def test_user_text_is_shown_literally(sentence, shown, markup):
     assert shown in ends and not any("<" in t for t in ends)
     assert shown in labels
     assert not any("<" in label for label in labels)  # Plotly would render a tag
-    chip_rows = [m for m in texts(at.markdown) if "bold" in m]
-    assert len(chip_rows) == 1  # the token chips
+    paragraphs = [p for m in texts(at.markdown) for p in m.split("\n\n")]
+    chip_rows = [p for p in paragraphs if "bold" in p]
+    assert len(chip_rows) == 1  # the token chips, a paragraph of the first stage's text
     for word in sentence.split():
         assert word in chip_rows[0]
     rendered = outside_code(chip_rows[0])

@@ -36,6 +36,10 @@ def formula(tex):  # LaTeX -> a Markdown block of display maths
     return f"$$\n{tex}\n$$"
 
 
-def chips(tokens):  # list[str] -> None
+def chip_row(tokens):  # list[str] -> Markdown
     """The tokens as a row of code-span chips, each shown literally."""
-    st.markdown(" ".join(literal(t) for t in tokens))
+    return " ".join(literal(t) for t in tokens)
+
+
+def chips(tokens):  # list[str] -> None
+    st.markdown(chip_row(tokens))

@@ -45,10 +45,12 @@ def step_changed(name, step):
     link.set_settings(**{name: st.session_state[step]})
 
 
-def stepped(label, name, options, help=None, fmt="%d"):
+def stepped(label, name, options, help=None, fmt="%d", places=None):
     """A slider over a few log-spaced steps beside a box for the exact value, both bound to `name`.
 
     The slider shows the step nearest the exact value, whoever set it (a link, the lesson, the box).
+    places: the slider's and the box's containers (two columns of a row the caller draws), or None
+    for two columns of their own.
     """
     step = f"{name}_step"
     value = st.session_state.setdefault(name, getattr(Settings(), name))
@@ -56,10 +58,10 @@ def stepped(label, name, options, help=None, fmt="%d"):
     low, high = LIMITS[name]
     bounds = f"The box beside takes any value from {low:g} to {high:g}."  # what its red mark means past them
     help = f"{help} {bounds}" if help else bounds
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left, right = places or st.columns([3, 1], vertical_alignment="bottom")
     left.select_slider(label, options, key=step, on_change=step_changed, args=(name, step), help=help)
     kind = type(options[0])
-    right.container(key=f"{name}_exact").number_input(
+    right.number_input(
         f"exact {label.split(' ')[0]}",
         kind(low),
         kind(high),
@@ -121,9 +123,9 @@ def sentence_box():
 def first_screen_ui():
     """The sentence and the controls that matter most, in the main area above the maps."""
     sentence_box()
-    dk, scaling, seed = st.container(key="dk_row").columns([5, 2, 2], vertical_alignment="bottom")
-    with dk:
-        stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, D_K_HELP)
+    row = st.container(key="dk_row")  # keyed: on a phone the exact box steps aside (static/page.css)
+    dk, exact, scaling, seed = row.columns([3.75, 1.25, 2, 2], vertical_alignment="bottom")
+    stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, D_K_HELP, places=(dk, exact))
     scaling.toggle("Divide by √d_k", key="scaling", help="Off: scores go to softmax unscaled (÷τ only).")
     with seed:
         slider("Seed", "seed", "Draws the projection weights (and random embeddings).")

@@ -5,7 +5,7 @@ import streamlit as st
 from charts import figures as fg
 from charts import grids
 from views import weights
-from views.common import chips, formula, prose
+from views.common import chip_row, formula, prose
 from views.live_chart import draw
 from views.page import HEAD, Tab
 
@@ -23,7 +23,8 @@ def head_picker(n_heads):  # int -> int
 
 def tokens_stage(trace):
     s = trace.settings
-    prose(
+    padding = f"{trace.n_pad} [PAD] positions fill the sequence: zero vectors, masked as keys."
+    prose(  # the text, the chips and the padding in one element: X keeps its place as padding comes and goes
         "1 · Tokens and embeddings X",
         "The sentence is split into tokens, and each token becomes a vector of d_model numbers: "
         "one row of **X**. A real model learns these vectors; here they are "
@@ -38,11 +39,9 @@ def tokens_stage(trace):
             if s.positions
             else ""
         ),
+        chip_row(trace.words),
+        *([padding] if trace.n_pad else []),
     )
-    chips(trace.words)
-    with st.container():  # a slot either way: X and what follows keep their place as padding comes and goes
-        if trace.n_pad:
-            st.caption(f"{trace.n_pad} [PAD] positions fill the sequence: zero vectors, masked as keys.")
     title = f"X: {trace.x.shape[0]} tokens × d_model = {trace.x.shape[1]}"
     x = fg.heatmap(
         trace.x, trace.tokens, fg.dims(trace.x.shape[1]), title, names=("token", "dimension"), value="x"
@@ -87,10 +86,8 @@ def scores_stage(trace):
         "dividing by √d_k keeps the scores near ±1 whatever d_k is, so softmax does not saturate.",
         formula(rf"\text{{scores}} = Q K^\top \qquad \text{{scaled}} = \frac{{Q K^\top}}{{{divisor}}}"),
         now,
-    )
-    st.caption(
         "The first two maps at the top of the page are the scores and the scaled scores, on one colour "
-        "range: the scaled map looks paler by exactly this factor."
+        "range: the scaled map looks paler by exactly this factor.",
     )
 
 

@@ -37,24 +37,23 @@ def mask_stage(trace, h):
     if trace.mask is None:
         prose("5 · Mask", "No mask: every query may attend to every key (choose one under More settings).")
         return
+    large = len(trace.tokens) > LARGE
     prose(
         "5 · Mask",
         MASK_TEXT[s.mask].format(window=s.window, prefix=s.prefix)
         + " A hidden score is set to −∞ before the softmax, so its weight is exactly 0; it is drawn blank."
         + (NO_PAD if s.mask == "padding" and not trace.n_pad else ""),
+        *([f"Above {LARGE} tokens the masked scores are not drawn again: {NOT_AGAIN}"] if large else []),
     )
     mask_fig = fg.heatmap(
         trace.mask, trace.tokens, trace.tokens, "Mask (1 = may attend)", kind="mask", value="may attend"
     )
     figs = {"mask": mask_fig}
-    if len(trace.tokens) <= LARGE:  # above that, one large map fewer to send and draw: the weights show it
+    if not large:  # above LARGE, one large map fewer to send and draw: the weights show it
         masked = fg.blank(trace.attention.scaled[h], trace.mask)
         title = "Scaled scores after the mask"
         figs["masked"] = fg.heatmap(masked, trace.tokens, trace.tokens, title, value="scaled score")
     draw(figs, key="mask", columns=2)  # two columns at any length: the mask keeps its place and size
-    with st.container():  # a slot either way
-        if len(trace.tokens) > LARGE:
-            st.caption(f"Above {LARGE} tokens the masked scores are not drawn again: {NOT_AGAIN}")
 
 
 def row_sum_check(weights, mask):  # [seq, seq], bool [seq, seq] | None -> str
@@ -75,8 +74,16 @@ def weights_figure(trace, h, title):  # -> figure dict, the head's weights with 
     )
 
 
+LINES_LEFT_OUT = f"Above {LARGE} tokens the line view is not drawn: its lines would cover one another."
+LINES = (
+    "In the line view below, each query (left) is joined to each key (right) by a line as thick as its "
+    "weight; hover or tap a word on either side for its lines only."
+)
+
+
 def weights_stage(trace, h):
     a = trace.attention
+    large = len(trace.tokens) > LARGE
     prose(
         "6 · Softmax: the attention weights",
         "Softmax turns each row of scaled scores into weights between 0 and 1 that add up to 1: "
@@ -85,21 +92,13 @@ def weights_stage(trace, h):
         "each query looks most (every square of a tie). A weight says how much of each value a word "
         "mixes in, not why: it is not an explanation of what a model decides.",
         formula(r"w_{ij} = \frac{e^{s_{ij} - \max_k s_{ik}}}{\sum_{j'} e^{s_{ij'} - \max_k s_{ik}}}"),
+        saturation_summary(row_stats(a.weights[h])) + ": the Scaling lab tab explains why that matters.",
+        LINES_LEFT_OUT if large else LINES,
     )
     st.success(row_sum_check(a.weights[h], trace.mask))
-    st.caption(
-        saturation_summary(row_stats(a.weights[h])) + ": the Scaling lab tab explains why that matters."
-    )
-    with st.container():  # a slot at any length, so the output below keeps its place
-        if len(trace.tokens) > LARGE:
-            st.caption(f"Above {LARGE} tokens the line view is not drawn: its lines would cover one another.")
-            return
+    if not large:  # the stage's last element: the output below keeps its place either way
         lines = line_view(
             fg.blank(a.weights[h], trace.mask), list(trace.tokens), "Line view: where each word looks"
-        )
-        st.caption(
-            "Each query (left) is joined to each key (right) by a line as thick as its weight; hover or "
-            "tap a word on either side for its lines only."
         )
         draw({"lines": lines}, key="lines")
 
