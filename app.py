@@ -2,7 +2,8 @@
 
 Run with `streamlit run app.py`. The maths lives in the `attention` package, the pictures in
 `charts`; this file opens the session's address, draws the controls, makes the one cached call,
-opens the tabs and writes the address back.
+opens the tabs and writes the address back. Everything below the introduction and the sidebar is one
+fragment, which a change made there reruns alone.
 
 pandas is imported first, by every session's script: a table (st.dataframe) would otherwise import
 it in the first session's thread, while Plotly reads `sys.modules["pandas"]` without importing it and
@@ -17,7 +18,7 @@ from attention import tokenize
 from views import link
 from views.animation import animation
 from views.common import plain
-from views.controls import controls
+from views.controls import controls, sidebar_moved, sidebar_ui
 from views.first import first_screen
 from views.heap import settle
 from views.lesson import lesson_panel
@@ -57,19 +58,36 @@ def body(settings):
                     tab.section(page)
 
 
+NOTICES = "link_notices"  # what the session's link could not use, shown once by the page below
+
+
 def main():
     st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
     intro()
+    st.session_state[NOTICES] = link.open_session(
+        TABS, LINKS
+    )  # the address into the widgets, before any is drawn
+    sidebar_ui(link.open_tab(TABS).sidebar)
+    below_intro()
+
+
+@st.fragment
+def below_intro():
+    """Everything below the introduction. A widget, tab or map of this part reruns it alone: the
+    introduction and the sidebar stay as drawn (two dozen elements fewer to build, send and render
+    on every change), unless the change moved what the sidebar shows; then the whole app is drawn."""
     queue_here(st.empty())  # where a heavy run waiting for its turn says so, above everything it draws
-    notices = link.open_session(TABS, LINKS)  # the address into the widgets, before any is drawn
-    settings, more = controls(link.open_tab(TABS).sidebar)
+    tab = link.open_tab(TABS)  # again in a run of this part alone: a tab switch reruns it
+    settings, more = controls()
     with st.container():  # one slot, with or without notices: what follows keeps its place on the page
-        for notice in notices + more:
+        for notice in st.session_state.pop(NOTICES, []) + more:
             st.warning(plain(notice))  # a notice quotes the link's text: show it, never render it
     if settings is not None:
         body(settings)
     link.write(settings)
     settle()  # modules imported by this run leave the collection Streamlit runs after it
+    if sidebar_moved(tab.sidebar):
+        st.rerun(scope="app")
 
 
 main()

@@ -175,6 +175,36 @@ def toy_ui():
     )
 
 
+# The sidebar's widgets: what it shows, with the open tab's own facts and (when they depend on it) the
+# sentence. The page below the introduction reruns alone when a widget of its own changes (app.py), so
+# it checks whether it moved any of these and, if so, has the whole app drawn again (sidebar_moved).
+SIDEBAR_KEYS = (
+    FIXED,
+    "seq_len",
+    "embedding",
+    "d_model",
+    "n_heads",
+    "weight_init",
+    "positions",
+    "mask",
+    "window",
+    "prefix",
+    "temperature",
+    SHARED_RANGE,
+)
+SIDEBAR_DRAWN = "sidebar_drawn"  # what the sidebar was drawn from, on the last run that drew it
+
+
+def sidebar_inputs(tab_sidebar):  # -> tuple, everything the sidebar as drawn depends on
+    reads_sentence = tab_sidebar is not None or st.session_state.get("embedding") == "char codes"
+    sentence = st.session_state.get(SENTENCE, "") if reads_sentence else None
+    return (tab_sidebar, sentence, *(st.session_state.get(key) for key in SIDEBAR_KEYS))
+
+
+def sidebar_moved(tab_sidebar):  # -> bool, the sidebar as drawn no longer shows the state
+    return st.session_state.get(SIDEBAR_DRAWN) != sidebar_inputs(tab_sidebar)
+
+
 def sidebar_ui(tab_sidebar=None):
     """Every other setting, in the sidebar. A tab with a sidebar of its own (the Pretrained model's
     facts) draws it first, and the toy's settings wait, folded, below it (still drawn, so none is lost)."""
@@ -183,15 +213,16 @@ def sidebar_ui(tab_sidebar=None):
             tab_sidebar(st.session_state.get(SENTENCE, ""))
             with st.expander("The toy model's settings", expanded=False):
                 toy_ui()
-            return
-        st.header("More settings")
-        toy_ui()
+        else:
+            st.header("More settings")
+            toy_ui()
+    st.session_state[SIDEBAR_DRAWN] = sidebar_inputs(tab_sidebar)
 
 
-def controls(tab_sidebar=None):  # (sentence) -> None | None -> (Settings | None, list[str])
-    """Draw the controls; return the settings they describe, or None and a notice why not."""
+def controls():  # -> (Settings | None, list[str])
+    """Draw the first screen's controls; return the settings all the controls describe (the sidebar's
+    too, drawn before), or None and a notice why not."""
     first_screen_ui()
-    sidebar_ui(tab_sidebar)
     cut = [st.session_state.pop(CUT)] if CUT in st.session_state else []
     try:
         return link.settings(), cut
