@@ -11,11 +11,16 @@ from exchange.share import cut_sentence
 from views import link
 from views.page import FIXED, SENTENCE, SHARED_RANGE
 
-EMBEDDING_HELP = {
-    "hashed": "hashed: each word gets its own fixed random vector (same word, same vector)",
-    "char codes": "character codes: a=1 … z=26, as the Letters to numbers tab does",
-    "random": "random: X = rand(seq, d_model), which ignores the words",
+EMBEDDING_NAMES = {  # short enough for the sidebar's menu, which cuts a longer one off
+    "hashed": "hashed: one vector per word",
+    "char codes": "character codes: a=1 … z=26",
+    "random": "random: ignores the words",
 }
+EMBEDDING_HELP = (
+    "- **hashed**: each word gets its own fixed random vector (same word, same vector)\n"
+    "- **character codes**: a=1 … z=26, as the Letters to numbers tab does\n"
+    "- **random**: X = rand(seq, d_model), which ignores the words"
+)
 INIT_HELP = {
     "normal": "normal, variance 1/d_model",
     "uniform": "uniform [0, 1): all positive, so scores grow like d_k",
@@ -140,7 +145,8 @@ def length_ui():
 
 def model_ui(words):
     """Embedding, widths, heads, initialisation and positions."""
-    kind = st.selectbox("Embedding", EMBEDDING_KINDS, key="embedding", format_func=EMBEDDING_HELP.get)
+    names = EMBEDDING_NAMES.get
+    kind = st.selectbox("Embedding", EMBEDDING_KINDS, key="embedding", format_func=names, help=EMBEDDING_HELP)
     if kind == "char codes":
         st.caption(f"d_model = {char_width(words)}: the longest word's length, one column per character.")
     else:
