@@ -707,8 +707,9 @@ function moveShapes(gd, shapes) {
   return edits;
 }
 
-// The title, the shapes and the axes' ticks, where they changed: Plotly.relayout redraws them alone.
-async function relayout(Plotly, gd, layout) {
+// The title, the shapes and the axes' ticks, where they changed: the Plotly.relayout edits that redraw
+// them alone (ticks rewritten in place and shapes moved in place need none).
+function layoutEdits(gd, layout) {
   const update = {};
   if (!same(layout.title, gd.layout.title)) update.title = layout.title;
   const shapes = layout.shapes ?? [];
@@ -719,16 +720,17 @@ async function relayout(Plotly, gd, layout) {
     if (!moved || retick(gd, name, layout[name])) continue;
     for (const key of ["tickvals", "ticktext"]) update[`${name}.${key}`] = layout[name][key];
   }
-  if (Object.keys(update).length) await Plotly.relayout(gd, update);
+  return update;
 }
 
 // New colour ranges (a heatmap's zmin/zmax, a colour axis's cmin/cmax; charts/wire.py RANGES), held
 // in the plot's data and layout, with its colour bars alone redrawn: a restyle (or relayout) of a
 // colour bar's own length, unchanged, is an edit of type "colorbars", which redraws the bars from the
-// new range; Plotly.react would replot the figure. The cells follow (repaint reads the ranges). false,
+// new range; Plotly.react would replot the figure. The cells follow (repaint reads the ranges). ->
+// {traces, bars, layout}: the restyle of the bars' traces and the relayout edits, for `apply`; or null,
 // before anything changed, for a range that is not two numbers, low to high, or a colour axis no map
 // of the plot uses (the caller replots).
-async function rerange(Plotly, gd, spec) {
+function rangeEdits(gd, spec) {
   const valid = (lo, hi) => typeof lo === "number" && typeof hi === "number" && hi > lo;
   const traces = spec.data.flatMap((t, k) => {
     const held = gd.data[k];
@@ -738,19 +740,36 @@ async function rerange(Plotly, gd, spec) {
     const [now, held] = [spec.layout[name], gd.layout[name]];
     return /^coloraxis\d*$/.test(name) && held && (now.cmin !== held.cmin || now.cmax !== held.cmax);
   });
-  if (traces.some((k) => !valid(spec.data[k].zmin, spec.data[k].zmax))) return false;
-  if (axes.some((n) => !gd._fullLayout[n] || !valid(spec.layout[n].cmin, spec.layout[n].cmax))) return false;
-  for (const k of traces) Object.assign(gd.data[k], { zmin: spec.data[k].zmin, zmax: spec.data[k].zmax });
-  for (const n of axes) Object.assign(gd.layout[n], { cmin: spec.layout[n].cmin, cmax: spec.layout[n].cmax });
+  if (traces.some((k) => !valid(spec.data[k].zmin, spec.data[k].zmax))) return null;
+  if (axes.some((n) => !gd._fullLayout[n] || !valid(spec.layout[n].cmin, spec.layout[n].cmax))) return null;
+  // held in the data and layout Plotly's next supplyDefaults reads, and in the full ones it made, which
+  // a trace without a colour bar (not restyled) and a change with no Plotly call at all read
+  for (const k of traces) {
+    const range = { zmin: spec.data[k].zmin, zmax: spec.data[k].zmax };
+    Object.assign(gd.data[k], range);
+    Object.assign(gd._fullData[k], range);
+  }
+  for (const n of axes) {
+    const range = { cmin: spec.layout[n].cmin, cmax: spec.layout[n].cmax };
+    Object.assign(gd.layout[n], range);
+    Object.assign(gd._fullLayout[n], range);
+  }
   const bars = traces.filter((k) => gd._fullData[k].showscale);
-  if (bars.length) await Plotly.restyle(gd, { "colorbar.len": bars.map((k) => gd._fullData[k].colorbar.len) }, bars);
   const shown = axes.filter((n) => gd._fullLayout[n].showscale);
-  const unchanged = Object.fromEntries(shown.map((n) => [`${n}.colorbar.len`, gd._fullLayout[n].colorbar.len]));
-  if (shown.length) await Plotly.relayout(gd, unchanged);
-  // a trace without a colour bar is not restyled: its range reaches the plot's full data here
-  for (const k of traces) Object.assign(gd._fullData[k], { zmin: spec.data[k].zmin, zmax: spec.data[k].zmax });
-  for (const n of axes) Object.assign(gd._fullLayout[n], { cmin: spec.layout[n].cmin, cmax: spec.layout[n].cmax });
-  return true;
+  return {
+    traces: bars.length ? { "colorbar.len": bars.map((k) => gd._fullData[k].colorbar.len) } : {},
+    bars,
+    layout: Object.fromEntries(shown.map((n) => [`${n}.colorbar.len`, gd._fullLayout[n].colorbar.len])),
+  };
+}
+
+// The edits of one change in one Plotly call: each call of Plotly.restyle, relayout or update fills
+// in the whole figure's defaults again (5-10 ms for a figure of three maps), so a change that moves a
+// title, a range and a colour bar costs one, not three.
+async function apply(Plotly, gd, ranges, layout) {
+  const edits = { ...layout, ...ranges.layout };
+  if (ranges.bars.length) await Plotly.update(gd, ranges.traces, edits, ranges.bars);
+  else if (Object.keys(edits).length) await Plotly.relayout(gd, edits);
 }
 
 async function plot(Plotly, chart, wire, lengths) {
@@ -815,9 +834,10 @@ async function inPlace(Plotly, chart, wire) {
   if (plan) applyFit(spec, plan);
   if (!rename(chart.gd, spec)) return false;
   const drawn = JSON.stringify(axisLengths(chart, spec, true));
-  await relayout(Plotly, chart.gd, spec.layout);
+  const ranges = rangeEdits(chart.gd, spec);
+  if (!ranges) return false;
+  await apply(Plotly, chart.gd, ranges, layoutEdits(chart.gd, spec.layout));
   if (chart.isolated) isolate(chart, ...chart.isolated); // a hovered token's lines stay picked out
-  if (!(await rerange(Plotly, chart.gd, spec))) return false;
   // a colour bar or title whose new text is wider or narrower moves the margins: Plotly then lays the
   // plot out again, and the labels and numbers are fitted anew in a replot
   if (JSON.stringify(axisLengths(chart, spec, true)) !== drawn) return false;
@@ -930,9 +950,10 @@ async function resize(Plotly, chart, wire) {
     cd[0].t ??= {};
     gd.calcdata[k] = cd;
   }
-  if (!(await rerange(Plotly, gd, spec))) return false; // the colour range the cells are drawn on
-  await Plotly.relayout(gd, ranges); // the resized axes, then every trace's cells
-  await relayout(Plotly, gd, spec.layout); // the title, shapes and the ticks of axes not resized
+  const colours = rangeEdits(gd, spec); // the colour range the cells are drawn on
+  if (!colours) return false;
+  // the resized axes, then every trace's cells; the title, shapes and the ticks of axes not resized
+  await apply(Plotly, gd, colours, { ...ranges, ...layoutEdits(gd, spec.layout) });
   blankMasked(gd);
   if (JSON.stringify(axisLengths(chart, spec, true)) !== drawn) return false;
   [chart.hash, chart.frame, chart.wire, chart.fit] = [wire.head.hash, wire.head.frame, wire, JSON.stringify(plan)];
