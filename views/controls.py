@@ -128,11 +128,12 @@ def sentence_box():
 def first_screen_ui():
     """The sentence and the controls that matter most, in the main area above the maps."""
     sentence_box()
-    row = st.container(key="dk_row")  # keyed: on a phone the exact box steps aside (static/page.css)
-    dk, exact, scaling, seed = row.columns([3.75, 1.25, 2, 2], vertical_alignment="bottom")
-    stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, D_K_HELP, places=(dk, exact))
-    scaling.toggle("Divide by √d_k", key="scaling", help="Off: scores go to softmax unscaled (÷τ only).")
-    with seed:
+    # one row, one element of the page: its widgets' shares of the width and the phone's layout are in
+    # static/page.css, by their keys
+    row = st.container(key="dk_row", horizontal=True, vertical_alignment="bottom")
+    stepped("d_k (width of a query and a key)", "d_k", D_K_STEPS, D_K_HELP, places=(row, row))
+    row.toggle("Divide by √d_k", key="scaling", help="Off: scores go to softmax unscaled (÷τ only).")
+    with row:
         slider("Seed", "seed", "Draws the projection weights (and random embeddings).")
 
 
