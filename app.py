@@ -64,9 +64,9 @@ NOTICES = "link_notices"  # what the session's link could not use, shown once by
 def main():
     st.set_page_config(page_title="Attention, step by step", page_icon="🔎", layout="wide")
     intro()
-    st.session_state[NOTICES] = link.open_session(
-        TABS, LINKS
-    )  # the address into the widgets, before any is drawn
+    queue_here(st.empty())  # where a heavy run waiting for its turn says so: the sidebar's may be one
+    # the address into the widgets, before any is drawn
+    st.session_state[NOTICES] = link.open_session(TABS, LINKS)
     sidebar_ui(link.open_tab(TABS).sidebar)
     below_intro()
 
@@ -75,9 +75,12 @@ def main():
 def below_intro():
     """Everything below the introduction. A widget, tab or map of this part reruns it alone: the
     introduction and the sidebar stay as drawn (two dozen elements fewer to build, send and render
-    on every change), unless the change moved what the sidebar shows; then the whole app is drawn."""
-    queue_here(st.empty())  # where a heavy run waiting for its turn says so, above everything it draws
+    on every change), unless the change moved what the sidebar shows; then the whole app is drawn
+    instead, before anything here is (a notice shown once is shown by that run)."""
     tab = link.open_tab(TABS)  # again in a run of this part alone: a tab switch reruns it
+    if sidebar_moved(tab.sidebar):  # a tab, the sentence or a callback changed what the sidebar shows
+        st.rerun(scope="app")
+    queue_here(st.empty())  # where a heavy run waiting for its turn says so, above everything it draws
     settings, more = controls()
     with st.container():  # one slot, with or without notices: what follows keeps its place on the page
         for notice in st.session_state.pop(NOTICES, []) + more:
@@ -86,8 +89,6 @@ def below_intro():
         body(settings)
     link.write(settings)
     settle()  # modules imported by this run leave the collection Streamlit runs after it
-    if sidebar_moved(tab.sidebar):
-        st.rerun(scope="app")
 
 
 main()

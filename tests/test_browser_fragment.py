@@ -9,14 +9,17 @@ from harness.browser import open_page
 SIDEBAR = "[data-testid=stSidebar]"
 
 
-def delta_paths(frames):  # websocket payloads received -> [delta path], of every delta among them
-    paths = []
+def deltas(frames):  # websocket payloads received -> [(delta path, element type or "block")]
+    found = []
     for payload in frames:
         msg = ForwardMsg()
         msg.ParseFromString(payload)
-        if msg.WhichOneof("type") == "delta":
-            paths.append(tuple(msg.metadata.delta_path))
-    return paths
+        if msg.WhichOneof("type") != "delta":
+            continue
+        kind = msg.delta.WhichOneof("type")
+        element = msg.delta.new_element.WhichOneof("type") if kind == "new_element" else "block"
+        found.append((tuple(msg.metadata.delta_path), element))
+    return found
 
 
 def listen(page):  # -> the list the page's websocket frames received are appended to
@@ -28,17 +31,19 @@ def listen(page):  # -> the list the page's websocket frames received are append
 def test_a_d_k_step_sends_nothing_for_the_introduction_or_the_sidebar(page, app_server, wait_rerun):
     received = listen(page)
     open_page(page, app_server, plots=3)
-    loaded = delta_paths(received)
-    assert any(p[0] == 1 for p in loaded) and any(p[:2] == (0, 0) for p in loaded)  # a full run draws both
+    loaded = deltas(received)
+    below = next(path for path, kind in loaded if kind == "text_input")[:-1]  # the sentence box's parent
+    outside = [path for path, _ in loaded if path[: len(below)] != below]
+    assert any(p[0] == 1 for p in outside) and any(p[0] == 0 for p in outside)  # sidebar, introduction
     start = len(received)
     page.locator(".st-key-d_k_step").get_by_role("slider").focus()
     page.keyboard.press("ArrowRight")
     wait_rerun(page)
     page.wait_for_function("document.querySelector('.st-key-d_k input').value === '32'")
-    stepped = delta_paths(received[start:])
-    assert any(p[0] == 0 for p in stepped)  # the page below was drawn again
-    assert not [p for p in stepped if p[0] == 1 or p[:2] == (0, 0)]  # the sidebar and the introduction not
-    assert page.locator(SIDEBAR).get_by_text("More settings").is_visible()  # and they stay on the page
+    stepped = [path for path, _ in deltas(received[start:])]
+    assert stepped  # the page below the introduction was drawn again, and nothing else
+    assert [path for path in stepped if path[: len(below)] != below] == []
+    assert page.locator(SIDEBAR).get_by_text("More settings").is_visible()  # the sidebar stays on the page
 
 
 def test_a_change_below_that_moves_the_sidebar_redraws_it(page, app_server, wait_rerun):

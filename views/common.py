@@ -26,8 +26,8 @@ def prose(title, *blocks):  # str, Markdown paragraphs and formulas (`formula`) 
     """A stage's heading, paragraphs and formulas as one Markdown element.
 
     Every element is a message and a render on every rerun, so a stage's text is one element, not
-    a subheader, a paragraph and a formula each. Only the page's own text goes here, never a
-    visitor's: that is shown with `literal`.
+    a subheader, a paragraph and a formula each. A visitor's text goes here only as `literal` code
+    spans (the token chips, `chip_row`), never as Markdown of its own.
     """
     st.markdown("\n\n".join([f"### {title}", *blocks]))
 

@@ -54,8 +54,8 @@ def stepped(label, name, options, help=None, fmt="%d", places=None):
     """A slider over a few log-spaced steps beside a box for the exact value, both bound to `name`.
 
     The slider shows the step nearest the exact value, whoever set it (a link, the lesson, the box).
-    places: the slider's and the box's containers (two columns of a row the caller draws), or None
-    for two columns of their own.
+    places: the slider's and the box's containers (one row the caller draws, twice, puts them side by
+    side), or None for two columns of their own.
     """
     step = f"{name}_step"
     value = st.session_state.setdefault(name, getattr(Settings(), name))
@@ -184,28 +184,43 @@ def toy_ui():
 
 # The sidebar's widgets: what it shows, with the open tab's own facts and (when they depend on it) the
 # sentence. The page below the introduction reruns alone when a widget of its own changes (app.py), so
-# it checks whether it moved any of these and, if so, has the whole app drawn again (sidebar_moved).
+# it checks whether anything moved these and, if so, has the whole app drawn again (sidebar_moved).
 SIDEBAR_KEYS = (
     FIXED,
-    "seq_len",
     "embedding",
-    "d_model",
     "n_heads",
     "weight_init",
     "positions",
     "mask",
-    "window",
-    "prefix",
     "temperature",
     SHARED_RANGE,
 )
 SIDEBAR_DRAWN = "sidebar_drawn"  # what the sidebar was drawn from, on the last run that drew it
 
 
-def sidebar_inputs(tab_sidebar):  # -> tuple, everything the sidebar as drawn depends on
-    reads_sentence = tab_sidebar is not None or st.session_state.get("embedding") == "char codes"
-    sentence = st.session_state.get(SENTENCE, "") if reads_sentence else None
-    return (tab_sidebar, sentence, *(st.session_state.get(key) for key in SIDEBAR_KEYS))
+def shown_keys(state):  # session state -> the keys of the sidebar's widgets drawn for it (toy_ui's logic)
+    """A widget drawn only for some settings counts only then: Streamlit forgets the state of one not
+    drawn, so after the run that hid it, its key reads as absent."""
+    keys = list(SIDEBAR_KEYS)
+    if state_value(state, FIXED):
+        keys.append("seq_len")
+    if state_value(state, "embedding") != "char codes":
+        keys.append("d_model")
+    extra = {"sliding window": "window", "prefix": "prefix"}.get(state_value(state, "mask"))
+    return keys + ([extra] if extra else [])
+
+
+def state_value(state, key):  # session state (a script's, or AppTest's), str -> its value or None
+    return state[key] if key in state else None  # noqa: SIM401  AppTest's session state has no get()
+
+
+def sidebar_inputs(tab_sidebar, state=None):  # -> tuple, everything the sidebar as drawn depends on
+    """tab_sidebar: the open tab's own sidebar (a tab's sidebar reads only the sentence, and holds no
+    widget); state: the session state (st.session_state by default)."""
+    state = st.session_state if state is None else state
+    reads_sentence = tab_sidebar is not None or state_value(state, "embedding") == "char codes"
+    sentence = state_value(state, SENTENCE) if reads_sentence else None
+    return (tab_sidebar, sentence, *((key, state_value(state, key)) for key in shown_keys(state)))
 
 
 def sidebar_moved(tab_sidebar):  # -> bool, the sidebar as drawn no longer shows the state

@@ -71,7 +71,7 @@ def show_tab(title):
     st.session_state[TAB] = title
 
 
-def open_tab(tabs):  # tuple[Tab] -> Tab, the one open now (call once a run, before the tabs are drawn)
+def open_tab(tabs):  # tuple[Tab] -> Tab, the one open now (call before the tabs are drawn)
     """The tab open now; on a switch, the tab left becomes the one the Share & export link opens on."""
     tab = next((t for t in tabs if t.title == st.session_state.get(TAB)), tabs[0])
     left = st.session_state.get(VIEWED)

@@ -57,5 +57,7 @@ class Tab:
 
     title: str
     section: Callable[[Page], None]  # draws the tab's body
-    sidebar: Callable[[str], None] | None = None  # (sentence) -> None, drawn above the toy's settings
+    # (sentence) -> None, drawn above the toy's settings; it may read only the sentence and draw no widget
+    # (the page below the sidebar reruns alone and redraws the app when that changes: views/controls.py)
+    sidebar: Callable[[str], None] | None = None
     link: LinkKeys | None = None  # URL keys of the tab's own state
