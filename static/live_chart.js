@@ -511,19 +511,12 @@ function applyFit(spec, plan) {
   return spec;
 }
 
-// The chart's width as last laid out, kept by its ResizeObserver (follow): reading clientWidth while
-// other charts and Streamlit's elements have just changed would lay the whole page out again, once per
-// chart. Before the observer's first report (a chart just mounted) it is read.
-function rootWidth(chart) {
-  return chart.width ?? chart.root.clientWidth;
-}
-
 // The plot's axis lengths as drawn (measured), or before its first drawing, as they will be drawn.
 function axisLengths(chart, spec, measured) {
   const m = { l: 80, r: 80, t: 100, b: 80, ...spec.layout.margin };
   const scale = spec.data.some((t) => t.type === "heatmap" && t.showscale !== false);
   const bar = scale && m.r < COLOURBAR_ROOM ? COLOURBAR_ROOM : 0; // a right margin of that much holds it
-  const plot = { x: rootWidth(chart) - m.l - m.r - bar, y: spec.layout.height - m.t - m.b };
+  const plot = { x: chart.width - m.l - m.r - bar, y: spec.layout.height - m.t - m.b };
   const length = (id) => {
     const drawn = measured && drawnAxis(chart.gd, id);
     const [lo, hi] = spec.layout[axisName(id)]?.domain ?? [0, 1];
@@ -1043,13 +1036,16 @@ async function drain(chart) {
   }
 }
 
+// The chart's width as last laid out (chart.width, whole pixels), kept from its ResizeObserver: reading
+// clientWidth while other charts and Streamlit's elements have just changed would lay the whole page
+// out again, once per chart. A new width fits the plot to it.
 function follow(chart) {
-  let width = chart.root.clientWidth;
+  chart.width = chart.root.clientWidth; // at mount, before the observer's first report
   const observer = new ResizeObserver(([entry]) => {
-    const now = entry.borderBoxSize[0].inlineSize; // as laid out: reading clientWidth would lay out anew
-    chart.width = Math.round(now); // as clientWidth reads it: whole pixels
-    if (Math.abs(now - width) < 1 || !window.Plotly) return;
-    width = now;
+    const now = Math.round(entry.borderBoxSize[0].inlineSize); // as clientWidth would read it
+    if (now === chart.width) return;
+    chart.width = now;
+    if (!window.Plotly) return;
     clearBands(chart);
     if (!chart.hash) return;
     if (chart.near === false) {
