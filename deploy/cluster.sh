@@ -19,8 +19,9 @@
 # REPLICA_PORTS="8601 8602" puts the replicas on those loopback ports (exactly REPLICAS distinct
 # numbers 1..65535, none of them PORT) instead of free ones, e.g. for a firewall rule or a monitor.
 #
-# The charts need nothing prepared at start: the chart component's script, plotly.js and the page's
-# CSS are files of the repository, static/live_chart.js, static/plotly.min.js and static/page.css,
+# The charts need nothing prepared at start: the chart component's script, the watcher of the parts
+# near the screen, plotly.js and the page's CSS are files of the repository, static/live_chart.js,
+# static/near.js, static/plotly.min.js and static/page.css,
 # served by Streamlit's static file serving. The script checks that they are there before it starts
 # a replica, and stops if not.
 #
@@ -57,7 +58,7 @@ if [[ -n ${REPLICA_PORTS:-} ]]; then
 fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for asset in static/live_chart.js static/plotly.min.js static/page.css; do # the charts' script, plotly.js, the CSS
+for asset in static/live_chart.js static/near.js static/plotly.min.js static/page.css; do # see above
   if [[ ! -s $root/$asset ]]; then
     echo "$root/$asset is missing or empty: the charts load it from static/, where it is committed" \
       "with the app (restore it from the repository)" >&2

@@ -47,16 +47,35 @@ def wait_drawn(page, plots=1):
     page.wait_for_function(CHARTS_DRAWN, arg=plots, polling=100)
 
 
-def draw_all(page):
-    """Scroll each chart that waits far from the screen into view until it is drawn, then back to the
-    top: every chart of the page drawn, as a visitor who scrolled through it sees them."""
-    while page.locator(".lc-root[data-waiting]").count():
-        root = page.locator(".lc-root[data-waiting]").first.element_handle()
-        root.scroll_into_view_if_needed()
-        page.wait_for_function("(r) => !r.dataset.waiting || !r.isConnected", arg=root, polling=100)
+SCROLLED = """(top) => {  // -> [top, height in view, height] of the page's scrolling area after the scroll
+    const main = document.querySelector('[data-testid=stMain]') ?? document.scrollingElement;
+    main.scrollTo(0, top);
+    return [main.scrollTop, main.clientHeight, main.scrollHeight];
+}"""
+SCROLL_SETTLE_MS = 400  # a part of a tab scrolled near is asked for after 120 ms (static/near.js)
+
+
+def draw_all(page, visit=None):
+    """Scroll through the page a screenful at a time, from the top to the bottom and back, waiting at
+    each stop until every chart near the screen is drawn: as a visitor who scrolls through the page
+    sees it. A chart far from the screen waits (static/live_chart.js), and a part of a tab far from it
+    is left out (views/near.py), so the page never holds every chart at once: `visit(page)`, if given,
+    is called at each stop to read what is drawn then."""
+    top = 0
+    while True:
+        page.evaluate(SCROLLED, top)
+        page.wait_for_timeout(SCROLL_SETTLE_MS)
+        page.wait_for_selector(IDLE)
         wait_drawn(page)
-    page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
-    page.wait_for_timeout(100)
+        if visit:
+            visit(page)
+        top, view, height = page.evaluate(SCROLLED, top)  # where it stopped, the page's height now
+        if top + view >= height - 1:  # the bottom reached
+            break
+        top += view
+    page.evaluate(SCROLLED, 0)
+    page.wait_for_timeout(SCROLL_SETTLE_MS)
+    page.wait_for_selector(IDLE)
 
 
 def rerun_finished(page):

@@ -193,11 +193,11 @@ def test_markup_in_a_sentence_is_shown_literally(page, page_log, app_server, wai
 def test_the_longest_sequence_still_draws(page, page_log, app_server):
     expected = {title.replace("7 ", "512 "): n for title, n in DEFAULT_TITLES.items()}
     del expected["Scaled scores after the mask"]  # not drawn again above 64 tokens
-    open_app(page, app_server, "?n=512", n_figures=len(expected))
-    draw_all(page)  # at 512 tokens weights · V sits below 6000 px: it waits until scrolled near
+    open_app(page, app_server, "?n=512", n_figures=3)  # the stages far below are built when scrolled near
+    drawn = {}  # at 512 tokens weights · V sits below 6000 px: it is built and drawn when scrolled near
+    draw_all(page, visit=lambda p: drawn.update({f["title"]: f["traces"] for f in p.evaluate(FIGURES)}))
     assert page.get_by_text("Showing 7 tokens + 505 padding.", exact=False).count() == 1
     assert page.locator("[data-testid=stException]").count() == 0
-    drawn = {f["title"]: f["traces"] for f in page.evaluate(FIGURES)}
     assert set(expected) <= set(drawn)
     shown = figure(page, "Softmax weights")
     assert as_f32(shown["z"]).shape == (512, 512)

@@ -235,8 +235,9 @@ ROOTS = """(word) => [...document.querySelectorAll('.lc-root')].map(r => {
 
 def test_a_map_far_below_the_screen_waits_and_is_drawn_when_scrolled_near(screen, app_server):
     """On a laptop's screen a change draws only the maps near it: one far below keeps its place and what
-    it drew before, and is drawn with the new words once it is scrolled near."""
-    open_first_screen(screen, app_server)
+    it drew before, and is drawn with the new words once it is scrolled near. (The Masks tab: on Step
+    by step the stages far below are not even built, tests/test_browser_near.py.)"""
+    open_page(screen, f"{app_server}/?tab=Masks", plots=3)
     last = screen.evaluate(ROOTS, "Melbourne")[-1]  # the page's last map, thousands of pixels below
     assert last["waiting"] and not last["drawn"] and last["height"] > 150  # its figure's space is kept
     box = screen.locator(".st-key-sentence input")
@@ -297,8 +298,8 @@ def test_a_new_colour_range_redraws_the_colour_bar_alone_and_repaints_the_cells(
 
 def test_a_map_far_below_fits_a_narrower_window_once_scrolled_near(screen, app_server):
     """A drawn map far from the screen is not redrawn when the window narrows; scrolled near, it is
-    fitted to its new width."""
-    open_first_screen(screen, app_server)
+    fitted to its new width. (The Masks tab, whose maps are all built: tests/test_browser_near.py.)"""
+    open_page(screen, f"{app_server}/?tab=Masks", plots=3)
     last = "[...document.querySelectorAll('.lc-root')].at(-1)"
     screen.evaluate(f"{last}.scrollIntoView()")
     idle = f"!!{last}.querySelector('.js-plotly-plot')?._fullLayout && !{last}.parentElement.__liveChart.busy"

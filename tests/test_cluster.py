@@ -135,7 +135,11 @@ def started_from(checkout, static=()):  # a checkout holding cluster.sh and thes
 
 @pytest.mark.parametrize(
     ("static", "missing"),
-    [((), "live_chart.js"), (("live_chart.js", "plotly.min.js"), "page.css")],  # no static files; no CSS
+    [
+        ((), "live_chart.js"),  # no static files
+        (("live_chart.js", "plotly.min.js", "page.css"), "near.js"),  # no watcher of the parts near it
+        (("live_chart.js", "near.js", "plotly.min.js"), "page.css"),  # no CSS
+    ],
 )
 def test_a_checkout_without_a_static_file_is_refused_before_anything_starts(tmp_path, static, missing):
     done = started_from(tmp_path, static)

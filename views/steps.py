@@ -7,6 +7,7 @@ from charts import grids
 from views import weights
 from views.common import chip_row, formula, prose
 from views.live_chart import draw
+from views.near import PART, far_parts, part
 from views.page import HEAD, Tab
 
 
@@ -102,9 +103,13 @@ def section(page):
         lambda: weights.weights_stage(trace, h),
         lambda: weights.output_stage(trace, h),
     )
-    for stage in stages:
-        with st.container():  # one slot per stage: a stage that grows or shrinks never moves the next
-            stage()
+    keys = [f"{PART}stage_{k}" for k in range(len(stages))]
+    far = far_parts("watch_stages", keys)  # stages far from the screen: left out, their slots kept
+    for key, stage in zip(keys, stages, strict=True):
+        slot = part(key, far)  # one slot per stage: a stage that grows or shrinks never moves the next
+        if slot is not None:
+            with slot:
+                stage()
 
 
 TAB = Tab("Step by step", section)

@@ -1,0 +1,59 @@
+"""Parts of a long tab built only near the screen.
+
+A map far from the screen already waits to be drawn (static/live_chart.js), but its part of the page
+was still built, sent and rendered by the browser on every change: at 7 tokens in a laptop's window,
+the Step by step tab's stages below the screen took about a third of the browser's time on a d_k step.
+Here a watcher in the browser (static/near.js) tells the page which keyed parts lie more than FAR
+pixels above or below the screen, and how tall each was. Such a part is drawn as an empty slot of that
+height, so the page keeps its length and nothing below it moves. Once it is scrolled within NEAR
+pixels the watcher says so, and the part is built again (a map in it is drawn within 300). Until the
+watcher has spoken (a session's first run, or a page without a browser, such as a test's) every part
+is built.
+"""
+
+import hashlib
+import math
+from pathlib import Path
+
+import streamlit as st
+
+SCRIPT = Path(__file__).resolve().parent.parent / "static" / "near.js"  # served at app/static/
+VERSION = hashlib.blake2b(SCRIPT.read_bytes(), digest_size=6).hexdigest()  # a new URL when it changes
+LOADER = (  # two lines, or Streamlit takes it for a path
+    f'export default async (c) =>\n(await import(new URL("app/static/near.js?v={VERSION}", '
+    "document.baseURI))).default(c);"
+)
+NEAR, FAR = 400, 600  # px from the screen: a part left out is built within NEAR, one built left out past FAR
+PART = "near_"  # every part's key starts so: harness/browser.py finds a slot left out by it
+MIN_HEIGHT, MAX_HEIGHT = 1, 20_000  # px: a slot's height as the browser reported it, within reason
+
+_watcher = st.components.v2.component("attention_near", js=LOADER, isolate_styles=False)
+
+
+def heights(reported, keys):  # the watcher's state -> {key: px} of the parts it found far
+    """The parts the browser said are far, with their heights in whole pixels; anything else it may
+    have sent (a key not watched, a height that is no finite number) is dropped: that part is built."""
+    far = reported.get("far") if hasattr(reported, "get") else None
+    if not isinstance(far, dict):
+        return {}
+    return {
+        k: min(max(int(h), MIN_HEIGHT), MAX_HEIGHT)
+        for k, h in far.items()
+        if k in keys and isinstance(h, (int, float)) and not isinstance(h, bool) and math.isfinite(h)
+    }
+
+
+def far_parts(name, keys):  # str, [str] -> {key: px} of the parts to leave out of this run
+    """Watch the parts keyed `keys` (each starting with PART, drawn in `part(key, far)`); -> those far,
+    with the height each had. The watcher is one element keyed `name`, taking no room (static/page.css)."""
+    data = {"keys": list(keys), "near": NEAR, "far": FAR}
+    result = _watcher(key=name, data=data, default={"far": {}}, on_far_change=lambda: None)
+    return heights(result, keys)
+
+
+def part(key, far):  # -> the container to draw part `key` in, or None when it is left out as far
+    """The part's slot: its container, or an empty one of the height it had when it went far."""
+    if key in far:
+        st.container(key=key, height=far[key], border=False)
+        return None
+    return st.container(key=key)
