@@ -22,31 +22,83 @@ function view(root) { // -> {top, bottom} of the part of the page in view, in th
 // {key: height} of the watched parts far from the view. A part left out is built again within
 // margins.near pixels of the view, a part built is left out past margins.far (more): a visitor who
 // stops near the boundary does not start a run with every small scroll. A part keeps the height it
-// had when it went far (heights): its empty slot is then measured as exactly that.
-function farParts(keys, margins, seen, heights) {
+// had when it went far (heights): its empty slot is then measured as exactly that. A part coming
+// near moves its height to held, kept until it is drawn (keepPlaces).
+function farParts(keys, margins, seen, heights, held) {
   const far = {};
   for (const key of keys) {
     const part = document.querySelector(`.st-key-${CSS.escape(key)}`);
     if (!part) continue; // not on the page (yet): built, as the page does without a report
     const r = part.getBoundingClientRect();
     const margin = heights.has(key) ? margins.near : margins.far;
-    if (r.bottom >= seen.top - margin && r.top <= seen.bottom + margin) heights.delete(key);
-    else far[key] = heights.get(key) ?? heights.set(key, Math.round(r.height)).get(key);
+    if (r.bottom >= seen.top - margin && r.top <= seen.bottom + margin) {
+      if (heights.has(key)) held.set(key, { height: heights.get(key), since: performance.now() });
+      heights.delete(key);
+    } else far[key] = heights.get(key) ?? heights.set(key, Math.round(r.height)).get(key);
   }
   return far;
+}
+
+// A part built again holds at least the height it had until every map in it is drawn (a map has no
+// height until its data is read: the page below would move up and back down), for at most HOLD_MS.
+// Its maps are the chart components' elements, keyed live_* (views/live_chart.py KEY_PREFIX).
+const HOLD_MS = 5000;
+const PIN_MS = 1500; // after a report, the page keeps at least its height this long: about a run
+const MAPS = ".stElementContainer[class*='st-key-live_']";
+
+function drawn(map) {
+  const root = map.querySelector(".lc-root");
+  return !!root && (!!root.dataset.waiting || !!root.querySelector(".js-plotly-plot")?._fullLayout);
+}
+
+function keepPlaces(held) {
+  for (const [key, { height, since }] of held) {
+    const part = document.querySelector(`.st-key-${CSS.escape(key)}`);
+    if (!part || !part.children.length) continue; // its empty slot: that height already
+    const done = [...part.querySelectorAll(MAPS)].every(drawn) || performance.now() - since > HOLD_MS;
+    part.style.minHeight = done ? "" : `${height}px`;
+    if (done) held.delete(key);
+  }
+  return held.size > 0;
 }
 
 function watcher(parentElement) {
   const w = { keys: [], margins: { near: 0, far: 0 }, send: null, sent: JSON.stringify({}), timer: null };
   w.heights = new Map(); // key -> the height a part had when it went far
+  w.held = new Map(); // key -> {height, since}: a part coming near, held at that height until drawn
+  w.pin = null; // {page, until}: the page's content, kept at least as tall as it was when a report went
+  w.hold = () => { // once a frame while a part is held or the page pinned, before the frame is painted
+    cancelAnimationFrame(w.holding);
+    const holding = keepPlaces(w.held);
+    const pinned = w.pin && (holding || performance.now() < w.pin.until);
+    if (w.pin && !pinned) {
+      w.pin.page.style.minHeight = w.pin.scroller.style.overflowAnchor = "";
+      w.pin = null;
+    }
+    if (holding || pinned) w.holding = requestAnimationFrame(w.hold);
+  };
   w.check = () => {
     clearTimeout(w.timer);
     w.timer = setTimeout(() => {
-      const far = farParts(w.keys, w.margins, view(w.root), w.heights);
+      const far = farParts(w.keys, w.margins, view(w.root), w.heights, w.held);
+      w.hold();
       const said = JSON.stringify(far);
       if (said === w.sent || !w.send) return;
       w.sent = said;
       w.send("far", far);
+      // While the run it starts replaces parts (Streamlit does so in steps, and a map has no height
+      // until its data is read), the page never gets shorter, or the browser would scroll up to keep
+      // its bottom in view, and the browser keeps the scroll where it is instead of following the
+      // node at the top of the screen as the parts above it change (scroll anchoring): every part
+      // ends as tall as it was, so what is on the screen ends where it was.
+      const scroller = w.root ?? document.scrollingElement;
+      const page = w.root ? w.root.firstElementChild : document.body;
+      if (page) {
+        page.style.minHeight = `${page.getBoundingClientRect().height}px`;
+        scroller.style.overflowAnchor = "none";
+        w.pin = { page, scroller, until: performance.now() + PIN_MS };
+        w.hold();
+      }
     }, SETTLE_MS);
   };
   w.root = scroller(parentElement);
@@ -58,6 +110,7 @@ function watcher(parentElement) {
   w.resized.observe(w.root?.firstElementChild ?? document.body);
   w.stop = () => {
     clearTimeout(w.timer);
+    cancelAnimationFrame(w.holding);
     target.removeEventListener("scroll", w.check);
     window.removeEventListener("resize", w.check);
     w.resized.disconnect();

@@ -74,3 +74,22 @@ def test_a_stage_left_out_is_built_with_the_new_sentence_when_scrolled_near(page
     wait_left_out(laptop, LAST)  # far again: left out again, in a slot of the height it had
     again = stages(laptop)[LAST]
     assert again["top"] == before["top"] and again["height"] == after["height"]
+
+
+def test_stages_built_as_they_are_scrolled_to_move_nothing_on_the_screen(page_at, app_server):
+    """Scrolled to a stage left out, the page builds it and the ones beside it, and leaves out those
+    now far above; each keeps its height while its maps are drawn, so the stage scrolled to stays
+    where the visitor put it (the browser would otherwise scroll by each step of the rebuild)."""
+    laptop = page_at(1440, 900)
+    open_page(laptop, app_server, plots=3)
+    wait_left_out(laptop, "near_stage_4")
+    top = "document.querySelector('.st-key-near_stage_4').getBoundingClientRect().top"
+    laptop.evaluate("document.querySelector('.st-key-near_stage_4').scrollIntoView()")
+    assert abs(laptop.evaluate(top)) <= 1
+    wait_left_out(laptop, "near_stage_0")  # the run the scroll started has ended
+    built = "[3, 4, 5].map(k => document.querySelector(`.st-key-near_stage_${k}`))"
+    drawn = f"{built}.every(s => s.children.length && [...s.querySelectorAll('.lc-root')].every("
+    drawn += "r => r.querySelector('.js-plotly-plot')?._fullLayout))"
+    laptop.wait_for_function(f"() => {drawn}")
+    laptop.wait_for_timeout(500)  # the heights held while the maps were drawn let go
+    assert abs(laptop.evaluate(top)) <= 1
