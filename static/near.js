@@ -43,7 +43,10 @@ function farParts(keys, margins, seen, heights, held) {
 // height until its data is read: the page below would move up and back down), for at most HOLD_MS.
 // Its maps are the chart components' elements, keyed live_* (views/live_chart.py KEY_PREFIX).
 const HOLD_MS = 5000;
-const PIN_MS = 1500; // after a report, the page keeps at least its height this long: about a run
+// After a report the page keeps at least its height until the run it started has ended (Streamlit marks
+// its root while a script runs), or PIN_MS if no run is seen.
+const PIN_MS = 3000;
+const running = () => document.querySelector("[data-testid=stApp]")?.dataset.testScriptState === "running";
 const MAPS = ".stElementContainer[class*='st-key-live_']";
 
 function drawn(map) {
@@ -56,7 +59,8 @@ function keepPlaces(held) {
     const part = document.querySelector(`.st-key-${CSS.escape(key)}`);
     if (!part || !part.children.length) continue; // its empty slot: that height already
     const done = [...part.querySelectorAll(MAPS)].every(drawn) || performance.now() - since > HOLD_MS;
-    part.style.minHeight = done ? "" : `${height}px`;
+    const min = done ? "" : `${height}px`;
+    if (part.style.minHeight !== min) part.style.minHeight = min; // written only when it changes
     if (done) held.delete(key);
   }
   return held.size > 0;
@@ -66,11 +70,13 @@ function watcher(parentElement) {
   const w = { keys: [], margins: { near: 0, far: 0 }, send: null, sent: JSON.stringify({}), timer: null };
   w.heights = new Map(); // key -> the height a part had when it went far
   w.held = new Map(); // key -> {height, since}: a part coming near, held at that height until drawn
-  w.pin = null; // {page, until}: the page's content, kept at least as tall as it was when a report went
+  w.pin = null; // {page, scroller, ran, until}: the page's content, kept as tall as it was when a report went
   w.hold = () => { // once a frame while a part is held or the page pinned, before the frame is painted
     cancelAnimationFrame(w.holding);
     const holding = keepPlaces(w.held);
-    const pinned = w.pin && (holding || performance.now() < w.pin.until);
+    if (w.pin && running()) w.pin.ran = true;
+    const ended = w.pin && ((w.pin.ran && !running()) || performance.now() > w.pin.until);
+    const pinned = w.pin && (holding || !ended);
     if (w.pin && !pinned) {
       w.pin.page.style.minHeight = w.pin.scroller.style.overflowAnchor = "";
       w.pin = null;
@@ -96,7 +102,7 @@ function watcher(parentElement) {
       if (page) {
         page.style.minHeight = `${page.getBoundingClientRect().height}px`;
         scroller.style.overflowAnchor = "none";
-        w.pin = { page, scroller, until: performance.now() + PIN_MS };
+        w.pin = { page, scroller, ran: false, until: performance.now() + PIN_MS };
         w.hold();
       }
     }, SETTLE_MS);
