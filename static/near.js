@@ -4,6 +4,9 @@
 // part is built again before it is scrolled into view. A report that would repeat the last one is not
 // sent: every report is a run of the page.
 const SETTLE_MS = 120; // a check waits this long after the last scroll or change before it measures
+const PART = "near_"; // a watched part is the container keyed near_… (views/near.py PART)
+const PARTS = `[class*="st-key-${PART}"]`;
+const MARGINS = { near: 400, far: 600 }; // px from the screen: built within near, left out past far
 
 // The nearest ancestor that scrolls (Streamlit's main area), or null: the window.
 function scroller(element) {
@@ -24,11 +27,11 @@ function view(root) { // -> {top, bottom} of the part of the page in view, in th
 // stops near the boundary does not start a run with every small scroll. A part keeps the height it
 // had when it went far (heights): its empty slot is then measured as exactly that. A part coming
 // near moves its height to held, kept until it is drawn (keepPlaces).
-function farParts(keys, margins, seen, heights, held) {
+function farParts(margins, seen, heights, held) {
   const far = {};
-  for (const key of keys) {
-    const part = document.querySelector(`.st-key-${CSS.escape(key)}`);
-    if (!part) continue; // not on the page (yet): built, as the page does without a report
+  for (const part of document.querySelectorAll(PARTS)) {
+    const key = [...part.classList].find((c) => c.startsWith(`st-key-${PART}`))?.slice("st-key-".length);
+    if (!key) continue;
     const r = part.getBoundingClientRect();
     const margin = heights.has(key) ? margins.near : margins.far;
     if (r.bottom >= seen.top - margin && r.top <= seen.bottom + margin) {
@@ -67,7 +70,7 @@ function keepPlaces(held) {
 }
 
 function watcher(parentElement) {
-  const w = { keys: [], margins: { near: 0, far: 0 }, send: null, sent: JSON.stringify({}), timer: null };
+  const w = { send: null, sent: JSON.stringify({}), timer: null };
   w.heights = new Map(); // key -> the height a part had when it went far
   w.held = new Map(); // key -> {height, since}: a part coming near, held at that height until drawn
   w.pin = null; // {page, scroller, ran, until}: the page's content, kept as tall as it was when a report went
@@ -86,7 +89,7 @@ function watcher(parentElement) {
   w.check = () => {
     clearTimeout(w.timer);
     w.timer = setTimeout(() => {
-      const far = farParts(w.keys, w.margins, view(w.root), w.heights, w.held);
+      const far = farParts(MARGINS, view(w.root), w.heights, w.held);
       w.hold();
       const said = JSON.stringify(far);
       if (said === w.sent || !w.send) return;
@@ -124,10 +127,8 @@ function watcher(parentElement) {
   return w;
 }
 
-export default function ({ data, parentElement, setStateValue }) {
+export default function ({ parentElement, setStateValue }) {
   const w = (parentElement.__near ??= watcher(parentElement));
-  w.keys = data?.keys ?? [];
-  w.margins = { near: data?.near ?? 0, far: data?.far ?? 0 };
   w.send = setStateValue;
   w.check();
   return () => {

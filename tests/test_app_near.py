@@ -13,8 +13,8 @@ from tests.apptest_helpers import figures, page
 from tests.test_app_slots import places
 from views.near import MAX_HEIGHT, MIN_HEIGHT, heights
 
-WATCHER = "watch_stages"  # the watcher's key on the Step by step tab (views/steps.py)
-STAGE_FIGURES = {"stage_1": {"projections", "qkv"}, "stage_5": {"head_out"}}
+WATCHER = "watch"  # the watcher's key on the Step by step tab (views/steps.py)
+STAGE_FIGURES = {"near_s1": {"projections", "qkv"}, "near_s5": {"head_out"}}
 
 
 def stage_blocks(at):  # AppTest -> {stage key: (pixel height or None, number of children)}
@@ -22,10 +22,10 @@ def stage_blocks(at):  # AppTest -> {stage key: (pixel height or None, number of
 
     def walk(node):
         proto = getattr(node, "proto", None)
-        if proto is not None and proto.DESCRIPTOR.name == "Block" and "-near_stage_" in proto.id:
+        if proto is not None and proto.DESCRIPTOR.name == "Block" and "-near_s" in proto.id:
             fixed = proto.height_config.HasField("pixel_height")
             height = proto.height_config.pixel_height if fixed else None
-            found[proto.id.rsplit("-near_", 1)[1]] = (height, len(getattr(node, "children", {})))
+            found["near_" + proto.id.rsplit("-near_", 1)[1]] = (height, len(getattr(node, "children", {})))
         for child in getattr(node, "children", {}).values():
             walk(child)
 
@@ -36,7 +36,7 @@ def stage_blocks(at):  # AppTest -> {stage key: (pixel height or None, number of
 def test_without_a_report_every_stage_is_built():
     at = page()
     blocks = stage_blocks(at)
-    assert sorted(blocks) == [f"stage_{k}" for k in range(6)]
+    assert sorted(blocks) == [f"near_s{k}" for k in range(6)]
     assert all(height is None and children > 0 for height, children in blocks.values())
     assert {"x", "projections", "qkv", "mask", "masked", "lines", "head_out"} <= set(figures(at))
 
@@ -44,15 +44,15 @@ def test_without_a_report_every_stage_is_built():
 def test_a_stage_reported_far_is_an_empty_slot_of_its_height_and_nothing_else_changes():
     at = page()
     built, before = figures(at), places(at)
-    at.session_state[WATCHER] = {"far": {"near_stage_1": 900, "near_stage_5": 412}}
+    at.session_state[WATCHER] = {"far": {"near_s1": 900, "near_s5": 412}}
     at.run()
     assert not at.exception
     blocks = stage_blocks(at)
-    assert blocks["stage_1"] == (900, 0) and blocks["stage_5"] == (412, 0)
-    built_stages = ("stage_0", "stage_2", "stage_3", "stage_4")
+    assert blocks["near_s1"] == (900, 0) and blocks["near_s5"] == (412, 0)
+    built_stages = ("near_s0", "near_s2", "near_s3", "near_s4")
     assert all(blocks[k][0] is None and blocks[k][1] > 0 for k in built_stages)
     shown = figures(at)
-    assert set(built) - set(shown) == STAGE_FIGURES["stage_1"] | STAGE_FIGURES["stage_5"]
+    assert set(built) - set(shown) == STAGE_FIGURES["near_s1"] | STAGE_FIGURES["near_s5"]
     for name in shown:  # the stages and maps still built are the same, at the same places
         assert repr(shown[name]) == repr(built[name]), name
     kept = places(at)
@@ -62,12 +62,12 @@ def test_a_stage_reported_far_is_an_empty_slot_of_its_height_and_nothing_else_ch
 def test_a_stage_scrolled_near_again_is_built_as_before():
     at = page()
     built = figures(at)
-    at.session_state[WATCHER] = {"far": {"near_stage_5": 400}}
+    at.session_state[WATCHER] = {"far": {"near_s5": 400}}
     at.run()
     assert "head_out" not in figures(at)
     at.session_state[WATCHER] = {"far": {}}
     at.run()
-    assert stage_blocks(at)["stage_5"][0] is None
+    assert stage_blocks(at)["near_s5"][0] is None
     assert repr(figures(at)["head_out"]) == repr(built["head_out"])
 
 
@@ -77,32 +77,31 @@ def test_a_stage_scrolled_near_again_is_built_as_before():
         (None, {}),
         ("far", {}),
         ({"far": None}, {}),
-        ({"far": ["stage_1"]}, {}),
-        ({"far": {"near_stage_1": 812.6}}, {"stage_1": 812}),
-        ({"far": {"near_stage_1": 0, "near_stage_2": -40}}, {"stage_1": MIN_HEIGHT, "stage_2": MIN_HEIGHT}),
-        ({"far": {"near_stage_1": 10**9}}, {"stage_1": MAX_HEIGHT}),
+        ({"far": ["near_s1"]}, {}),
+        ({"far": {"near_s1": 812.6}}, {"near_s1": 812}),
+        ({"far": {"near_s1": 0, "near_s2": -40}}, {"near_s1": MIN_HEIGHT, "near_s2": MIN_HEIGHT}),
+        ({"far": {"near_s1": 10**9}}, {"near_s1": MAX_HEIGHT}),
         (
             {
                 "far": {
-                    "near_stage_1": True,
-                    "near_stage_2": "300",
-                    "near_stage_3": math.nan,
-                    "near_stage_4": math.inf,
+                    "near_s1": True,
+                    "near_s2": "300",
+                    "near_s3": math.nan,
+                    "near_s4": math.inf,
                 }
             },
             {},
         ),
-        ({"far": {"near_stage_9": 300, "intro": 300, "near_stage_2": 300}}, {"stage_2": 300}),
+        ({"far": {"near_s9": 300, "intro": 300, "near_s2": 300}}, {"near_s2": 300}),
     ],
 )
 def test_only_watched_parts_with_a_finite_height_are_left_out(reported, expected):
-    keys = [f"near_stage_{k}" for k in range(6)]
-    assert heights(reported, keys) == {f"near_{k}": h for k, h in expected.items()}
+    assert heights(reported, [f"near_s{k}" for k in range(6)]) == expected
 
 
 def test_a_report_of_nonsense_builds_every_stage():
     at = page()
-    at.session_state[WATCHER] = {"far": {"near_stage_1": "tall", "near_stage_7": 300, "near_stage_2": None}}
+    at.session_state[WATCHER] = {"far": {"near_s1": "tall", "near_s7": 300, "near_s2": None}}
     at.run()
     assert not at.exception
     assert all(height is None for height, _ in stage_blocks(at).values())

@@ -14,16 +14,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 # Each stage's slot: its key, its top in page pixels, its height, and the words its plots show.
 STAGES = """() => {
   const main = document.querySelector('[data-testid=stMain]');
-  return [...document.querySelectorAll('[class*="st-key-near_stage_"]')].map((e) => {
+  return [...document.querySelectorAll('[class*="st-key-near_s"]')].map((e) => {
     const r = e.getBoundingClientRect();
     const plots = [...e.querySelectorAll('.js-plotly-plot')];
-    return {key: e.className.match(/st-key-(near_stage_\\d+)/)[1], top: Math.round(r.top + main.scrollTop),
+    return {key: e.className.match(/st-key-(near_s\\d+)/)[1], top: Math.round(r.top + main.scrollTop),
             height: Math.round(r.height), built: e.children.length > 0,
             maps: e.querySelectorAll('.lc-root').length,
             words: plots.flatMap((g) => (g.data || []).flatMap((t) => [...(t.y || [])])).join(' ')};
   });
 }"""
-LAST = "near_stage_5"  # weights · V, at the bottom of the tab
+LAST = "near_s5"  # weights · V, at the bottom of the tab
 
 
 def stages(page):  # -> {key: slot}
@@ -47,12 +47,12 @@ def test_stages_far_below_are_left_out_and_every_stage_keeps_its_place(page_at, 
     wait_left_out(laptop, LAST)
     shown = stages(laptop)
     far = [k for k, s in shown.items() if not s["built"]]
-    assert shown["near_stage_0"]["built"] and LAST in far
+    assert shown["near_s0"]["built"] and LAST in far
     assert all(shown[k]["top"] > 900 + 400 and shown[k]["maps"] == 0 for k in far)
     for key, slot in shown.items():  # the same page, taller or not: nothing moved
         assert abs(slot["top"] - built[key]["top"]) <= 1, key
         assert abs(slot["height"] - built[key]["height"]) <= 1, key
-    watcher = "getComputedStyle(document.querySelector('.st-key-watch_stages')).display"
+    watcher = "getComputedStyle(document.querySelector('.st-key-watch')).display"
     assert laptop.evaluate(watcher) == "none"  # it takes no room
 
 
@@ -82,12 +82,12 @@ def test_stages_built_as_they_are_scrolled_to_move_nothing_on_the_screen(page_at
     where the visitor put it (the browser would otherwise scroll by each step of the rebuild)."""
     laptop = page_at(1440, 900)
     open_page(laptop, app_server, plots=3)
-    wait_left_out(laptop, "near_stage_4")
-    top = "document.querySelector('.st-key-near_stage_4').getBoundingClientRect().top"
-    laptop.evaluate("document.querySelector('.st-key-near_stage_4').scrollIntoView()")
+    wait_left_out(laptop, "near_s4")
+    top = "document.querySelector('.st-key-near_s4').getBoundingClientRect().top"
+    laptop.evaluate("document.querySelector('.st-key-near_s4').scrollIntoView()")
     assert abs(laptop.evaluate(top)) <= 1
-    wait_left_out(laptop, "near_stage_0")  # the run the scroll started has ended
-    built = "[3, 4, 5].map(k => document.querySelector(`.st-key-near_stage_${k}`))"
+    wait_left_out(laptop, "near_s0")  # the run the scroll started has ended
+    built = "[3, 4, 5].map(k => document.querySelector(`.st-key-near_s${k}`))"
     drawn = f"{built}.every(s => s.children.length && [...s.querySelectorAll('.lc-root')].every("
     drawn += "r => r.querySelector('.js-plotly-plot')?._fullLayout))"
     laptop.wait_for_function(f"() => {drawn}")

@@ -111,9 +111,9 @@ def place(figs, n, on_click=None):
     weights take the whole width (every label and number legible up to 30 tokens) and the two score maps
     share the row below. One chart per map either way, linked on hover. On a phone, where the columns
     stack, the weights come first either way."""
-    if n <= SIDE_BY_SIDE:
-        with st.container(key="first_maps"):  # keyed: on a phone the weights come first (static/page.css)
-            return draw(figs, key="first", columns=[0.85, 1, 1.3], on_click=on_click)
+    if n <= SIDE_BY_SIDE:  # one row, the maps' widths 0.85 : 1 : 1.3 and on a phone the weights first,
+        row = st.container(key="first_maps", horizontal=True)  # by their keys (static/page.css)
+        return draw(figs, key="first", into=row, on_click=on_click)
     draw({"weights": figs["weights"]}, key="first_wide", on_click=on_click)
     return draw({k: figs[k] for k in ("scores", "scaled")}, key="first_pair", columns=2, on_click=on_click)
 

@@ -3,10 +3,10 @@
 A map far from the screen already waits to be drawn (static/live_chart.js), but its part of the page
 was still built, sent and rendered by the browser on every change: at 7 tokens in a laptop's window,
 the Step by step tab's stages below the screen took about a third of the browser's time on a d_k step.
-Here a watcher in the browser (static/near.js) tells the page which keyed parts lie more than FAR
-pixels above or below the screen, and how tall each was. Such a part is drawn as an empty slot of that
-height, so the page keeps its length and nothing below it moves. Once it is scrolled within NEAR
-pixels the watcher says so, and the part is built again (a map in it is drawn within 300). Until the
+Here a watcher in the browser (static/near.js) tells the page which parts, keyed PART…, lie more than
+600 px above or below the screen, and how tall each was. Such a part is drawn as an empty slot of that
+height, so the page keeps its length and nothing below it moves. Once it is scrolled within 400 px
+the watcher says so, and the part is built again (a map in it is drawn within 300). Until the
 watcher has spoken (a session's first run, or a page without a browser, such as a test's) every part
 is built.
 """
@@ -23,8 +23,8 @@ LOADER = (  # two lines, or Streamlit takes it for a path
     f'export default async (c) =>\n(await import(new URL("app/static/near.js?v={VERSION}", '
     "document.baseURI))).default(c);"
 )
-NEAR, FAR = 400, 600  # px from the screen: a part left out is built within NEAR, one built left out past FAR
-PART = "near_"  # every part's key starts so: harness/browser.py finds a slot left out by it
+PART = "near_"  # every part's key starts so: the watcher finds the parts by it (static/near.js PART), as
+# harness/browser.py finds a slot left out; what it sends is short, since it travels to every session
 MIN_HEIGHT, MAX_HEIGHT = 1, 20_000  # px: a slot's height as the browser reported it, within reason
 
 _watcher = st.components.v2.component("attention_near", js=LOADER, isolate_styles=False)
@@ -46,8 +46,7 @@ def heights(reported, keys):  # the watcher's state -> {key: px} of the parts it
 def far_parts(name, keys):  # str, [str] -> {key: px} of the parts to leave out of this run
     """Watch the parts keyed `keys` (each starting with PART, drawn in `part(key, far)`); -> those far,
     with the height each had. The watcher is one element keyed `name`, taking no room (static/page.css)."""
-    data = {"keys": list(keys), "near": NEAR, "far": FAR}
-    result = _watcher(key=name, data=data, default={"far": {}}, on_far_change=lambda: None)
+    result = _watcher(key=name, default={"far": {}}, on_far_change=lambda: None)
     return heights(result, keys)
 
 

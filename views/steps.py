@@ -103,8 +103,8 @@ def section(page):
         lambda: weights.weights_stage(trace, h),
         lambda: weights.output_stage(trace, h),
     )
-    keys = [f"{PART}stage_{k}" for k in range(len(stages))]
-    far = far_parts("watch_stages", keys)  # stages far from the screen: left out, their slots kept
+    keys = [f"{PART}s{k}" for k in range(len(stages))]  # short: keys travel in every run's message
+    far = far_parts("watch", keys)  # stages far from the screen: left out, their slots kept
     for key, stage in zip(keys, stages, strict=True):
         slot = part(key, far)  # one slot per stage: a stage that grows or shrinks never moves the next
         if slot is not None:
