@@ -53,6 +53,9 @@ SCROLLED = """(top) => {  // -> [top, height in view, height] of the page's scro
     return [main.scrollTop, main.clientHeight, main.scrollHeight];
 }"""
 SCROLL_SETTLE_MS = 400  # a part of a tab scrolled near is asked for after 120 ms (static/near.js)
+# The parts of a tab built only near the screen (views/near.py): {key: built} as the page is now.
+PARTS = """() => Object.fromEntries([...document.querySelectorAll('[class*="st-key-near_"]')].map(
+    (e) => [[...e.classList].find((c) => c.startsWith('st-key-near_')), e.children.length > 0]))"""
 
 
 def draw_all(page, visit=None):
@@ -60,8 +63,9 @@ def draw_all(page, visit=None):
     each stop until every chart near the screen is drawn: as a visitor who scrolls through the page
     sees it. A chart far from the screen waits (static/live_chart.js), and a part of a tab far from it
     is left out (views/near.py), so the page never holds every chart at once: `visit(page)`, if given,
-    is called at each stop to read what is drawn then."""
-    top = 0
+    is called at each stop to read what is drawn then. Every part left out must have been built at
+    some stop (AssertionError otherwise: the page did not scroll, or a part was never built)."""
+    top, built = 0, {}
     while True:
         page.evaluate(SCROLLED, top)
         page.wait_for_timeout(SCROLL_SETTLE_MS)
@@ -69,10 +73,14 @@ def draw_all(page, visit=None):
         wait_drawn(page)
         if visit:
             visit(page)
+        for key, now in page.evaluate(PARTS).items():
+            built[key] = built.get(key, False) or now
         top, view, height = page.evaluate(SCROLLED, top)  # where it stopped, the page's height now
         if top + view >= height - 1:  # the bottom reached
             break
         top += view
+    never = sorted(key for key, was in built.items() if not was)
+    assert not never, f"parts never built while scrolling through the page: {never}"
     page.evaluate(SCROLLED, 0)
     page.wait_for_timeout(SCROLL_SETTLE_MS)
     page.wait_for_selector(IDLE)

@@ -11,9 +11,8 @@ import pytest
 
 from tests.apptest_helpers import figures, page
 from tests.test_app_slots import places
-from views.near import MAX_HEIGHT, MIN_HEIGHT, heights
+from views.near import MAX_HEIGHT, MIN_HEIGHT, WATCHER, heights
 
-WATCHER = "watch"  # the watcher's key on the Step by step tab (views/steps.py)
 STAGE_FIGURES = {"near_s1": {"projections", "qkv"}, "near_s5": {"head_out"}}
 
 
@@ -81,6 +80,10 @@ def test_a_stage_scrolled_near_again_is_built_as_before():
         ({"far": {"near_s1": 812.6}}, {"near_s1": 812}),
         ({"far": {"near_s1": 0, "near_s2": -40}}, {"near_s1": MIN_HEIGHT, "near_s2": MIN_HEIGHT}),
         ({"far": {"near_s1": 10**9}}, {"near_s1": MAX_HEIGHT}),
+        (
+            {"far": {"near_s1": 10**400, "near_s2": -(10**400)}},
+            {"near_s1": MAX_HEIGHT, "near_s2": MIN_HEIGHT},
+        ),
         (
             {
                 "far": {

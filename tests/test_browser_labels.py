@@ -72,7 +72,12 @@ def test_no_two_tick_labels_overlap(page_at, app_server, n):
     expected |= {"Each head's weights"} if n <= 48 else set()  # above 48 tokens the grid gives way
     open_page(page, f"{app_server}/?s={words}&h=4&dm=16&comb=1")  # the heads' combination open
     plots = []  # read at each stop while scrolling through: a stage far below is built only near it
-    draw_all(page, visit=lambda p: plots.extend(p.evaluate(OVERLAPS, list(MAPS))))
+
+    def visit(p):
+        p.wait_for_timeout(500)  # the last plot's labels
+        plots.extend(p.evaluate(OVERLAPS, list(MAPS)))
+
+    draw_all(page, visit=visit)
     drawn = {p["title"] for p in plots}
     assert all(any(t.startswith(e) for t in drawn) for e in expected), drawn
     for plot in plots:

@@ -109,10 +109,14 @@ SIDE_BY_SIDE = 10  # tokens; up to this many the three maps share a row, beyond 
 def place(figs, n, on_click=None):
     """The three maps in one row while their labels fit a third of the page; for a longer sentence the
     weights take the whole width (every label and number legible up to 30 tokens) and the two score maps
-    share the row below. One chart per map either way, linked on hover. On a phone, where the columns
-    stack, the weights come first either way."""
-    if n <= SIDE_BY_SIDE:  # one row, the maps' widths 0.85 : 1 : 1.3 and on a phone the weights first,
-        row = st.container(key="first_maps", horizontal=True)  # by their keys (static/page.css)
+    share the row below. One chart per map either way, linked on hover. On a phone, where the maps
+    stack, the weights come first either way.
+
+    The row is one horizontal container (one layout block; columns take one more per map): the maps'
+    widths 0.85 : 1 : 1.3 and their order on a phone are set by their keys in static/page.css, which
+    names the charts' elements st-key-live_first-0, -1, -2 (draw's keys, in the order of `figures`)."""
+    if n <= SIDE_BY_SIDE:
+        row = st.container(key="first_maps", horizontal=True)
         return draw(figs, key="first", into=row, on_click=on_click)
     draw({"weights": figs["weights"]}, key="first_wide", on_click=on_click)
     return draw({k: figs[k] for k in ("scores", "scaled")}, key="first_pair", columns=2, on_click=on_click)

@@ -67,15 +67,14 @@ def named(figures, key):  # dict name -> figure, or one figure -> dict name -> f
 def draw(figures, key, columns=1, on_click=None, group="page", into=None):
     """Draw figures (a dict name -> figure, or one figure) in place, one component each; -> click or None.
 
-    columns: figures side by side, an int or a list of widths as for st.columns (figure k in column
-    k mod their number). into: a container to draw them all in instead (one horizontal container holds
-    a row in one layout block, where columns take one per column and one around them). group: charts
-    whose maps are linked on hover, across calls (None: linked to none). The click is the dict the
-    browser sent for the rerun it started: {"figure": index in this call, "name", "trace", "x", "y",
-    "z", "row", "col", "customdata"}. on_click(click), if given, is called before the script reruns,
-    like a widget callback.
+    columns: figures side by side, an int or a list of widths as for st.columns (figure k in column k
+    mod their number; 1: one under the other, without a wrapper). into: a container to draw them all in
+    instead (one horizontal container holds a row in one layout block, where columns take one per column
+    and one around them). group: charts whose maps are linked on hover, across calls (None: linked to
+    none). The click is the dict the browser sent for the rerun it started: {"figure": index in this
+    call, "name", "trace", "x", "y", "z", "row", "col", "customdata"}. on_click(click), if given, is
+    called before the script reruns, like a widget callback.
     """
-    # one under the other: no wrapper
     places = [into] if into is not None else [nullcontext()] if columns == 1 else st.columns(columns)
     clicks = []
     for k, (name, fig) in enumerate(named(figures, key).items()):

@@ -104,7 +104,7 @@ def section(page):
         lambda: weights.output_stage(trace, h),
     )
     keys = [f"{PART}s{k}" for k in range(len(stages))]  # short: keys travel in every run's message
-    far = far_parts("watch", keys)  # stages far from the screen: left out, their slots kept
+    far = far_parts(keys)  # stages far from the screen: left out, their slots kept
     for key, stage in zip(keys, stages, strict=True):
         slot = part(key, far)  # one slot per stage: a stage that grows or shrinks never moves the next
         if slot is not None:
