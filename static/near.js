@@ -6,7 +6,7 @@
 const SETTLE_MS = 120; // a check waits this long after the last scroll or change before it measures
 const PART = "near_"; // a watched part is a container keyed near_… (views/near.py PART)
 const PARTS = `[class*="st-key-${PART}"]`;
-const MARGINS = { near: 400, far: 600 }; // px from the screen: built within near, left out past far
+const MARGINS = { near: 400, far: 500 }; // px from the screen: built within near, left out past far
 // A part built again holds the height it had until every map in it is drawn (a map has no height
 // until its data is read, and the page below would move up and back down), for at most HOLD_MS
 // after it is built. Its maps are the chart components' elements, keyed live_… (views/live_chart.py

@@ -3,7 +3,7 @@
 A map far from the screen already waits to be drawn (static/live_chart.js), but its part of the page was
 still built, sent and rendered by the browser on every change: at 7 tokens in a laptop's window, the
 Step by step tab's stages below the screen took about a third of the browser's time on a d_k step. Here
-a watcher in the browser (static/near.js) tells the page which parts, keyed PART…, lie more than 600 px
+a watcher in the browser (static/near.js) tells the page which parts, keyed PART…, lie more than 500 px
 above or below the screen (its MARGINS), and how tall each was. Such a part is drawn as an empty slot of
 that height, so the page keeps its length and nothing below it moves. Once it is scrolled within 400 px
 the watcher says so, and the part is built again (a map in it is drawn within 300). Until the watcher
