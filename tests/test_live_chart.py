@@ -95,7 +95,9 @@ def test_requirements_pin_the_plotly_major_that_is_installed_and_tested():
 
 def test_the_loader_imports_the_script_beside_plotly_js_under_a_name_that_changes_with_it():
     assert live_chart.SCRIPT.parent == live_chart.STATIC == ROOT / "static"
-    assert f"app/static/live_chart.js?v={live_chart.VERSION}" in live_chart.LOADER
+    assert re.fullmatch(r"app/static/live_chart\.js\?v=[0-9a-f]{12}", live_chart.URL)
+    assert f'new URL("{live_chart.URL}", document.baseURI)' in live_chart.LOADER
+    assert live_chart.static_url("live_chart.js") != live_chart.URL  # the styling it reads is in its name
     assert 'const PLOTLY_URL = "app/static/plotly.min.js";' in live_chart.SCRIPT.read_text()
 
 

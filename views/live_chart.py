@@ -34,12 +34,23 @@ from charts import wire
 
 STATIC = Path(__file__).resolve().parent.parent / "static"  # served at app/static/ beside app.py
 SCRIPT = STATIC / "live_chart.js"
-# A new URL whenever the script or the styling it reads (charts.wire.BASES_FILE, beside it) changes.
-VERSION = hashlib.blake2b(SCRIPT.read_bytes() + wire.BASES_FILE.read_bytes(), digest_size=6).hexdigest()
-LOADER = (  # short, since it travels in every chart's message; two lines, or Streamlit takes it for a path
-    f'export default async (c) =>\n(await import(new URL("app/static/live_chart.js?v={VERSION}", '
-    "document.baseURI))).default(c);"
-)
+
+
+def static_url(name, *reads):  # file name in static/, paths of what it reads -> its URL, as the page asks
+    """A new URL whenever the file, or a file it reads, changes: a browser never runs an old copy."""
+    content = b"".join(path.read_bytes() for path in (STATIC / name, *reads))
+    return f"app/static/{name}?v={hashlib.blake2b(content, digest_size=6).hexdigest()}"
+
+
+def loader(name, *reads):  # -> a component's JS: static/<name>, imported once per page, draws it
+    """Short, since it travels in every message of the component; two lines, or Streamlit takes it for
+    a path."""
+    url = static_url(name, *reads)
+    return f'export default async (c) =>\n(await import(new URL("{url}", document.baseURI))).default(c);'
+
+
+URL = static_url("live_chart.js", wire.BASES_FILE)  # it reads the styling the maps share, beside it
+LOADER = loader("live_chart.js", wire.BASES_FILE)
 KEY_PREFIX = "live_"  # the components' session-state keys, never clashing with a widget's key
 COMPONENT = "attention_live_chart"
 

@@ -12,24 +12,18 @@ part left out is not on the page at all: the browser's find, a printout or a scr
 it has been scrolled near.
 """
 
-import hashlib
 import math
 from collections.abc import Mapping
-from pathlib import Path
 
 import streamlit as st
 
-SCRIPT = Path(__file__).resolve().parent.parent / "static" / "near.js"  # served at app/static/
-VERSION = hashlib.blake2b(SCRIPT.read_bytes(), digest_size=6).hexdigest()  # a new URL when it changes
-LOADER = (  # two lines, or Streamlit takes it for a path
-    f'export default async (c) =>\n(await import(new URL("app/static/near.js?v={VERSION}", '
-    "document.baseURI))).default(c);"
-)
+from views.live_chart import loader
+
 PART = "near_"  # every part's key starts so: the watcher finds the parts by it (static/near.js PART)
 WATCHER = "watch"  # the watcher's key; static/page.css hides its element by it
 MIN_HEIGHT, MAX_HEIGHT = 1, 20_000  # px: a slot's height as the browser reported it, within reason
 
-_watcher = st.components.v2.component("attention_near", js=LOADER, isolate_styles=False)
+_watcher = st.components.v2.component("attention_near", js=loader("near.js"), isolate_styles=False)
 
 
 def heights(reported, keys):  # the watcher's state -> {key: px} of the parts it found far

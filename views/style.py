@@ -8,14 +8,11 @@ rules hold no user text. The keyed elements they name: intro (app.py), first_map
 (views/source.py), the watcher of the parts near the screen (views/near.py WATCHER), lesson, sentence.
 """
 
-import hashlib
-from pathlib import Path
-
 import streamlit as st
 
-CSS = Path(__file__).resolve().parent.parent / "static" / "page.css"  # served at app/static/
-VERSION = hashlib.blake2b(CSS.read_bytes(), digest_size=6).hexdigest()  # a new URL when the rules change
-STYLE = f'<style>@import url("app/static/page.css?v={VERSION}");</style>'  # static: no user text
+from views.live_chart import static_url
+
+STYLE = f'<style>@import url("{static_url("page.css")}");</style>'  # static: no user text
 
 
 def apply_style():
