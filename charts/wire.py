@@ -7,13 +7,19 @@ and a remount in the browser. Here a figure travels as one payload:
 
 The header is compressed because it is most of a small map's bytes (axes, colour scale, hover text:
 about 2 kB for 7 tokens, 15 kB for a line view of 4 heads) and repeats itself; the browser inflates
-it with `DecompressionStream("deflate")`. The body starts at the next 4-byte boundary after it.
+it with `DecompressionStream("deflate")`. The body starts at the next 4-byte boundary after it. A body
+of `DEFLATED` size travels as its bytes in four planes (byte 0 of every 4-byte value, then byte 1, ...),
+zlib-compressed, when that is smaller; the header then says {"body": "planes", "size": its bytes}. The
+planes put the similar exponent bytes of float32 numbers side by side: a 128 × 128 map of weights
+travels in 0.84 of its bytes, scores in 0.86 (plain zlib: 0.91, 0.93), compressed in about 1 ms. A
+512 × 512 map (1 MB, 17 ms to compress) travels as it is: there the time matters more than the bytes.
 
-The header is {"version", "name", "group", "hash", "frame", "form", "labels", "spec", "config"}. "name" is the
-figure's name on the page, "group" names the payloads whose maps the browser links on hover. "labels" maps
-a short digest (of the list's JSON) to a list of strings: category labels shared by every trace that uses
-them, sent once. In the spec ({"data", "layout"}, and "frames" for an animation) every array is
-{"$array": dtype, "shape": [...], "offset": k}, k counted in bytes from the start of the body, a long
+The header is {"version", "name", "group", "hash", "frame", "form", "labels", "spec", "config"}, with
+"body" and "size" for a compressed body. "name" is the figure's name on the page, "group" names the
+payloads whose maps the browser links on hover. "labels" maps a short digest (of the list's JSON) to a
+list of strings: category labels shared by every trace that uses them, sent once. In the spec
+({"data", "layout"}, and "frames" for an animation) every array is {"$array": dtype, "shape": [...],
+"offset": k}, k counted in bytes from the start of the body (as packed, before compression), a long
 list of strings is {"$labels": digest}, and a long list drawn from few strings (an overlay's x/y) is
 {"$labels": digest, "index": <int32 array>}. Arrays are float32 (NaN kept, so masked cells stay
 blank), uint8 (masks, booleans) or int32, each starting on a 4-byte boundary so the browser can view
@@ -51,10 +57,12 @@ import numpy as np
 
 from charts.weights import row_scaled
 
-VERSION = 3  # one figure per payload, its header compressed
+VERSION = 4  # one figure per payload, its header compressed, its body too when that pays
 MIN_LIST = 16  # number lists shorter than this stay plain JSON: a reference would not be smaller
 MIN_LABELS = 64  # characters: string lists shorter than this stay plain JSON, longer ones are shared
 TYPED = {"float32": np.float32, "float64": np.float64, "uint8": np.uint8, "int32": np.int32}
+DEFLATED = range(4096, 300_001)  # body bytes worth compressing: below, a few bytes saved; above, the time
+SAVES = 0.97  # a compressed body is sent only below this share of its bytes
 EXACT_LIMIT = 4096  # a 1-D float64 array this short (bar heights, a row) keeps every digit
 PLOTLY_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "u1": "uint8", "i2": "int16"}
 PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
@@ -305,15 +313,34 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
     if frames:  # an animation: Plotly plays them in the browser, no rerun per frame
         spec["frames"] = [packer.value(f) for f in frames]
     config = config or {}
-    body = b"".join(packer.chunks)
+    arrays = b"".join(packer.chunks)
     text = json.dumps({"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False)
-    h = digest(text.encode() + body + BASES_TEXT)  # labels enter by their digests, bases by their text
+    h = digest(text.encode() + arrays + BASES_TEXT)  # labels enter by their digests, bases by their text
     frame, form = frame_digest(spec, config, packer), frame_digest(spec, config, packer, sized=False)
     head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "form": form}
     head["labels"] = labels
+    sent = planes(arrays) if len(arrays) in DEFLATED else arrays
+    if len(sent) < SAVES * len(arrays):
+        head |= {"body": "planes", "size": len(arrays)}
+    else:
+        sent = arrays
     raw = json.dumps(head | {"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False).encode()
     raw = zlib.compress(raw, 6)
-    return struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + body
+    return struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + sent
+
+
+def planes(body):  # bytes (a multiple of 4) -> zlib of its bytes in four planes: every value's byte 0, ...
+    return zlib.compress(np.frombuffer(body, np.uint8).reshape(-1, 4).T.tobytes(), 1)
+
+
+def body(payload):  # bytes -> bytes, the payload's body as packed (decompressed if it travels so)
+    head, sent = header(payload), payload[body_start(payload) :]
+    if head.get("body") != "planes":
+        return bytes(sent)
+    flat = np.frombuffer(zlib.decompress(sent), np.uint8)
+    if flat.size != head["size"]:
+        raise ValueError(f"a body of {flat.size} bytes where the header says {head['size']}")
+    return flat.reshape(4, -1).T.tobytes()
 
 
 def body_start(payload):  # bytes -> int, where the body starts: after the header, on a 4-byte boundary
@@ -328,8 +355,7 @@ def header(payload):  # bytes -> dict, the payload's JSON header
 
 def unpack(payload):  # bytes -> {"data", "layout"} with numpy arrays and plain label lists
     """The figure a payload carries, as a figure dict: what the browser receives, for tests and checks."""
-    head = header(payload)
-    body = memoryview(payload)[body_start(payload) :]
+    head, data = header(payload), body(payload)
 
     def restore(v):
         if isinstance(v, list):
@@ -338,7 +364,7 @@ def unpack(payload):  # bytes -> {"data", "layout"} with numpy arrays and plain 
             return v
         if "$array" in v:
             count = math.prod(v["shape"])
-            flat = np.frombuffer(body, dtype=TYPED[v["$array"]], count=count, offset=v["offset"])
+            flat = np.frombuffer(data, dtype=TYPED[v["$array"]], count=count, offset=v["offset"])
             return flat.reshape(v["shape"]).copy()
         if "$labels" in v:
             items = head["labels"][v["$labels"]]

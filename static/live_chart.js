@@ -78,9 +78,21 @@ function drawnAxis(gd, id) {
 // [uint32 n] [n bytes: the JSON header, zlib-compressed] [0-3 zero bytes] [body] (charts/wire.py)
 async function decode(bytes) {
   const n = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  const inflated = new Blob([bytes.subarray(4, 4 + n)]).stream().pipeThrough(new DecompressionStream("deflate"));
-  const head = JSON.parse(await new Response(inflated).text());
-  return { head, body: bytes.slice(4 + n + ((4 - (n % 4)) % 4)).buffer }; // a fresh, aligned buffer
+  const head = JSON.parse(await inflate(bytes.subarray(4, 4 + n)).text());
+  const sent = bytes.subarray(4 + n + ((4 - (n % 4)) % 4));
+  if (head.body !== "planes") return { head, body: sent.slice().buffer }; // a fresh, aligned buffer
+  const planes = new Uint8Array(await inflate(sent).arrayBuffer());
+  if (planes.length !== head.size) throw new Error(`a body of ${planes.length} bytes, not ${head.size}`);
+  return { head, body: interleaved(planes) };
+}
+
+const inflate = (bytes) => new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate")));
+
+// A body sent in four planes (byte 0 of every 4-byte value, then byte 1, ...) -> the bytes as packed.
+function interleaved(planes) {
+  const m = planes.length / 4, out = new Uint8Array(planes.length);
+  for (let j = 0; j < 4; j++) for (let i = 0; i < m; i++) out[4 * i + j] = planes[j * m + i];
+  return out.buffer;
 }
 
 function restore(v, wire) {

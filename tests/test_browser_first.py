@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from attention import Settings, run
+from charts import wire
 from charts.figures import SIGNED
 from charts.lines import WIDTH
 from charts.weights import row_scaled
@@ -336,3 +337,19 @@ def test_a_colour_axis_takes_its_new_range_in_place(page, app_server):
     q = np.asarray(page.evaluate(f"Array.from({qkv}.data[0].z, r => Array.from(r))"))
     words = "The weather is beautiful today in Sydney"
     np.testing.assert_allclose(q, run(Settings(sentence=words)).attention.q[0], rtol=2e-6, atol=1e-6)
+
+
+def test_maps_of_64_tokens_that_travel_compressed_arrive_bit_for_bit(screen, app_server):
+    """64 tokens, 4 of them [PAD]: each first-screen map's body (16 kB) travels in compressed planes
+    (charts/wire.py); the browser's numbers are the float32 of the trace, every bit, NaN where masked."""
+    words = " ".join(f"w{i}" for i in range(60))
+    open_first_screen(screen, f"{app_server}/?s={words.replace(' ', '+')}&n=64")
+    trace = run(Settings(sentence=words, seq_len=64))
+    assert 64 * 64 * 4 in wire.DEFLATED  # a size the payload compresses (tests/test_wire.py: when it pays)
+    rows = "r => Array.from(r)"
+    scores = np.asarray(screen.evaluate(f"Array.from({SCORES}.data[0].z, {rows})"), dtype=np.float64)
+    np.testing.assert_array_equal(scores, trace.attention.scores[0].astype(np.float32))
+    weights = np.asarray(screen.evaluate(f"Array.from({WEIGHTS}.data[0].text, {rows})"), dtype=np.float64)
+    shown = np.where(trace.mask, trace.attention.weights[0], np.nan).astype(np.float32)
+    assert np.isnan(shown).sum() == 64 * 4  # the [PAD] keys, blank
+    np.testing.assert_array_equal(weights, shown)

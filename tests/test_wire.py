@@ -75,11 +75,59 @@ def test_the_header_travels_compressed_and_the_cells_as_they_are():
     payload = wire.pack(heatmap(z, tokens(7)), {"displaylogo": False}, "scores", "page")
     (n,) = struct.unpack_from("<I", payload)
     text = zlib.decompress(payload[4 : 4 + n])
-    assert json.loads(text) == wire.header(payload) and wire.header(payload)["version"] == wire.VERSION == 3
+    assert json.loads(text) == wire.header(payload) and wire.header(payload)["version"] == wire.VERSION == 4
     assert n < 0.75 * len(text)  # a map's header repeats itself
     start = wire.body_start(payload)
     assert start % 4 == 0 and 4 + n <= start < 4 + n + 4 and set(payload[4 + n : start]) <= {0}
     np.testing.assert_array_equal(np.frombuffer(payload[start:], np.float32), z.ravel())
+
+
+def softmax_rows(n, seed=1):  # -> [n, n] float32 rows that sum to 1, the upper triangle masked (NaN)
+    z = np.random.default_rng(seed).normal(size=(n, n)).astype(np.float32)
+    w = np.exp(z - z.max(axis=1, keepdims=True))
+    w = (w / w.sum(axis=1, keepdims=True)).astype(np.float32)
+    return np.where(np.tri(n, dtype=bool), w, np.float32(np.nan))
+
+
+def test_a_mid_sized_body_travels_compressed_in_four_planes_and_comes_back_bit_exact():
+    z = softmax_rows(128)
+    z[3, 0], z[4, 0] = -0.0, np.float32(1e-38)  # a signed zero and a subnormal-edge value, bit for bit
+    payload = wire.pack(heatmap(z, tokens(128)))
+    head, start = wire.header(payload), wire.body_start(payload)
+    assert head["body"] == "planes" and head["size"] == 128 * 128 * 4
+    assert len(payload) - start < 0.9 * head["size"]  # the planes of float32 weights compress
+    planes = np.frombuffer(zlib.decompress(payload[start:]), np.uint8).reshape(4, -1)
+    np.testing.assert_array_equal(planes[3], z.view(np.uint8).reshape(-1, 4)[:, 3])  # byte 3 of each value
+    back = wire.unpack(payload)["data"][0]["z"]
+    assert back.tobytes() == z.tobytes()  # every bit: NaN, -0.0 and the rest
+    assert wire.body(payload) == z.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("z", "why"),
+    [
+        (softmax_rows(7), "too small to pay"),
+        (softmax_rows(300), "too large: the time to compress matters more"),
+        (np.random.default_rng(2).integers(0, 2**32, (64, 64), dtype=np.uint32).view(np.float32), "noise"),
+    ],
+)
+def test_a_body_outside_the_sizes_or_that_does_not_shrink_travels_as_it_is(z, why):
+    payload = wire.pack(heatmap(z, tokens(len(z))))
+    head, start = wire.header(payload), wire.body_start(payload)
+    assert "body" not in head and "size" not in head, why
+    assert payload[start:] == z.astype(np.float32).tobytes() == wire.body(payload)
+    assert wire.unpack(payload)["data"][0]["z"].tobytes() == z.astype(np.float32).tobytes()
+
+
+def test_a_compressed_body_of_another_size_than_its_header_says_is_refused():
+    payload = wire.pack(heatmap(softmax_rows(64), tokens(64)))
+    n = struct.unpack_from("<I", payload)[0]
+    head = wire.header(payload) | {"size": 64 * 64 * 4 + 4}
+    raw = zlib.compress(json.dumps(head).encode())
+    forged = struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + payload[wire.body_start(payload) :]
+    assert n and wire.header(forged)["size"] == 64 * 64 * 4 + 4
+    with pytest.raises(ValueError, match="header says"):
+        wire.unpack(forged)
 
 
 def test_hostile_labels_come_back_byte_exact():
