@@ -3,8 +3,8 @@
 The maps every rerun draws (`heatmap`, and `weights_map`, `heatmap_row`, `line_view` beside it) are
 built as the plain dicts Plotly reads (`figure`): constructing and validating `plotly.graph_objects`
 costs 2-20 ms a figure, half of a rerun's script. The tests validate every such dict against
-Plotly's schema (`go.Figure(d)` must accept it). Figures drawn once per visit (subplots, bars) keep
-`go.Figure`.
+Plotly's schema (`go.Figure(d)` must accept it). So are the bars and the scaling lab's sweep
+(charts/lab.py); only the pretrained model's grids (charts/model.py) keep `go.Figure`.
 
 They never compute model quantities and never call Streamlit. Shared styling lives here, once:
 a diverging scale centred on 0 for signed matrices (scores, Q, K, V, X, weights of projections),
@@ -33,7 +33,6 @@ import unicodedata
 
 import numpy as np
 import plotly.colors as pc
-import plotly.graph_objects as go
 
 # ColorBrewer RdBu, blue < 0 < red with a near-white 0, colour-blind safe. Spelled out: plotly.py reads
 # "RdBu_r" as this list, but plotly.js, which receives the plain dicts, knows no "_r" names and would
@@ -326,20 +325,20 @@ def dims(n, prefix="d"):  # int -> Ruler
     return Ruler(f"{prefix}{i}" for i in range(n))
 
 
-def bars(values, labels, title, value="value", height=260):  # [n], list[str] -> go.Figure
+def bars(values, labels, title, value="value", height=260):  # [n], list[str] -> figure dict
     """A bar per label, e.g. one attention weight per word."""
-    values = np.asarray(values, dtype=np.float64)
-    fig = go.Figure(
-        go.Bar(
-            x=categories(labels),
-            y=values,
-            marker_color="#3b5bdb",
-            hovertemplate=f"%{{x}}<br>{value} %{{y:.6g}}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(axis(labels, ""))
-    fig.update_yaxes(title={"text": value})
-    return style(fig, title, height)
+    bar = {
+        "type": "bar",
+        "x": categories(labels),
+        "y": np.asarray(values, dtype=np.float64),
+        "marker": {"color": "#3b5bdb"},
+        "hovertemplate": f"%{{x}}<br>{value} %{{y:.6g}}<extra></extra>",
+    }
+    axes = {
+        "xaxis": axis(labels, "") | {"automargin": True},
+        "yaxis": {"title": {"text": value}, "automargin": True},
+    }
+    return figure([bar], layout(title, height) | axes)
 
 
 def blank(z, mask):  # [.., rows, cols], bool [.., rows, cols] | None -> [.., rows, cols]
