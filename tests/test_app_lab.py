@@ -14,9 +14,12 @@ import pytest
 
 from attention import Settings, run
 from attention.explain import explain_trace_cell
+from attention.pipeline import DEFAULT_SENTENCE
 from attention.scaling import jacobian_norm, row_stats, score_spread, softmax_jacobian
 from tests.apptest_helpers import array, close, figures, page, texts, ticktext, title, z
 from tests.streamlit_adapter import click_map
+from views.common import literal
+from views.page import LARGE
 
 LAB = "Scaling lab"
 SATURATED_UNSCALED = {"dk": "256", "scale": "0"}  # d_k = 256 with scaling off, as a link gives it
@@ -76,17 +79,30 @@ def test_the_try_it_button_sets_a_wide_unscaled_head():
     close(z(figures(at)["lab_weights"]), np.where(t.mask, t.attention.weights[0], np.nan))
 
 
-@pytest.mark.parametrize("params", [{}, SATURATED_UNSCALED])
+@pytest.mark.parametrize(
+    "params", [{}, SATURATED_UNSCALED, {"s": " ".join(f"w{i}" for i in range(LARGE + 1))}]
+)
 def test_the_row_table_holds_each_rows_measures(params):
+    """A plain table up to LARGE rows (each word a literal code span, its cells being Markdown), a data
+    grid beyond, with the same numbers."""
     at = lab(params)
-    t = run(Settings(d_k=int(params.get("dk", 16)), scaling=params.get("scale") != "0"))
+    t = run(
+        Settings(
+            sentence=params.get("s", DEFAULT_SENTENCE),
+            d_k=int(params.get("dk", 16)),
+            scaling=params.get("scale") != "0",
+        )
+    )
     stats = row_stats(t.attention.weights[0])
-    table = at.dataframe[0].value
-    assert list(table["query"]) == list(t.tokens)
+    short = len(t.tokens) <= LARGE
+    assert (len(at.table), len(at.dataframe)) == ((1, 0) if short else (0, 1))
+    table = (at.table if short else at.dataframe)[0].value
+    assert list(table["query"]) == ([literal(w) for w in t.tokens] if short else list(t.tokens))
     np.testing.assert_allclose(table["largest weight"], stats.largest, rtol=1e-12)
     np.testing.assert_allclose(table["entropy (bits)"], stats.entropy_bits, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(table["effective keys"], stats.effective_keys, rtol=1e-12)
-    np.testing.assert_array_equal(table["saturated"], stats.saturated)
+    saturated = np.where(stats.saturated, "yes", "no") if short else stats.saturated
+    np.testing.assert_array_equal(table["saturated"], saturated)
     np.testing.assert_allclose(table["largest weight"], t.attention.weights[0].max(axis=1), rtol=1e-12)
 
 

@@ -190,6 +190,17 @@ def test_markup_in_a_sentence_is_shown_literally(page, page_log, app_server, wai
     assert page_log == {"errors": [], "dialogs": []}
 
 
+def test_markup_in_the_scaling_labs_table_is_shown_literally(page, page_log, app_server):
+    """The table of each row's measures renders Markdown in its cells: the words stay literal."""
+    query = urllib.parse.urlencode({"tab": "Scaling lab", "s": HOSTILE + " **x** $y$"})
+    open_page(page, f"{app_server}/?{query}", plots=3)
+    table = page.locator("[data-testid=stMain] [data-testid=stTable]")
+    words = table.evaluate("t => [...t.querySelectorAll('tbody tr')].map(r => r.cells[0].innerText.trim())")
+    assert words == HOSTILE.split() + ["**x**", "$y$"]
+    assert table.locator("b, strong, a, img, .katex").count() == 0
+    assert page_log == {"errors": [], "dialogs": []}
+
+
 def test_the_longest_sequence_still_draws(page, page_log, app_server):
     expected = {title.replace("7 ", "512 "): n for title, n in DEFAULT_TITLES.items()}
     del expected["Scaled scores after the mask"]  # not drawn again above 64 tokens

@@ -1,5 +1,7 @@
 """Scaling lab: why scores are divided by √d_k, measured row by row, across widths, and in the gradient."""
 
+import numpy as np
+import pandas
 import streamlit as st
 
 from attention.scaling import (
@@ -15,6 +17,7 @@ from charts import lab as lf
 from charts.figures import symmetric_range
 from views import link
 from views.cell import cell_ui
+from views.common import literal
 from views.live_chart import draw
 from views.page import LARGE, Tab
 from views.traces import compute
@@ -42,23 +45,35 @@ def rows_ui(trace, h):
             fig = lf.clickable(fig, trace.tokens, trace.tokens, a.weights[h])
         draw({"lab_weights": fig}, key="lab_weights", on_click=pick_clicked)
     with right:
-        st.dataframe(
-            {
-                "query": list(trace.tokens),
-                "largest weight": stats.largest,
-                "entropy (bits)": stats.entropy_bits,
-                "effective keys": stats.effective_keys,
-                "saturated": stats.saturated,
-            },
-            hide_index=True,
-            height=min(560, 38 + 35 * n),
-            column_config={
-                c: st.column_config.NumberColumn(format="%.4f")
-                for c in ("largest weight", "entropy (bits)", "effective keys")
-            },
-        )
+        measures(trace.tokens, stats)
     if n > LARGE:
         st.caption(f"With more than {LARGE} tokens, pick the cell with the boxes below.")
+
+
+NUMBERS = ("largest weight", "entropy (bits)", "effective keys")
+
+
+def measures(tokens, stats):  # each row's measures, as a table of the page up to LARGE rows
+    """A plain table while it is short: the browser lays it out with the page, where a data grid paints
+    a canvas and updates its cells for screen readers a frame later (about 150 ms after the maps at 7
+    tokens). A longer one scrolls in a data grid, which draws only the rows in view."""
+    table = pandas.DataFrame(
+        {
+            "query": list(tokens),
+            "largest weight": stats.largest,
+            "entropy (bits)": stats.entropy_bits,
+            "effective keys": stats.effective_keys,
+            "saturated": stats.saturated,
+        }
+    )
+    height = min(560, 38 + 35 * len(table))  # px: a long table scrolls beside the map
+    if len(table) <= LARGE:  # its cells are Markdown: each word a literal code span, shown as typed
+        words, saturated = [literal(t) for t in tokens], np.where(stats.saturated, "yes", "no")
+        fits = "content" if height < 560 else height
+        st.table(table.assign(query=words, saturated=saturated), hide_index=True, height=fits)
+        return
+    formats = {c: st.column_config.NumberColumn(format="%.4f") for c in NUMBERS}
+    st.dataframe(table, hide_index=True, height=height, column_config=formats)
 
 
 def pick_clicked(click):
