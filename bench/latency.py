@@ -8,6 +8,7 @@ and 512: n distinct words, the sequence following the sentence) one tab of each 
 interaction is warmed up once, then repeated REPS times, app and demo interleaved; medians shown.
 The window is 1400 x 5200, the whole page in view; BENCH_WINDOW=1400x900 measures a laptop's screen,
 where the app's maps far below the screen wait until scrolled near (the demo draws all three).
+BENCH_TAB="Scaling lab" (any tab's title) opens the app on that tab instead of Step by step.
 - d_k step: the d_k select_slider's thumb focused + ArrowRight (16 -> 32); the demo's d_k slider +1.
 - d_k exact +1: the exact d_k box filled with d_k + 1, then Enter (32 -> 33).
 - sentence edit + Enter: the last word of the sentence replaced by a new word; at 512 also on a tab
@@ -52,6 +53,7 @@ LENGTHS = tuple(int(n) for n in os.environ.get("BENCH_LENGTHS", "7,128,512").spl
 # laptop's "1400x900" shows what a visitor waits for, the maps far below waiting until scrolled near.
 WIDTH, HEIGHT = (int(v) for v in os.environ.get("BENCH_WINDOW", "1400x5200").split("x"))
 REPS = int(os.environ.get("BENCH_REPS", "5"))
+TAB = os.environ.get("BENCH_TAB")  # the tab the app opens on (a link's tab=), or None: Step by step
 QUIET_MS = 1500
 PASTE = "paste 512 words + Enter"
 DEFAULT_SENTENCE = "The weather is beautiful today in Melbourne"  # the app's default: 7 tokens
@@ -210,9 +212,8 @@ def one(tab, act):  # -> dict of one repetition: measure() plus elements kept an
 def bench_length(browser, app, demo, n):  # -> list of table rows
     text = sentence(n)
     words = text.split()
-    tabs = {
-        "app": open_tab(browser, f"{app}/" + ("" if n == 7 else "?" + urllib.parse.urlencode({"s": text})))
-    }
+    where = ({} if n == 7 else {"s": text}) | ({"tab": TAB} if TAB else {})
+    tabs = {"app": open_tab(browser, f"{app}/" + ("?" + urllib.parse.urlencode(where) if where else ""))}
     tabs["demo"] = open_tab(browser, f"{demo}/?{urllib.parse.urlencode({'s': text})}")
     cases = {
         ("app", "d_k step"): slider_step("d_k_step"),
