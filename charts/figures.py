@@ -3,8 +3,9 @@
 The maps every rerun draws (`heatmap`, and `weights_map`, `heatmap_row`, `line_view` beside it) are
 built as the plain dicts Plotly reads (`figure`): constructing and validating `plotly.graph_objects`
 costs 2-20 ms a figure, half of a rerun's script. The tests validate every such dict against
-Plotly's schema (`go.Figure(d)` must accept it). So are the bars and the scaling lab's sweep
-(charts/lab.py); only the pretrained model's grids (charts/model.py) keep `go.Figure`.
+Plotly's schema (`go.Figure(d)` must accept it). The bars, and the scaling lab's sweep and products
+(charts/lab.py), are plain dicts too; only the pretrained model's figures (charts/model.py), built once
+per sentence, keep `go.Figure`.
 
 They never compute model quantities and never call Streamlit. Shared styling lives here, once:
 a diverging scale centred on 0 for signed matrices (scores, Q, K, V, X, weights of projections),

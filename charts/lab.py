@@ -9,13 +9,20 @@ from charts.figures import categories, dims, figure, heatmap, layout, subplot
 RAW, SCALED, REFERENCE = "#e8590c", "#1c7ed6", "#868e96"  # orange / blue: distinct for colour-blind eyes
 SPREAD_TITLES = ("Std of scores", "Largest weight", "Entropy (bits)")  # short: fit a phone
 SPREAD_GAP = 0.07  # between the three plots, a fraction of the width
-PLOT_TITLE = {"y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "bottom",
-              "showarrow": False, "font": {"size": 13}}  # fmt: skip
-# the dashed line at the current d_k, across one plot
-CURRENT = {"type": "line", "y0": 0, "y1": 1, "line": {"color": "#212529", "dash": "dash", "width": 1}}
 
 
-def _lines(table, k, raw, scaled, dash):  # -> the unscaled and ÷√d_k lines of the k-th plot
+def plot_title(text, x):  # -> a plot's title above it, centred at paper x, as make_subplots places it
+    return {"text": text, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
+            "yanchor": "bottom", "showarrow": False, "font": {"size": 13}}  # fmt: skip
+
+
+def current(d_k, x, y):  # -> the dashed line at the current d_k across the plot on axes x, y
+    line = {"color": "#212529", "dash": "dash", "width": 1}
+    return {"type": "line", "x0": d_k, "x1": d_k, "xref": x, "y0": 0, "y1": 1, "yref": f"{y} domain",
+            "line": line}  # fmt: skip
+
+
+def _lines(table, k, raw, scaled, dash):  # SpreadTable, int, [n_d_k] x2, str -> the k-th plot's 2 line dicts
     x, y, _, _ = subplot(k)
     return [
         {
@@ -48,8 +55,8 @@ def spread_chart(tables, d_k):  # list[SpreadTable], int -> figure dict
         lo = (k - 1) * (wide + SPREAD_GAP)
         axes[xname] = {"anchor": y, "domain": [lo, lo + wide], "automargin": True} | log_d_k
         axes[yname] = {"anchor": x, "domain": [0.0, 1.0], "automargin": True}
-        notes.append(PLOT_TITLE | {"text": name, "x": lo + wide / 2})
-        marks.append(CURRENT | {"x0": d_k, "x1": d_k, "xref": x, "yref": f"{y} domain"})
+        notes.append(plot_title(name, lo + wide / 2))
+        marks.append(current(d_k, x, y))
     axes["yaxis"]["type"] = "log"
     axes["yaxis2"]["range"] = [0, 1.02]
     for table, dash in zip(tables, ("solid", "dot"), strict=False):

@@ -8,11 +8,8 @@ and a remount in the browser. Here a figure travels as one payload:
 The header is compressed because it is most of a small map's bytes (axes, colour scale, hover text:
 about 2 kB for 7 tokens, 15 kB for a line view of 4 heads) and repeats itself; the browser inflates
 it with `DecompressionStream("deflate")`. The body starts at the next 4-byte boundary after it. A body
-of `DEFLATED` size travels as its bytes in four planes (byte 0 of every 4-byte value, then byte 1, ...),
-zlib-compressed, when that is smaller; the header then says {"body": "planes", "size": its bytes}. The
-planes put the similar exponent bytes of float32 numbers side by side: a 128 × 128 map of weights
-travels in 0.84 of its bytes, scores in 0.86 (plain zlib: 0.91, 0.93): 1 ms here, 2 in the browser. A
-512 × 512 map (1 MB, 17 ms to compress) travels as it is: there the time matters more than the bytes.
+of 4 kB to 300 kB travels compressed in four byte planes when that is smaller (charts/planes.py); the
+header then says {"body": "planes", "size": its bytes}.
 
 The header is {"version", "name", "group", "hash", "frame", "form", "labels", "spec", "config"}, with
 "body" and "size" for a compressed body. "name" is the figure's name on the page, "group" names the
@@ -55,14 +52,13 @@ from pathlib import Path
 
 import numpy as np
 
+from charts import planes
 from charts.weights import row_scaled
 
 VERSION = 4  # one figure per payload, its header compressed, its body too when that pays
 MIN_LIST = 16  # number lists shorter than this stay plain JSON: a reference would not be smaller
 MIN_LABELS = 64  # characters: string lists shorter than this stay plain JSON, longer ones are shared
 TYPED = {"float32": np.float32, "float64": np.float64, "uint8": np.uint8, "int32": np.int32}
-DEFLATED = range(4096, 300_001)  # body bytes worth compressing: below, a few bytes saved; above, the time
-SAVES = 0.97  # a compressed body is sent only below this share of its bytes
 EXACT_LIMIT = 4096  # a 1-D float64 array this short (bar heights, a row) keeps every digit
 PLOTLY_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "u1": "uint8", "i2": "int16"}
 PLOTLY_DTYPES |= {"u2": "uint16", "i4": "int32", "u4": "uint32", "u1c": "uint8"}
@@ -319,28 +315,17 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
     frame, form = frame_digest(spec, config, packer), frame_digest(spec, config, packer, sized=False)
     head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "form": form}
     head["labels"] = labels
-    sent = planes(arrays) if len(arrays) in DEFLATED else arrays
-    if len(sent) < SAVES * len(arrays):
+    sent = planes.compress(arrays)
+    if sent is not None:
         head |= {"body": "planes", "size": len(arrays)}
-    else:
-        sent = arrays
     raw = json.dumps(head | {"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False).encode()
     raw = zlib.compress(raw, 6)
-    return struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + sent
+    return struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + (arrays if sent is None else sent)
 
 
-def planes(body):  # bytes (a multiple of 4) -> zlib of its bytes in four planes: every value's byte 0, ...
-    return zlib.compress(np.frombuffer(body, np.uint8).reshape(-1, 4).T.tobytes(), 1)
-
-
-def body(payload):  # bytes -> bytes, the payload's body as packed (decompressed if it travels so)
+def body(payload):  # bytes -> bytes, the payload's body as packed (restored if it travels compressed)
     head, sent = header(payload), payload[body_start(payload) :]
-    if head.get("body") != "planes":
-        return bytes(sent)
-    flat = np.frombuffer(zlib.decompress(sent), np.uint8)
-    if flat.size != head["size"]:
-        raise ValueError(f"a body of {flat.size} bytes where the header says {head['size']}")
-    return flat.reshape(4, -1).T.tobytes()
+    return planes.restore(sent, head["size"]) if head.get("body") == "planes" else bytes(sent)
 
 
 def body_start(payload):  # bytes -> int, where the body starts: after the header, on a 4-byte boundary

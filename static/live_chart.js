@@ -75,14 +75,15 @@ function drawnAxis(gd, id) {
   };
 }
 
-// [uint32 n] [n bytes: the JSON header, zlib-compressed] [0-3 zero bytes] [body] (charts/wire.py)
+// [uint32 n] [n bytes: the JSON header, zlib-compressed] [0-3 zero bytes] [body] (charts/wire.py); the
+// body is zlib of its bytes in four planes when the header says body: "planes" (charts/planes.py).
 async function decode(bytes) {
   const n = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
   const head = JSON.parse(await inflate(bytes.subarray(4, 4 + n)).text());
   const sent = bytes.subarray(4 + n + ((4 - (n % 4)) % 4));
   if (head.body !== "planes") return { head, body: sent.slice().buffer }; // a fresh, aligned buffer
   const planes = new Uint8Array(await inflate(sent).arrayBuffer());
-  if (planes.length !== head.size) throw new Error(`a body of ${planes.length} bytes, not ${head.size}`);
+  if (planes.length !== head.size || head.size % 4) throw new Error(`a body of ${planes.length} bytes`);
   return { head, body: interleaved(planes) };
 }
 

@@ -4,12 +4,13 @@ import html
 import json
 import struct
 import zlib
+from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from charts import figures, wire
+from charts import figures, planes, wire
 from charts.grids import heatmap_row
 from charts.weights import SHAPES_LIMIT, weights_map
 
@@ -121,13 +122,36 @@ def test_a_body_outside_the_sizes_or_that_does_not_shrink_travels_as_it_is(z, wh
 
 def test_a_compressed_body_of_another_size_than_its_header_says_is_refused():
     payload = wire.pack(heatmap(softmax_rows(64), tokens(64)))
-    n = struct.unpack_from("<I", payload)[0]
-    head = wire.header(payload) | {"size": 64 * 64 * 4 + 4}
-    raw = zlib.compress(json.dumps(head).encode())
-    forged = struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + payload[wire.body_start(payload) :]
-    assert n and wire.header(forged)["size"] == 64 * 64 * 4 + 4
-    with pytest.raises(ValueError, match="header says"):
-        wire.unpack(forged)
+    assert wire.header(payload)["body"] == "planes"
+    for size in (64 * 64 * 4 + 4, 64 * 64 * 4 - 2):  # a value more; a size no 4-byte body has
+        raw = zlib.compress(json.dumps(wire.header(payload) | {"size": size}).encode())
+        forged = (
+            struct.pack("<I", len(raw)) + raw + b"\0" * (-len(raw) % 4) + payload[wire.body_start(payload) :]
+        )
+        with pytest.raises(ValueError, match="header says"):
+            wire.unpack(forged)
+
+
+def test_an_unchanged_body_is_compressed_once_and_the_kept_ones_stay_within_their_bytes(monkeypatch):
+    calls = []
+    counted = SimpleNamespace(
+        compress=lambda data, level: calls.append(len(data)) or zlib.compress(data, level)
+    )
+    monkeypatch.setattr(planes, "zlib", counted)  # the planes' compression alone, not the headers'
+    monkeypatch.setattr(planes, "_memo", planes.OrderedDict())
+    monkeypatch.setattr(planes, "_memo_bytes", [0])
+    fig = heatmap(softmax_rows(64, seed=9), tokens(64))
+    first, again = wire.pack(fig), wire.pack(fig)  # the same map in two runs: compressed once
+    assert first == again and calls == [64 * 64 * 4]
+    wire.pack(heatmap(softmax_rows(64, seed=9), tokens(64), title="another title"))  # the same numbers
+    assert calls == [64 * 64 * 4]
+    room = int(2.5 * planes._memo_bytes[0])  # two bodies like this one, not three
+    monkeypatch.setattr(planes, "MEMO_BYTES", room)
+    for seed in range(10, 14):
+        wire.pack(heatmap(softmax_rows(64, seed=seed), tokens(64)))
+    assert len(planes._memo) == 2 and planes._memo_bytes[0] == sum(map(len, planes._memo.values())) <= room
+    wire.pack(heatmap(softmax_rows(64, seed=13), tokens(64)))  # the most recent one is still kept
+    assert len(calls) == 5
 
 
 def test_hostile_labels_come_back_byte_exact():

@@ -51,9 +51,10 @@ def rows_ui(trace, h):
 
 
 NUMBERS = ("largest weight", "entropy (bits)", "effective keys")
+ALT = "Each query's largest weight, its entropy in bits, the number of keys it mixes and if it is saturated"
 
 
-def measures(tokens, stats):  # each row's measures, as a table of the page up to LARGE rows
+def measures(tokens, stats):  # list[str] [n], RowStats of n rows -> None: a table of each row's measures
     """A plain table while it is short: the browser lays it out with the page, where a data grid paints
     a canvas and updates its cells for screen readers a frame later (about 150 ms after the maps at 7
     tokens). A longer one scrolls in a data grid, which draws only the rows in view."""
@@ -63,14 +64,13 @@ def measures(tokens, stats):  # each row's measures, as a table of the page up t
             "largest weight": stats.largest,
             "entropy (bits)": stats.entropy_bits,
             "effective keys": stats.effective_keys,
-            "saturated": stats.saturated,
+            "saturated": np.where(stats.saturated, "yes", "no"),
         }
     )
     height = min(560, 38 + 35 * len(table))  # px: a long table scrolls beside the map
     if len(table) <= LARGE:  # its cells are Markdown: each word a literal code span, shown as typed
-        words, saturated = [literal(t) for t in tokens], np.where(stats.saturated, "yes", "no")
         fits = "content" if height < 560 else height
-        st.table(table.assign(query=words, saturated=saturated), hide_index=True, height=fits)
+        st.table(table.assign(query=[literal(t) for t in tokens]), hide_index=True, height=fits, alt=ALT)
         return
     formats = {c: st.column_config.NumberColumn(format="%.4f") for c in NUMBERS}
     st.dataframe(table, hide_index=True, height=height, column_config=formats)
