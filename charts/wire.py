@@ -310,12 +310,13 @@ def pack(figure, config=None, name=None, group=None):  # go.Figure | dict -> byt
         spec["frames"] = [packer.value(f) for f in frames]
     config = config or {}
     arrays = b"".join(packer.chunks)
+    cells = digest(arrays)  # the numbers', also the key of their compressed body (charts/planes.py)
     text = json.dumps({"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False)
-    h = digest(text.encode() + arrays + BASES_TEXT)  # labels enter by their digests, bases by their text
+    h = digest((text + cells).encode() + BASES_TEXT)  # labels enter by their digests, bases by their text
     frame, form = frame_digest(spec, config, packer), frame_digest(spec, config, packer, sized=False)
     head = {"version": VERSION, "name": name, "group": group, "hash": h, "frame": frame, "form": form}
     head["labels"] = labels
-    sent = planes.compress(arrays)
+    sent = planes.compress(arrays, cells)
     if sent is not None:
         head |= {"body": "planes", "size": len(arrays)}
     raw = json.dumps(head | {"spec": spec, "config": config}, ensure_ascii=False, allow_nan=False).encode()

@@ -138,18 +138,17 @@ def test_an_unchanged_body_is_compressed_once_and_the_kept_ones_stay_within_thei
         compress=lambda data, level: calls.append(len(data)) or zlib.compress(data, level)
     )
     monkeypatch.setattr(planes, "zlib", counted)  # the planes' compression alone, not the headers'
-    monkeypatch.setattr(planes, "_memo", planes.OrderedDict())
-    monkeypatch.setattr(planes, "_memo_bytes", [0])
+    kept = planes.Kept(planes.MEMO_BYTES)
+    monkeypatch.setattr(planes, "KEPT", kept)
     fig = heatmap(softmax_rows(64, seed=9), tokens(64))
     first, again = wire.pack(fig), wire.pack(fig)  # the same map in two runs: compressed once
     assert first == again and calls == [64 * 64 * 4]
     wire.pack(heatmap(softmax_rows(64, seed=9), tokens(64), title="another title"))  # the same numbers
     assert calls == [64 * 64 * 4]
-    room = int(2.5 * planes._memo_bytes[0])  # two bodies like this one, not three
-    monkeypatch.setattr(planes, "MEMO_BYTES", room)
+    kept.limit = int(2.5 * kept.size)  # room for two bodies like this one, not three
     for seed in range(10, 14):
         wire.pack(heatmap(softmax_rows(64, seed=seed), tokens(64)))
-    assert len(planes._memo) == 2 and planes._memo_bytes[0] == sum(map(len, planes._memo.values())) <= room
+    assert len(kept.bodies) == 2 and kept.size == sum(map(len, kept.bodies.values())) <= kept.limit
     wire.pack(heatmap(softmax_rows(64, seed=13), tokens(64)))  # the most recent one is still kept
     assert len(calls) == 5
 

@@ -58,22 +58,22 @@ def measures(tokens, stats):  # list[str] [n], RowStats of n rows -> None: a tab
     """A plain table while it is short: the browser lays it out with the page, where a data grid paints
     a canvas and updates its cells for screen readers a frame later (about 150 ms after the maps at 7
     tokens). A longer one scrolls in a data grid, which draws only the rows in view."""
+    short = len(tokens) <= LARGE  # a plain table's cells are Markdown: each word a literal code span
     table = pandas.DataFrame(
         {
-            "query": list(tokens),
+            "query": [literal(t) for t in tokens] if short else list(tokens),
             "largest weight": stats.largest,
             "entropy (bits)": stats.entropy_bits,
             "effective keys": stats.effective_keys,
             "saturated": np.where(stats.saturated, "yes", "no"),
         }
     )
-    height = min(560, 38 + 35 * len(table))  # px: a long table scrolls beside the map
-    if len(table) <= LARGE:  # its cells are Markdown: each word a literal code span, shown as typed
-        fits = "content" if height < 560 else height
-        st.table(table.assign(query=[literal(t) for t in tokens]), hide_index=True, height=fits, alt=ALT)
-        return
-    formats = {c: st.column_config.NumberColumn(format="%.4f") for c in NUMBERS}
-    st.dataframe(table, hide_index=True, height=height, column_config=formats)
+    height = min(560, 38 + 35 * len(tokens))  # px: a long table scrolls beside the map
+    if short:
+        st.table(table, hide_index=True, height="content" if height < 560 else height, alt=ALT)
+    else:
+        formats = {c: st.column_config.NumberColumn(format="%.4f") for c in NUMBERS}
+        st.dataframe(table, hide_index=True, height=height, column_config=formats)
 
 
 def pick_clicked(click):

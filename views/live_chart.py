@@ -42,15 +42,14 @@ def static_url(name, *reads):  # file name in static/, paths of what it reads ->
     return f"app/static/{name}?v={hashlib.blake2b(content, digest_size=6).hexdigest()}"
 
 
-def loader(name, *reads):  # -> a component's JS: static/<name>, imported once per page, draws it
+def loader(url):  # a static file's URL (static_url) -> a component's JS: the file, imported once per page
     """Short, since it travels in every message of the component; two lines, or Streamlit takes it for
     a path."""
-    url = static_url(name, *reads)
     return f'export default async (c) =>\n(await import(new URL("{url}", document.baseURI))).default(c);'
 
 
 URL = static_url("live_chart.js", wire.BASES_FILE)  # it reads the styling the maps share, beside it
-LOADER = loader("live_chart.js", wire.BASES_FILE)
+LOADER = loader(URL)
 KEY_PREFIX = "live_"  # the components' session-state keys, never clashing with a widget's key
 COMPONENT = "attention_live_chart"
 

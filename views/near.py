@@ -17,13 +17,14 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from views.live_chart import loader
+from views.live_chart import loader, static_url
 
 PART = "near_"  # every part's key starts so: the watcher finds the parts by it (static/near.js PART)
 WATCHER = "watch"  # the watcher's key; static/page.css hides its element by it
 MIN_HEIGHT, MAX_HEIGHT = 1, 20_000  # px: a slot's height as the browser reported it, within reason
 
-_watcher = st.components.v2.component("attention_near", js=loader("near.js"), isolate_styles=False)
+SCRIPT = static_url("near.js")
+_watcher = st.components.v2.component("attention_near", js=loader(SCRIPT), isolate_styles=False)
 
 
 def heights(reported, keys):  # the watcher's state -> {key: px} of the parts it found far
