@@ -383,12 +383,13 @@ function keepData(gd, k, trace) {
   return true;
 }
 
-// Repaint every heatmap of a figure drawn on the same frame; false when one cannot be (then the
-// caller replots). Everything is checked before anything changes.
-function repaint(gd, spec) {
+// Repaint every heatmap of a figure drawn on the same frame (or those of `only`, a Set of trace
+// indices); false when one cannot be (then the caller replots). Everything is checked before anything
+// changes.
+function repaint(gd, spec, only = null) {
   const plans = [];
   for (const [k, trace] of spec.data.entries()) {
-    if (trace.type !== "heatmap") continue;
+    if (trace.type !== "heatmap" || (only && !only.has(k))) continue;
     const scale = colourScale(gd, k, trace);
     const group = heatGroup(gd, k);
     const image = group?.querySelector("image");
@@ -778,6 +779,37 @@ async function apply(Plotly, gd, ranges, layout) {
   else if (Object.keys(edits).length) await Plotly.relayout(gd, edits);
 }
 
+// ---- A big map's cells painted here in a replot too -----------------------------------------------
+// Plotly colours a heatmap's cells one at a time through its colour scale: most of a replot of a
+// 512 × 512 map (100-190 ms). A replot hands Plotly the cells of a map of BIG_MAP cells or more blank
+// but one (a heatmap with no cell at all is not drawn, and has no image), so its image costs next to
+// nothing, and repaint() paints the real cells on that image through the lookup table before the frame
+// is shown, the plot's data, calcdata and hover made current as after any repaint. Only maps with no
+// cell numbers and a colour range given (Plotly would find it from the cells); when the image cannot
+// be painted so, Plotly draws the cells after all.
+const BIG_MAP = 4096; // cells: 64 × 64
+
+function givenRange(spec, trace) { // -> [lo, hi] of the trace's colours as the figure gives them, or null
+  const [lo, hi] = trace.coloraxis
+    ? [spec.layout[trace.coloraxis]?.cmin, spec.layout[trace.coloraxis]?.cmax]
+    : [trace.zmin, trace.zmax];
+  return typeof lo === "number" && typeof hi === "number" && hi > lo ? [lo, hi] : null;
+}
+
+// -> {data: the traces with the big maps' cells blank, traces: Set of their indices}, or null: none.
+function blankCells(spec) {
+  const traces = new Set();
+  const data = spec.data.map((t, k) => {
+    const [m, n] = [t.z?.length ?? 0, t.z?.[0]?.length ?? 0];
+    if (t.type !== "heatmap" || t.texttemplate || m * n < BIG_MAP || !givenRange(spec, t)) return t;
+    traces.add(k);
+    const blank = new Float32Array(n).fill(NaN); // one row for all: Plotly copies the cells it reads
+    const first = Float32Array.from(blank, (v, j) => (j === 0 ? givenRange(spec, t)[0] : v));
+    return { ...t, z: Array.from({ length: m }, (_, i) => (i === 0 ? first : blank)) };
+  });
+  return traces.size ? { data, traces } : null;
+}
+
 async function plot(Plotly, chart, wire, lengths) {
   const spec = restore(wire.head.spec, wire);
   delete spec.layout.width;
@@ -785,7 +817,16 @@ async function plot(Plotly, chart, wire, lengths) {
   const plan = fitPlan(spec, lengths);
   if (plan) applyFit(spec, plan);
   const config = { displaylogo: false, responsive: false, ...wire.head.config };
-  await Plotly.react(chart.gd, { data: spec.data, layout: spec.layout, frames: spec.frames, config });
+  const figure = { data: spec.data, layout: spec.layout, frames: spec.frames, config };
+  const blank = blankCells(spec);
+  await Plotly.react(chart.gd, blank ? { ...figure, data: blank.data } : figure);
+  const painted = !!blank && repaint(chart.gd, spec, blank.traces);
+  if (blank && !painted) {
+    // new outer arrays: Plotly.react takes an array it holds already (repaint may have kept one) as unchanged
+    const data = spec.data.map((t) => (Array.isArray(t.z) ? { ...t, z: [...t.z] } : t));
+    await Plotly.react(chart.gd, { ...figure, data });
+  }
+  chart.gd.dataset.cells = painted ? "table" : "plotly"; // who painted the cells of this replot
   blankMasked(chart.gd);
   [chart.fit, chart.wire] = [JSON.stringify(plan), wire];
   return spec;

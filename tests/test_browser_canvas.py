@@ -74,6 +74,13 @@ def point(page, figure, row, col):  # -> (x, y) window pixels of a point of a ma
     )
 
 
+def hover_text(page, figure, row, col):  # -> the hover label's text over a cell's centre
+    page.mouse.move(*point(page, figure, row, col))
+    hover = page.locator(".hoverlayer .hovertext").first
+    hover.wait_for()
+    return hover.text_content()
+
+
 def cell_pixel(page, shot, figure, row, col):  # -> (r, g, b) off the cell's centre, clear of its number
     x, y = point(page, figure, row - 0.3, col - 0.3)
     return shot.getpixel((round(x), round(y)))
@@ -166,13 +173,9 @@ def test_after_a_repaint_the_plot_data_the_numbers_and_the_title_are_current(map
 def test_hover_and_click_answer_with_the_repainted_values(maps, wait_rerun):
     step_to(maps, wait_rerun, 4)
     w = values(4)
-    x, y = point(maps, 0, 3, 1)
-    maps.mouse.move(x, y)
-    hover = maps.locator(".hoverlayer .hovertext").first
-    hover.wait_for()
-    text = hover.text_content()
+    text = hover_text(maps, 0, 3, 1)
     assert "#3 on" in text and "#1 cat" in text and f"weight {w[3, 1]:.6g}" in text
-    maps.mouse.click(x, y)
+    maps.mouse.click(*point(maps, 0, 3, 1))
     wait_rerun(maps)
     maps.get_by_text("clicked name=weights").wait_for()
     assert maps.get_by_text(f"clicked name=weights row=3 col=1 z={w[3, 1]:.4f}").count() == 1
@@ -207,12 +210,9 @@ def test_new_words_are_renamed_in_place_and_hover_and_click_name_them(maps, wait
     ]
     assert maps.evaluate(f"{PLOT}[0].layout.xaxis.ticktext") == ["one", "&lt;b&gt;", "ran", "a&amp;b", "far"]
     assert maps.evaluate(f"{PLOT}[0].querySelectorAll('g.xtick text b').length") == 0  # no tag drawn
-    x, y = point(maps, 0, 3, 1)
-    maps.mouse.move(x, y)
-    hover = maps.locator(".hoverlayer .hovertext").first
-    hover.wait_for()
-    assert "#3 a&b" in hover.text_content() and "#1 <b>" in hover.text_content()
-    maps.mouse.click(x, y)
+    text = hover_text(maps, 0, 3, 1)
+    assert "#3 a&b" in text and "#1 <b>" in text
+    maps.mouse.click(*point(maps, 0, 3, 1))
     wait_rerun(maps)
     maps.get_by_text("clicked name=weights").wait_for()
     assert maps.get_by_text(f"clicked name=weights row=3 col=1 z={values(0)[3, 1]:.4f}").count() == 1
