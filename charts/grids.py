@@ -34,6 +34,7 @@ PAGE = 960  # px, the page's main column at a 1440 px window, a little less
 BAR = 70  # px a shared colour bar takes at the right
 HEAD_LINE = {"color": "#212529", "width": 1.5}  # the line between two heads' columns
 OUTLINE = {"color": "#212529", "width": 2.5}  # a changed word's row and column
+HEAD_TITLE = 11  # px: "head 3" is 35 px wide, a phone's small map about 55
 # The diverging scale with an exact white at 0, so a difference of exactly 0 is drawn white.
 RDBU = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#ffffff"]  # ColorBrewer RdBu, white centre
 RDBU += ["#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
@@ -87,9 +88,11 @@ def _note(text, x, y):  # -> a subplot title as an annotation centred at paper (
 def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], list[str] -> figure dict
     """Every head's weights as small multiples on one 0..1 colour range.
 
-    Row labels on the first column, column labels under each map with no map below it, both
-    thinned for the size each small map gets in a figure `width` px wide. Laid out as
-    `plotly.subplots.make_subplots` would (the same domains), as a plain dict.
+    Row labels on the first column, column labels under each map with no map below it (titled once, at
+    the bottom left: on a phone, four titles "key (1 in 2 labelled)" run into each other), all sent and
+    fitted in the browser to the size each small map is drawn at (a phone's is a third of a laptop's;
+    `width` sizes the figure's height only). Each map's title is small enough for four maps side by side
+    on a phone. Laid out as `plotly.subplots.make_subplots` would (the same domains), as a plain dict.
     """
     n = len(weights)
     rows, cols = -(-n // columns), min(n, columns)
@@ -100,7 +103,7 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
     gap_h = gap_y / plots if rows > 1 else 0.0  # the same gap as a fraction of the height
     wide, tall = (1 - gap_x * (cols - 1)) / cols, (1 - gap_h * (rows - 1)) / rows
     cats = categories(tokens)
-    x_axis, y_axis = axis(tokens, "key", side, LINE), axis(tokens, "query", side, LINE)
+    x_axis, y_axis = axis(tokens, "key", math.inf, LINE), axis(tokens, "query", math.inf, LINE)
     traces, axes, notes = [], {}, []
     for h in range(n):
         r, c = h // columns, h % columns
@@ -125,14 +128,15 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
             "showticklabels": bottom,
             "domain": [x0, min(1, x0 + wide)],
         }
-        axes[xname] |= {"anchor": y} | ({} if bottom else {"title": None})
+        titled = bottom and c == 0  # one "key", at the bottom left
+        axes[xname] |= {"anchor": y} | ({} if titled else {"title": None})
         axes[yname] = y_axis | {"autorange": "reversed", "showticklabels": c == 0}
         axes[yname] |= {"anchor": x, "domain": [y0, min(1, y0 + tall)]} | ({"title": None} if c else {})
-        notes.append(_note(f"head {h}", x0 + wide / 2, min(1, y0 + tall)))
+        notes.append(_note(f"head {h}", x0 + wide / 2, min(1, y0 + tall)) | {"font": {"size": HEAD_TITLE}})
     colours = {"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "colorbar": dict(COLOURBAR)}
     height = round(plots + room["t"] + room["b"])
     extra = {"coloraxis": colours, "annotations": notes, "margin": room}
-    return figure(traces, layout("Each head's weights", height) | axes | extra)
+    return fitted(figure(traces, layout("Each head's weights", height) | axes | extra))
 
 
 def head_ticks(n_heads, d_v, span, pitch=LINE):  # int, int, px -> (positions, labels "h1 d0", ..)

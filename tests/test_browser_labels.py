@@ -9,6 +9,7 @@ upright box around a slanted label is wider than the label and would overlap its
 even where the text is well apart.
 """
 
+import itertools
 import re
 
 import pytest
@@ -88,6 +89,39 @@ def test_no_two_tick_labels_overlap(page_at, app_server, n):
     grid = next((p for p in plots if p["title"] == "Each head's weights"), None)
     if grid is not None:  # token labels under the bottom maps and beside the first column
         assert sum(a["labels"] > 1 for a in grid["axes"]) == 4 + 1
+
+
+# The per-head grid's titles as drawn, its maps' ("head 0", ..) then its axes': [text, left, right, top,
+# bottom] each.
+GRID_TITLES = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter(g => g._fullLayout?.title.text === "Each head's weights")
+  .flatMap(g => [...g.querySelectorAll('.annotation-text'), ...[...g.querySelectorAll('.infolayer text')]
+    .filter(t => /^[xy]\\d*title$/.test(t.getAttribute('class')))].map(t => {
+      const b = t.getBoundingClientRect();
+      return [t.textContent, b.left, b.right, b.top, b.bottom];
+    }))"""
+
+
+def test_on_a_phone_the_head_grid_labels_and_titles_stay_apart(page_at, app_server):
+    """Four heads' maps side by side on a phone, each about 55 px wide: the labels are fitted to that
+    size in the browser and the titles are small enough not to run into each other."""
+    phone = page_at(390, 844, is_mobile=True, has_touch=True)
+    words = "+".join(["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"])
+    open_page(phone, f"{app_server}/?s={words}&h=4")
+    grid = "[class*=st-key-live_grid]"
+    phone.evaluate(f"document.querySelector('{grid}').scrollIntoView()")
+    phone.wait_for_function(f"() => document.querySelector('{grid} .js-plotly-plot')?._fullLayout")
+    phone.wait_for_timeout(500)  # its labels fitted
+    (plot,) = phone.evaluate(OVERLAPS, ["Each head's weights"])
+    labelled = [a for a in plot["axes"] if a["labels"] > 1]
+    assert len(labelled) == 4 + 1  # under each map, and beside the first
+    for ax in labelled:
+        assert ax["worst"] <= TOLERANCE, ax
+    titles = phone.evaluate(GRID_TITLES)
+    assert [t[0] for t in titles[:4]] == [f"head {h}" for h in range(4)]
+    assert {t[0] for t in titles[4:]} == {"query", "key (1 in 2 labelled)"}  # each axis title once
+    for (_, left, right, top, bottom), (_, left2, right2, top2, bottom2) in itertools.combinations(titles, 2):
+        assert right <= left2 or right2 <= left or bottom <= top2 or bottom2 <= top, titles  # apart
 
 
 def test_the_concatenation_is_drawn_with_a_line_between_heads(page, app_server):
