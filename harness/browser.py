@@ -62,7 +62,7 @@ def draw_all(page, visit=None):
     """Scroll through the page a screenful at a time, from the top to the bottom and back, waiting at
     each stop until every chart near the screen is drawn: as a visitor who scrolls through the page
     sees it. A chart far from the screen waits (static/live_chart.js), and a part of a tab far from it
-    may be left out (views/near.py), so the page need not hold every chart at once: `visit(page)`, if given,
+    is left out (views/near.py), so the page never holds every chart at once: `visit(page)`, if given,
     is called at each stop to read what is drawn then. Every part left out must have been built at
     some stop (AssertionError otherwise: the page did not scroll, or a part was never built)."""
     top, built = 0, {}
@@ -84,14 +84,6 @@ def draw_all(page, visit=None):
     page.evaluate(SCROLLED, 0)
     page.wait_for_timeout(SCROLL_SETTLE_MS)
     page.wait_for_selector(IDLE)
-
-
-def leave_far_out(page):
-    """Click the page's title, which changes nothing: the report of parts gone far that the watcher
-    keeps until the visitor's next press goes with it (static/near.js), and the run it starts leaves
-    them out (views/near.py). With no such report waiting, no run starts."""
-    page.get_by_role("heading", name="Attention, step by step").click()
-    rerun_finished(page)
 
 
 def rerun_finished(page):

@@ -1,12 +1,8 @@
 // Which parts of the page lie far from the screen (views/near.py). The page draws a far part as an
 // empty slot of the height it had; this watcher tells it, as the visitor scrolls or the page changes,
 // which parts are far ({key: height in whole pixels}) through the state value "far", so a part is
-// built again before it is scrolled into view. Every report is a run of the page, so none repeats the
-// last one, and only a part coming near (which must be built) is reported at once: parts that have only
-// gone far wait for the visitor's next press of a key or pointer, and join the run it starts (Streamlit
-// folds two requests that close together into one run). After a change that makes the page taller, a
-// 512-word sentence say, the stages pushed far below are then left out by the next change, not by a run
-// of their own while the visitor waits for the page to settle.
+// built again before it is scrolled into view. A report that would repeat the last one is not sent:
+// every report is a run of the page.
 const SETTLE_MS = 120; // a check waits this long after the last scroll or change before it measures
 const PART = "near_"; // a watched part is a container keyed near_… (views/near.py PART)
 const PARTS = `[class*="st-key-${PART}"]`;
@@ -20,9 +16,6 @@ const MAPS = ".stElementContainer[class*='st-key-live_']";
 // After a report the page keeps at least its height until the run it started has ended (Streamlit marks
 // its root while a script runs), for at most PIN_MS.
 const PIN_MS = 3000;
-// A report of parts gone far waits for one of these presses; keys that change no widget do not send it.
-const PRESSES = ["pointerdown", "keydown"];
-const QUIET_KEYS = new Set(["Tab", "Shift", "Control", "Alt", "Meta", "CapsLock", "Escape"]);
 
 function running() {
   const state = document.querySelector("[data-testid=stApp]")?.dataset.testScriptState;
@@ -76,11 +69,6 @@ function farParts(w) {
   return laidOut ? far : null;
 }
 
-// Whether a part the last report left out is no longer far: it must be built, so the report goes now.
-function comingNear(far, sent) {
-  return Object.keys(sent).some((key) => !(key in far));
-}
-
 function drawn(map) {
   const root = map.querySelector(".lc-root");
   return !!root && (!!root.dataset.waiting || !!root.querySelector(".js-plotly-plot")?._fullLayout);
@@ -113,8 +101,7 @@ function watcher(parentElement) {
   const w = {
     root,
     send: null, // setStateValue
-    sent: JSON.stringify({}), // the last report sent: the page starts with every part built
-    report: null, // the newest report, sent or waiting for a press
+    sent: JSON.stringify({}), // the last report: the page starts with every part built
     timer: null, // the check waiting for the page to settle
     frame: null, // the next frame's hold
     heights: new Map(), // key -> the height a part had when it went far
@@ -149,31 +136,21 @@ function watcher(parentElement) {
     scrolling.style.overflowAnchor = "none";
     w.pin = { page, scroller: scrolling, ran: false, until: performance.now() + PIN_MS };
   };
-  w.flush = () => { // the newest report sent, unless it was the last one sent
-    const said = w.report && JSON.stringify(w.report);
-    if (!said || said === w.sent || !w.send) return;
-    w.sent = said;
-    w.send("far", w.report);
-    pin();
-    w.hold();
-  };
   w.check = () => {
     clearTimeout(w.timer);
     w.timer = setTimeout(() => {
       const far = farParts(w);
-      if (far) w.report = far;
-      if (far && comingNear(far, JSON.parse(w.sent))) w.flush();
+      const said = far && JSON.stringify(far);
+      if (far && said !== w.sent && w.send) {
+        w.sent = said;
+        w.send("far", far);
+        pin();
+      }
       w.hold();
     }, SETTLE_MS);
   };
-  w.press = (event) => {
-    if (event.type === "keydown" && QUIET_KEYS.has(event.key)) return;
-    w.flush();
-  };
   target.addEventListener("scroll", w.check, { passive: true });
   window.addEventListener("resize", w.check);
-  // before the pressed widget's own handler asks for its run (capture), so the two requests go together
-  for (const type of PRESSES) document.addEventListener(type, w.press, { capture: true });
   // The page grows or shrinks (a longer sentence, a part built or left out): the parts move.
   const resized = new ResizeObserver(w.check);
   resized.observe(root?.firstElementChild ?? document.body);
@@ -182,7 +159,6 @@ function watcher(parentElement) {
     cancelAnimationFrame(w.frame);
     target.removeEventListener("scroll", w.check);
     window.removeEventListener("resize", w.check);
-    for (const type of PRESSES) document.removeEventListener(type, w.press, { capture: true });
     resized.disconnect();
     unpin();
     for (const key of w.held.keys()) {

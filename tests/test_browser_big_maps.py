@@ -2,10 +2,11 @@
 
 A replot of a map of 4,096 cells or more hands Plotly blank cells and paints the real ones itself
 (static/live_chart.js, "A big map's cells painted here in a replot too"). The page
-(tests/apps/big_canvas_app.py) draws a weights map and a signed map of 80 × 80 cells, then 96 × 96 (a new
-shape: a replot). Each check is against the meaning of the cells, computed here: the colour scale's
-colour of each value by plain interpolation between its stops (to 2/255 a channel), the white
-background where a cell is masked, the values in the plot's public data, the hover's words and value.
+(tests/apps/big_canvas_app.py) draws a weights map and a signed map of 80 × 80 cells, then with longer
+names (wider margins: a replot). Each check is against the meaning of the cells, computed here: the
+colour scale's colour of each value by plain interpolation between its stops (to 2/255 a channel), the
+white background where a cell is masked, the values in the plot's public data, the hover's words and
+value.
 """
 
 import base64
@@ -81,14 +82,14 @@ def test_its_public_data_and_hover_hold_every_value(big):
     assert "#61 t61" in text and "#23 t23" in text and f"value {2 * w[61, 23] - 1:.6g}" in text
 
 
-def test_a_new_shape_is_painted_through_the_table_again(big, wait_rerun):
-    box = big.locator(".st-key-cells input")
-    box.fill("96")
-    box.press("Enter")
+def test_a_replot_is_painted_through_the_table_again(big, wait_rerun):
+    big.evaluate(f"{PLOT}.forEach(gd => delete gd.dataset.cells)")  # set again only by a replot
+    big.locator(".st-key-long").get_by_text("long names").click()  # wider labels: new margins
     wait_rerun(big)
-    big.wait_for_function(f"[...{PLOT}].every(gd => gd._fullData[0].z.length === 96)")
+    big.wait_for_function(f"[...{PLOT}].every(gd => gd.data[0].x[0] === '#0 token-0')")
     assert painted_by(big) == ["table", "table"]
-    assert_cells(big, 96)
+    assert big.evaluate(f"[...{PLOT}].map(gd => gd.dataset.repaints)") == ["0", "0"]  # replotted
+    assert_cells(big, 80)
     url = big.evaluate(f"Plotly.toImage({PLOT}[1], {{format: 'png', width: 500, height: 400}})")
     image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")
     pixels = np.asarray(image).reshape(-1, 3).astype(float)

@@ -13,7 +13,7 @@ from charts import wire
 from charts.figures import SIGNED
 from charts.lines import WIDTH
 from charts.weights import row_scaled
-from harness.browser import leave_far_out, open_page, rerun_finished
+from harness.browser import open_page, rerun_finished
 from tests.apptest_helpers import page as page_of
 from tests.test_browser_canvas import colour_at
 
@@ -76,7 +76,6 @@ def test_an_eleven_word_sentence_shows_eleven_by_eleven_weights_on_the_first_scr
 
 def test_a_d_k_step_redraws_the_same_plot_nodes_and_marks_what_moved(screen, app_server):
     open_first_screen(screen, app_server)
-    leave_far_out(screen)  # the stages far below are left out first: every plot tagged stays on the page
     screen.evaluate(f"document.querySelectorAll('{PLOTS}').forEach((g, k) => {{ g.__tag = k; }})")
     n = screen.evaluate(f"document.querySelectorAll('{PLOTS}').length")
     exact = screen.locator(".st-key-d_k input")  # the exact value beside the powers of two: 16 -> 17

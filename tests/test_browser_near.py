@@ -2,14 +2,12 @@
 
 A stage far below is an empty slot of the height it had: the page keeps its length and every stage
 its place, exactly as in a window tall enough to build them all. Scrolled near, the stage is built
-with the sentence as it is now, at once; scrolled far again, it is left out again by the visitor's next
-press of a key or pointer, in the run that press starts (a stage going far starts no run of its own).
+with the sentence as it is now; scrolled far again, it is left out again.
 """
 
 import pytest
 
-from harness.browser import IDLE, leave_far_out, open_page, rerun_finished
-from harness.protocol import Frames
+from harness.browser import open_page, rerun_finished
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -34,12 +32,7 @@ def stages(page):  # -> {key: slot}
 
 def wait_left_out(page, key):
     page.wait_for_function(f"() => ({STAGES})().some(s => s.key === '{key}' && !s.built)", polling=100)
-    page.wait_for_selector(IDLE)
-
-
-def settled(page):  # past the watcher's wait for the page to settle (near.js SETTLE_MS) and any run
-    page.wait_for_timeout(1000)
-    page.wait_for_selector(IDLE)
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
 
 
 def test_stages_far_below_are_left_out_and_every_stage_keeps_its_place(page_at, app_server):
@@ -51,9 +44,6 @@ def test_stages_far_below_are_left_out_and_every_stage_keeps_its_place(page_at, 
 
     laptop = page_at(1440, 900)
     open_page(laptop, app_server, plots=3)
-    settled(laptop)
-    assert all(s["built"] for s in stages(laptop).values())  # found far, but no run of their own
-    leave_far_out(laptop)
     wait_left_out(laptop, LAST)
     shown = stages(laptop)
     far = [k for k, s in shown.items() if not s["built"]]
@@ -69,47 +59,21 @@ def test_stages_far_below_are_left_out_and_every_stage_keeps_its_place(page_at, 
 def test_a_stage_left_out_is_built_with_the_new_sentence_when_scrolled_near(page_at, app_server):
     laptop = page_at(1440, 900)
     open_page(laptop, app_server, plots=3)
-    settled(laptop)
+    wait_left_out(laptop, LAST)
     before = stages(laptop)[LAST]
     box = laptop.locator(".st-key-sentence input")
     box.fill("The weather is beautiful today in Perth")
     box.press("Enter")
     rerun_finished(laptop)
-    assert not stages(laptop)[LAST]["built"]  # the change leaves out what is far below, in its own run
+    assert not stages(laptop)[LAST]["built"]  # a change builds nothing far below
     laptop.evaluate(f"document.querySelector('.st-key-{LAST}').scrollIntoView()")
     laptop.wait_for_function(f"() => ({STAGES})().find(s => s.key === '{LAST}').words.includes('Perth')")
     after = stages(laptop)[LAST]
     assert after["maps"] == 1 and after["top"] == before["top"]
     laptop.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
-    # far again: left out, in a slot of the height it had, by the run that builds the stages above
-    wait_left_out(laptop, LAST)
+    wait_left_out(laptop, LAST)  # far again: left out again, in a slot of the height it had
     again = stages(laptop)[LAST]
     assert again["top"] == before["top"] and again["height"] == after["height"]
-
-
-def test_a_sentence_that_pushes_the_stages_far_starts_no_run_of_its_own(page_at, app_server):
-    """Past 10 tokens the weights take the whole width and the score maps the row below: the first
-    stage, built before, falls far below. It is left out by the next press, not by a run of its own
-    after the change (which the visitor would wait for, with nothing on the screen to show for it)."""
-    laptop = page_at(1440, 900)
-    frames = Frames(laptop)
-    open_page(laptop, app_server, plots=3)
-    settled(laptop)
-    leave_far_out(laptop)
-    wait_left_out(laptop, LAST)
-    assert stages(laptop)["near_s0"]["built"]
-    sent = len(frames.sent)
-    words = " ".join(f"word{k}" for k in range(40))
-    box = laptop.locator(".st-key-sentence :is(input, textarea)")
-    box.fill(words)
-    box.press("Enter")
-    rerun_finished(laptop)
-    settled(laptop)
-    assert stages(laptop)["near_s0"]["top"] > 900 + 500  # far below now (near.js MARGINS)
-    assert [k for k, _ in frames.sent[sent:]] == ["rerun_script"]  # the change's run, and no other
-    assert stages(laptop)["near_s0"]["built"]
-    leave_far_out(laptop)
-    wait_left_out(laptop, "near_s0")
 
 
 def test_stages_built_as_they_are_scrolled_to_move_nothing_on_the_screen(page_at, app_server):
@@ -118,8 +82,6 @@ def test_stages_built_as_they_are_scrolled_to_move_nothing_on_the_screen(page_at
     where the visitor put it (the browser would otherwise scroll by each step of the rebuild)."""
     laptop = page_at(1440, 900)
     open_page(laptop, app_server, plots=3)
-    settled(laptop)
-    leave_far_out(laptop)
     wait_left_out(laptop, "near_s4")
     top = "document.querySelector('.st-key-near_s4').getBoundingClientRect().top"
     laptop.evaluate("document.querySelector('.st-key-near_s4').scrollIntoView()")
@@ -147,8 +109,6 @@ def test_a_tab_opened_meanwhile_is_left_with_nothing_held(page_at, app_server):
     it watched, keeping neither the page's height nor a part's, and the page has no stage."""
     laptop = page_at(1440, 900)
     open_page(laptop, app_server, plots=3)
-    settled(laptop)
-    leave_far_out(laptop)
     wait_left_out(laptop, LAST)
     laptop.evaluate(f"document.querySelector('.st-key-{LAST}').scrollIntoView()")
     pinned = "document.querySelector('[data-testid=stMain]').style.overflowAnchor === 'none'"

@@ -77,7 +77,7 @@ def phone(page_at):
 
 def open_tab(phone, app_server, name):  # -> the boxes of every chart, read while scrolling through the tab
     """Open the tab and scroll through it to the bottom and back: every chart is drawn on the way (a
-    part far from the screen may be left out again, so each is read where it was drawn), and at no stop
+    part far from the screen is left out again, so each is read where it was drawn), and at no stop
     does the page scroll sideways."""
     open_page(phone, f"{app_server}/?tab={urllib.parse.quote(name)}")
     plots, widths = [], []

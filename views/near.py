@@ -6,10 +6,8 @@ Step by step tab's stages below the screen took about a third of the browser's t
 a watcher in the browser (static/near.js) tells the page which parts, keyed PART…, lie more than 500 px
 above or below the screen (its MARGINS), and how tall each was. Such a part is drawn as an empty slot of
 that height, so the page keeps its length and nothing below it moves. Once it is scrolled within 400 px
-the watcher says so at once, and the part is built again (a map in it is drawn within 300). A part that
-has only gone far is told with the visitor's next press of a key or pointer, in the run that press
-starts, never in a run of its own. Until the watcher has spoken (a session's first run, or a page
-without a browser, such as a test's) every part is built. A
+the watcher says so, and the part is built again (a map in it is drawn within 300). Until the watcher
+has spoken (a session's first run, or a page without a browser, such as a test's) every part is built. A
 part left out is not on the page at all: the browser's find, a printout or a screen reader sees it once
 it has been scrolled near.
 """

@@ -3,7 +3,8 @@
 The first screen's weights map and a signed map of N × N cells, side by side, N from a number box
 (default 80: 6,400 cells, past the component's BIG_MAP), the cells above the diagonal masked. Cell (i, j)
 holds ((5·i + 3·j) mod 11) / 10 in the weights map (each row's largest is marked), twice that minus 1 in
-the signed one: a test knows the colour of every cell. A new N is a new shape: the component replots.
+the signed one: a test knows the colour of every cell. Longer names widen the margins: the component
+replots the maps.
 """
 
 import sys
@@ -25,7 +26,8 @@ def values(n):  # int -> [n, n], the weights map's cells, NaN above the diagonal
 
 
 n = int(st.number_input("cells", 8, 200, 80, key="cells"))
-TOKENS = [f"t{k}" for k in range(n)]
+long = st.checkbox("long names", key="long")  # wider labels, wider margins: the maps are replotted
+TOKENS = [f"{'token-' if long else 't'}{k}" for k in range(n)]
 w = values(n)
 figures = {
     "weights": weights_map(w, TOKENS, f"Weights: {n}", colour="0-1"),
