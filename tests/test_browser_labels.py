@@ -109,6 +109,8 @@ def test_on_a_phone_the_head_grid_labels_and_titles_stay_apart(page_at, app_serv
     words = "+".join(["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"])
     open_page(phone, f"{app_server}/?s={words}&h=4")
     grid = "[class*=st-key-live_grid]"
+    phone.evaluate("document.querySelector('.st-key-near_s4').scrollIntoView()")  # its stage, built near
+    phone.wait_for_function(f"() => document.querySelector('{grid}')")
     phone.evaluate(f"document.querySelector('{grid}').scrollIntoView()")
     phone.wait_for_function(f"() => document.querySelector('{grid} .js-plotly-plot')?._fullLayout")
     phone.wait_for_timeout(500)  # its labels fitted
