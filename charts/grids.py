@@ -80,9 +80,9 @@ def heatmap_row(mats, rows, cols, title, titles, names=("token", "dimension"), v
     return fitted(figure(traces, layout(title, height) | axes | extra), ruled)
 
 
-def _note(text, x, y):  # -> a subplot title as an annotation centred at paper (x, y)
+def _note(text, x, y, size=13):  # -> a subplot title as an annotation centred at paper (x, y), size px
     return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "yanchor": "bottom",
-            "showarrow": False, "font": {"size": 13}}  # fmt: skip
+            "showarrow": False, "font": {"size": size}}  # fmt: skip
 
 
 def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], list[str] -> figure dict
@@ -132,7 +132,7 @@ def head_grid(weights, tokens, columns=4, width=PAGE):  # [n_heads, seq, seq], l
         axes[xname] |= {"anchor": y} | ({} if titled else {"title": None})
         axes[yname] = y_axis | {"autorange": "reversed", "showticklabels": c == 0}
         axes[yname] |= {"anchor": x, "domain": [y0, min(1, y0 + tall)]} | ({"title": None} if c else {})
-        notes.append(_note(f"head {h}", x0 + wide / 2, min(1, y0 + tall)) | {"font": {"size": HEAD_TITLE}})
+        notes.append(_note(f"head {h}", x0 + wide / 2, min(1, y0 + tall), HEAD_TITLE))
     colours = {"colorscale": WEIGHTS, "cmin": 0, "cmax": 1, "colorbar": dict(COLOURBAR)}
     height = round(plots + room["t"] + room["b"])
     extra = {"coloraxis": colours, "annotations": notes, "margin": room}

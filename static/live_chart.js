@@ -801,10 +801,12 @@ function blankCells(spec) {
   const traces = new Set();
   const data = spec.data.map((t, k) => {
     const [m, n] = [t.z?.length ?? 0, t.z?.[0]?.length ?? 0];
-    if (t.type !== "heatmap" || t.texttemplate || m * n < BIG_MAP || !givenRange(spec, t)) return t;
+    const range = t.type === "heatmap" && !t.texttemplate && m * n >= BIG_MAP && givenRange(spec, t);
+    if (!range) return t;
     traces.add(k);
     const blank = new Float32Array(n).fill(NaN); // one row for all: Plotly copies the cells it reads
-    const first = Float32Array.from(blank, (v, j) => (j === 0 ? givenRange(spec, t)[0] : v));
+    const first = blank.slice();
+    first[0] = range[0];
     return { ...t, z: Array.from({ length: m }, (_, i) => (i === 0 ? first : blank)) };
   });
   return traces.size ? { data, traces } : null;
